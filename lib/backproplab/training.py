@@ -1,0 +1,81 @@
+"""Training helpers: mini-batches, accuracy and a training loop around *your* functions.
+
+Nothing here computes a gradient: ``fit`` takes the ``backprop`` and update rule you
+wrote and only loops, shuffles, keeps the history and shows progress.
+
+A network is a list of layers ``(forward, backward, params)`` exactly as ``backprop``
+takes it (see the contract): ``forward(x, *params) -> (out, cache)``.
+"""
+from dataclasses import dataclass, field
+
+import numpy as np
+from tqdm.auto import tqdm
+
+
+@dataclass
+class History:
+    """What ``fit`` records: the loss of every step and the accuracies of every epoch."""
+
+    loss: list = field(default_factory=list)
+    train_acc: list = field(default_factory=list)
+    val_acc: list = field(default_factory=list)
+
+
+def minibatches(X, y, batch_size, rng):
+    """Yield ``(X_batch, y_batch)`` covering X (N, ...) once, in an order drawn from ``rng``."""
+    order = rng.permutation(len(X))
+    for start in range(0, len(X), batch_size):
+        idx = order[start:start + batch_size]
+        yield X[idx], y[idx]
+
+
+def params_of(layers):
+    """The flat list of every parameter array of ``layers``, in layer order."""
+    return [p for _, _, params in layers for p in params]
+
+
+def with_params(layers, flat_params):
+    """A copy of ``layers`` whose parameters are taken, in order, from ``flat_params``."""
+    it = iter(flat_params)
+    return [(fwd, bwd, tuple(next(it) for _ in params)) for fwd, bwd, params in layers]
+
+
+def scores(layers, X, batch_size=512):
+    """Run ``X`` (N, ...) forward through every layer; returns the last layer's output."""
+    outs = []
+    for start in range(0, len(X), batch_size):
+        out = X[start:start + batch_size]
+        for forward, _, params in layers:
+            out, _ = forward(out, *params)
+        outs.append(out)
+    return np.concatenate(outs)
+
+
+def accuracy(layers, X, y):
+    """Fraction of examples whose highest score is the label y (N,)."""
+    return float(np.mean(np.argmax(scores(layers, X), axis=1) == y))
+
+
+def fit(layers, X, y, *, backprop, update, loss_fn, lr, epochs, batch_size=64,
+        X_val=None, y_val=None, seed=0, progress=True):
+    """Train ``layers`` with mini-batch gradient descent and your own functions.
+
+    - backprop: ``backprop(layers, x, y, loss_fn) -> (loss, grads)``
+    - update: ``update(params, grads, lr) -> new_params`` (e.g. your ``sgd_step``)
+    Returns ``(trained_layers, history)``; the layers passed in are left unchanged.
+    The progress bar shows the epoch and the current loss (JupyterLab or terminal).
+    """
+    rng = np.random.default_rng(seed)
+    history = History()
+    bar = tqdm(range(epochs), desc="training", disable=not progress, leave=False)
+    for _ in bar:
+        for xb, yb in minibatches(X, y, batch_size, rng):
+            loss, grads = backprop(layers, xb, yb, loss_fn)
+            flat_grads = [g for layer_grads in grads for g in layer_grads]
+            layers = with_params(layers, update(params_of(layers), flat_grads, lr))
+            history.loss.append(float(loss))
+        history.train_acc.append(accuracy(layers, X, y))
+        if X_val is not None:
+            history.val_acc.append(accuracy(layers, X_val, y_val))
+        bar.set_postfix(loss=f"{history.loss[-1]:.4f}", train_acc=f"{history.train_acc[-1]:.3f}")
+    return layers, history

@@ -1,0 +1,86 @@
+"""Assignment 2: elementwise activation layers (relu, leaky relu, sigmoid, tanh).
+
+Each backward is a Hadamard product of the upstream gradient with the local
+derivative, so every array below has the shape of the input x (any shape).
+"""
+import numpy as np
+
+
+def relu_forward(x):
+    """ReLU ``out = max(0, x)``. Returns ``(out, cache)``; cache = x."""
+    ### BEGIN SOLUTION
+    out = np.maximum(x, 0.0)
+    cache = x
+    ### END SOLUTION
+    return out, cache
+
+
+def relu_backward(dout, cache):
+    """ReLU backward: ``dx = dout * (x > 0)``; the derivative at exactly 0 is 0."""
+    ### BEGIN SOLUTION
+    x = cache
+    dx = dout * (x > 0)
+    ### END SOLUTION
+    return dx
+
+
+def leaky_relu_forward(x, alpha=0.01):
+    """Leaky ReLU: ``x`` where ``x > 0``, ``alpha * x`` where ``x <= 0``.
+
+    Returns ``(out, cache)``; cache = (x, alpha).
+    """
+    ### BEGIN SOLUTION
+    out = np.where(x > 0, x, alpha * x)
+    cache = (x, alpha)
+    ### END SOLUTION
+    return out, cache
+
+
+def leaky_relu_backward(dout, cache):
+    """Leaky ReLU backward: slope 1 where ``x > 0``, ``alpha`` where ``x <= 0``."""
+    ### BEGIN SOLUTION
+    x, alpha = cache
+    dx = dout * np.where(x > 0, 1.0, alpha)
+    ### END SOLUTION
+    return dx
+
+
+def sigmoid_forward(x):
+    """Logistic sigmoid ``out = 1 / (1 + exp(-x))``, finite and warning-free for any x.
+
+    Returns ``(out, cache)``; cache = out (the derivative is ``out * (1 - out)``).
+    """
+    ### BEGIN SOLUTION
+    # exp of a non-positive number never overflows: use exp(-|x|) on both sides.
+    z = np.exp(-np.abs(x))
+    out = np.where(x >= 0, 1.0 / (1.0 + z), z / (1.0 + z))
+    cache = out
+    ### END SOLUTION
+    return out, cache
+
+
+def sigmoid_backward(dout, cache):
+    """Sigmoid backward: ``dx = dout * s * (1 - s)`` with s the forward output."""
+    ### BEGIN SOLUTION
+    s = cache
+    dx = dout * s * (1.0 - s)
+    ### END SOLUTION
+    return dx
+
+
+def tanh_forward(x):
+    """Hyperbolic tangent. Returns ``(out, cache)``; cache = out."""
+    ### BEGIN SOLUTION
+    out = np.tanh(x)
+    cache = out
+    ### END SOLUTION
+    return out, cache
+
+
+def tanh_backward(dout, cache):
+    """Tanh backward: ``dx = dout * (1 - t**2)`` with t the forward output."""
+    ### BEGIN SOLUTION
+    t = cache
+    dx = dout * (1.0 - t * t)
+    ### END SOLUTION
+    return dx

@@ -1,0 +1,22 @@
+"""Assignment 4: weight initialization."""
+import numpy as np
+
+
+def init_weights(fan_in, fan_out, scheme, rng):
+    """A (fan_in, fan_out) weight matrix drawn by ``scheme``:
+
+    - ``"zeros"``: all zeros (every hidden unit then computes and learns the same thing)
+    - ``"normal"``: standard normal, std 1
+    - ``"xavier"``: normal with std ``sqrt(1 / fan_in)``
+    - ``"he"``: normal with std ``sqrt(2 / fan_in)`` (for relu networks)
+    ``rng`` is a ``numpy.random.Generator``. Raises ValueError for another scheme.
+    """
+    ### BEGIN SOLUTION
+    stds = {"normal": 1.0, "xavier": np.sqrt(1.0 / fan_in), "he": np.sqrt(2.0 / fan_in)}
+    if scheme == "zeros":
+        return np.zeros((fan_in, fan_out))
+    if scheme not in stds:
+        raise ValueError(f"unknown scheme {scheme!r}: use 'zeros', 'normal', 'xavier' or 'he'")
+    w = stds[scheme] * rng.standard_normal((fan_in, fan_out))
+    ### END SOLUTION
+    return w

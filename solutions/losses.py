@@ -1,0 +1,54 @@
+"""Assignment 2: losses. Each is averaged over the batch and returns
+``(loss, dscores)`` with loss a Python float and dscores shaped like the scores."""
+import numpy as np
+
+
+def softmax_loss(x, y):
+    """Mean softmax cross-entropy.
+
+    Inputs: x (N, C) scores; y (N,) integer labels in [0, C).
+    Returns ``(loss, dx)``: loss = -(1/N) sum_i log softmax(x_i)[y_i]; dx (N, C) =
+    (softmax(x) - onehot(y)) / N. Stable for scores of magnitude 1e3 (shifting each
+    row by its maximum leaves softmax unchanged and keeps exp from overflowing).
+    """
+    ### BEGIN SOLUTION
+    n = x.shape[0]
+    shifted = x - x.max(axis=1, keepdims=True)
+    log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    loss = -log_probs[np.arange(n), y].mean()
+    dx = np.exp(log_probs)
+    dx[np.arange(n), y] -= 1.0
+    dx /= n
+    ### END SOLUTION
+    return float(loss), dx
+
+
+def mse_loss(pred, target):
+    """Mean squared error summed over features: ``loss = sum((pred - target)**2) / N``.
+
+    Inputs: pred and target of the same shape (N, ...). Returns ``(loss, dpred)``,
+    dpred = 2 (pred - target) / N.
+    """
+    ### BEGIN SOLUTION
+    n = pred.shape[0]
+    diff = pred - target
+    loss = np.sum(diff * diff) / n
+    dpred = 2.0 * diff / n
+    ### END SOLUTION
+    return float(loss), dpred
+
+
+def bce_loss(prob, target):
+    """Binary cross-entropy ``-(1/N) sum(t log p + (1 - t) log(1 - p))``.
+
+    Inputs: prob (N,) in (0, 1); target (N,) in {0, 1}. Returns ``(loss, dprob)``,
+    dprob = ((p - t) / (p (1 - p))) / N. Probabilities are clipped to
+    [1e-12, 1 - 1e-12] so that p near 0 or 1 gives a large but finite loss.
+    """
+    ### BEGIN SOLUTION
+    n = prob.shape[0]
+    p = np.clip(prob, 1e-12, 1.0 - 1e-12)
+    loss = -np.sum(target * np.log(p) + (1.0 - target) * np.log1p(-p)) / n
+    dprob = (p - target) / (p * (1.0 - p)) / n
+    ### END SOLUTION
+    return float(loss), dprob

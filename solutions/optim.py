@@ -1,0 +1,50 @@
+"""Assignment 4: update rules. Each returns new arrays and leaves its inputs unchanged.
+
+``params``, ``grads`` and ``velocities`` are lists of arrays in the same order.
+"""
+import numpy as np
+
+
+def sgd_step(params, grads, lr):
+    """Plain SGD: ``p_new = p - lr * g`` for every param. Returns the list of new params."""
+    ### BEGIN SOLUTION
+    new_params = [p - lr * g for p, g in zip(params, grads)]
+    ### END SOLUTION
+    return new_params
+
+
+def sgd_momentum_step(params, grads, velocities, lr, momentum=0.9):
+    """SGD with momentum: ``v = momentum * v - lr * g; p = p + v``.
+
+    Returns ``(new_params, new_velocities)``, two lists shaped like ``params``.
+    """
+    ### BEGIN SOLUTION
+    new_velocities = [momentum * v - lr * g for v, g in zip(velocities, grads)]
+    new_params = [p + v for p, v in zip(params, new_velocities)]
+    ### END SOLUTION
+    return new_params, new_velocities
+
+
+def adam_step(params, grads, state, lr, beta1=0.9, beta2=0.999, eps=1e-8):
+    """Adam with bias correction.
+
+    ``state`` is None on the first call; here it is a dict with the step count ``t``
+    and the moment estimates ``m`` and ``v`` (lists shaped like ``params``).
+    ``m = b1 m + (1 - b1) g``, ``v = b2 v + (1 - b2) g**2``,
+    ``p = p - lr * m_hat / (sqrt(v_hat) + eps)`` with ``m_hat = m / (1 - b1**t)``,
+    ``v_hat = v / (1 - b2**t)``. Returns ``(new_params, new_state)``.
+    """
+    ### BEGIN SOLUTION
+    if state is None:
+        state = {"t": 0, "m": [np.zeros_like(p) for p in params],
+                 "v": [np.zeros_like(p) for p in params]}
+    t = state["t"] + 1
+    m = [beta1 * m + (1 - beta1) * g for m, g in zip(state["m"], grads)]
+    v = [beta2 * v + (1 - beta2) * g * g for v, g in zip(state["v"], grads)]
+    new_params = [
+        p - lr * (mi / (1 - beta1**t)) / (np.sqrt(vi / (1 - beta2**t)) + eps)
+        for p, mi, vi in zip(params, m, v)
+    ]
+    new_state = {"t": t, "m": m, "v": v}
+    ### END SOLUTION
+    return new_params, new_state

@@ -1,0 +1,44 @@
+"""Assignment 4: inverted dropout and the L2 penalty."""
+import numpy as np
+
+
+def dropout_forward(x, p, train, rng):
+    """Inverted dropout: drop each unit with probability ``p`` and scale survivors by
+    ``1 / (1 - p)`` so the expected output equals x; at test time the identity.
+
+    Inputs: x any shape; p in [0, 1); train bool; rng a ``numpy.random.Generator``.
+    Returns ``(out, cache)``: out shaped like x; cache = the mask already scaled by
+    ``1 / (1 - p)`` (None at test time).
+    """
+    ### BEGIN SOLUTION
+    if not train:
+        return x.copy(), None
+    mask = (rng.random(x.shape) >= p) / (1.0 - p)
+    out = x * mask
+    cache = mask
+    ### END SOLUTION
+    return out, cache
+
+
+def dropout_backward(dout, cache):
+    """Backward pass of inverted dropout: ``dx = dout * mask`` (identity at test time)."""
+    ### BEGIN SOLUTION
+    mask = cache
+    if mask is None:
+        return dout.copy()
+    dx = dout * mask
+    ### END SOLUTION
+    return dx
+
+
+def l2_penalty(params, reg):
+    """L2 regularization ``loss = reg * sum over params of sum(p**2)``.
+
+    Inputs: params, a list of arrays; reg, a float. Returns ``(loss, grads)`` with
+    loss a float and grads one array per param, ``2 * reg * p``.
+    """
+    ### BEGIN SOLUTION
+    loss = reg * sum(float(np.sum(p * p)) for p in params)
+    grads = [2.0 * reg * p for p in params]
+    ### END SOLUTION
+    return loss, grads
