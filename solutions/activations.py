@@ -16,7 +16,7 @@ def relu_forward(x):
 
 
 def relu_backward(dout, cache):
-    """ReLU backward: ``dx = dout * (x > 0)``; the derivative at exactly 0 is 0."""
+    """ReLU backward. dout and dx have the shape of x; the derivative at exactly 0 is 0."""
     ### BEGIN SOLUTION
     x = cache
     dx = dout * (x > 0)
@@ -37,7 +37,7 @@ def leaky_relu_forward(x, alpha=0.01):
 
 
 def leaky_relu_backward(dout, cache):
-    """Leaky ReLU backward: slope 1 where ``x > 0``, ``alpha`` where ``x <= 0``."""
+    """Leaky ReLU backward. dout and dx have the shape of x."""
     ### BEGIN SOLUTION
     x, alpha = cache
     dx = dout * np.where(x > 0, 1.0, alpha)
@@ -48,7 +48,7 @@ def leaky_relu_backward(dout, cache):
 def sigmoid_forward(x):
     """Logistic sigmoid ``out = 1 / (1 + exp(-x))``, finite and warning-free for any x.
 
-    Returns ``(out, cache)``; cache = out (the derivative is ``out * (1 - out)``).
+    Returns ``(out, cache)``; cache = out.
     """
     ### BEGIN SOLUTION
     # exp of a non-positive number never overflows: use exp(-|x|) on both sides.
@@ -60,7 +60,7 @@ def sigmoid_forward(x):
 
 
 def sigmoid_backward(dout, cache):
-    """Sigmoid backward: ``dx = dout * s * (1 - s)`` with s the forward output."""
+    """Sigmoid backward. dout and dx have the shape of x; cache is the forward output."""
     ### BEGIN SOLUTION
     s = cache
     dx = dout * s * (1.0 - s)
@@ -78,7 +78,7 @@ def tanh_forward(x):
 
 
 def tanh_backward(dout, cache):
-    """Tanh backward: ``dx = dout * (1 - t**2)`` with t the forward output."""
+    """Tanh backward. dout and dx have the shape of x; cache is the forward output."""
     ### BEGIN SOLUTION
     t = cache
     dx = dout * (1.0 - t * t)

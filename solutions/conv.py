@@ -39,8 +39,6 @@ def conv_backward(dout, cache):
 
     Inputs: dout (N, F, H', W'); cache (x, w, stride, pad).
     Returns ``(dx, dw, db)`` shaped like x (N, C, H, W), w (F, C, HH, WW), b (F,).
-    Each output position adds ``dout * w[k]`` into the window of x it read and
-    ``dout * window`` into ``w[k]``; gradients falling on the padding are dropped.
     """
     ### BEGIN SOLUTION
     x, w, stride, pad = cache

@@ -23,7 +23,7 @@ def affine_backward(dout, cache):
 
     Inputs: dout (N, M) upstream gradient; cache (x, w) from ``affine_forward``.
     Returns ``(dx, dw, db)``: dx with the shape of the original x (N, d1, ..., dk),
-    dw (D, M) = x_flat^T dout, db (M,) = dout summed over the batch.
+    dw (D, M) and db (M,).
     """
     ### BEGIN SOLUTION
     x, w = cache

@@ -7,9 +7,9 @@ def softmax_loss(x, y):
     """Mean softmax cross-entropy.
 
     Inputs: x (N, C) scores; y (N,) integer labels in [0, C).
-    Returns ``(loss, dx)``: loss = -(1/N) sum_i log softmax(x_i)[y_i]; dx (N, C) =
-    (softmax(x) - onehot(y)) / N. Stable for scores of magnitude 1e3 (shifting each
-    row by its maximum leaves softmax unchanged and keeps exp from overflowing).
+    Returns ``(loss, dx)``: loss = -(1/N) sum_i log softmax(x_i)[y_i], a float; dx (N, C).
+    Stable for scores of magnitude 1e3 (shifting each row by its maximum leaves softmax
+    unchanged and keeps exp from overflowing).
     """
     ### BEGIN SOLUTION
     n = x.shape[0]
@@ -27,7 +27,7 @@ def mse_loss(pred, target):
     """Mean squared error summed over features: ``loss = sum((pred - target)**2) / N``.
 
     Inputs: pred and target of the same shape (N, ...). Returns ``(loss, dpred)``,
-    dpred = 2 (pred - target) / N.
+    dpred shaped like pred.
     """
     ### BEGIN SOLUTION
     n = pred.shape[0]
@@ -42,8 +42,7 @@ def bce_loss(prob, target):
     """Binary cross-entropy ``-(1/N) sum(t log p + (1 - t) log(1 - p))``.
 
     Inputs: prob (N,) in (0, 1); target (N,) in {0, 1}. Returns ``(loss, dprob)``,
-    dprob = ((p - t) / (p (1 - p))) / N. Probabilities are clipped to
-    [1e-12, 1 - 1e-12] so that p near 0 or 1 gives a large but finite loss.
+    dprob (N,). Safe near 0 and 1: the loss and gradient stay finite.
     """
     ### BEGIN SOLUTION
     n = prob.shape[0]

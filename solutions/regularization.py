@@ -21,7 +21,7 @@ def dropout_forward(x, p, train, rng):
 
 
 def dropout_backward(dout, cache):
-    """Backward pass of inverted dropout: ``dx = dout * mask`` (identity at test time)."""
+    """Backward pass of inverted dropout. dout and dx have the shape of x."""
     ### BEGIN SOLUTION
     mask = cache
     if mask is None:
@@ -35,7 +35,7 @@ def l2_penalty(params, reg):
     """L2 regularization ``loss = reg * sum over params of sum(p**2)``.
 
     Inputs: params, a list of arrays; reg, a float. Returns ``(loss, grads)`` with
-    loss a float and grads one array per param, ``2 * reg * p``.
+    loss a float and grads one array per param, shaped like it.
     """
     ### BEGIN SOLUTION
     loss = reg * sum(float(np.sum(p * p)) for p in params)

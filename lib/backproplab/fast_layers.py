@@ -57,6 +57,17 @@ def _add_windows(dx, dwin, stride):
     return dx
 
 
+def _im2col(xp, height, width, stride):
+    """Copy of every receptive field: shape (N, C * height * width, Ho * Wo).
+
+    Row ``c * height * width + i * width + j`` of sample n holds, for every output position,
+    the input value the filter entry ``(c, i, j)`` multiplies there.
+    """
+    windows = _windows(xp, height, width, stride).transpose(0, 1, 4, 5, 2, 3)
+    n, c, _, _, out_h, out_w = windows.shape
+    return np.ascontiguousarray(windows).reshape(n, c * height * width, out_h * out_w)
+
+
 def conv_forward_fast(x, w, b, stride=1, pad=0):
     """Convolution (cross-correlation) of a batch with a bank of filters, zero padded.
 
@@ -70,14 +81,15 @@ def conv_forward_fast(x, w, b, stride=1, pad=0):
     Returns (out, cache):
     - out: shape (N, F, Ho, Wo), Ho = 1 + (H + 2*pad - HH) // stride,
       Wo = 1 + (W + 2*pad - WW) // stride
-    - cache: (x_padded, w, stride, pad), x_padded of shape (N, C, H + 2*pad, W + 2*pad)
-      (it is x itself when pad == 0; nothing is ever written into it)
+    - cache: (x_shape, cols, w, stride, pad), where cols, shape (N, C*HH*WW, Ho*Wo), holds the
+      receptive fields of the padded input (see ``_im2col``)
     """
-    xp = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad))) if pad else x
-    windows = _windows(xp, w.shape[2], w.shape[3], stride)
-    out = np.tensordot(windows, w, axes=([1, 4, 5], [1, 2, 3]))  # (N, Ho, Wo, F)
-    out = out.transpose(0, 3, 1, 2) + b[None, :, None, None]
-    return np.ascontiguousarray(out), (xp, w, stride, pad)
+    f, _, height, width = w.shape
+    xp = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
+    cols = _im2col(xp, height, width, stride)
+    out_h, out_w = _out_size(xp.shape[2], height, stride), _out_size(xp.shape[3], width, stride)
+    out = (w.reshape(f, -1) @ cols).reshape(x.shape[0], f, out_h, out_w)
+    return out + b[None, :, None, None], (x.shape, cols, w, stride, pad)
 
 
 def conv_backward_fast(dout, cache):
@@ -85,21 +97,20 @@ def conv_backward_fast(dout, cache):
 
     Inputs:
     - dout: upstream gradient, shape (N, F, Ho, Wo)
-    - cache: (x_padded, w, stride, pad) from ``conv_forward_fast``
+    - cache: (x_shape, cols, w, stride, pad) from ``conv_forward_fast``
 
     Returns (dx, dw, db) with the shapes of x (N, C, H, W), w (F, C, HH, WW) and b (F,).
     """
-    xp, w, stride, pad = cache
-    _, _, height, width = w.shape
-    windows = _windows(xp, height, width, stride)
-    db = dout.sum(axis=(0, 2, 3))
-    dw = np.tensordot(dout, windows, axes=([0, 2, 3], [0, 2, 3]))  # (F, C, HH, WW)
-    dwin = np.tensordot(dout, w, axes=([1], [0]))  # (N, Ho, Wo, C, HH, WW)
-    dxp = np.zeros(xp.shape, dtype=np.result_type(dout, w))
-    _add_windows(dxp, dwin.transpose(0, 3, 1, 2, 4, 5), stride)
-    hp, wp = xp.shape[2:]
-    dx = dxp[:, :, pad:hp - pad, pad:wp - pad]
-    return np.ascontiguousarray(dx), dw, db
+    (n, c, h, wd), cols, w, stride, pad = cache
+    f, _, height, width = w.shape
+    _, _, out_h, out_w = dout.shape
+    dflat = dout.reshape(n, f, out_h * out_w)
+    db = dflat.sum(axis=(0, 2))
+    dw = (dflat @ cols.transpose(0, 2, 1)).sum(axis=0).reshape(w.shape)
+    dcols = (w.reshape(f, -1).T @ dflat).reshape(n, c, height, width, out_h, out_w)
+    dxp = np.zeros((n, c, h + 2 * pad, wd + 2 * pad), dtype=dcols.dtype)
+    _add_windows(dxp, dcols.transpose(0, 1, 4, 5, 2, 3), stride)
+    return dxp[:, :, pad:pad + h, pad:pad + wd].copy(), dw, db
 
 
 def _tiles(shape, pool_height, pool_width, stride):

@@ -1,0 +1,143 @@
+"""Build nbgrader source notebooks from the teaching templates and the solution library.
+
+A template is a jupytext Markdown file ``templates/<assignment>/<notebook>.md``. Plain
+Markdown becomes read-only instruction cells; fenced ``python`` cells become code cells,
+and their fence metadata says what nbgrader role they play:
+
+- ``solution="NAME"``: an autograded answer cell holding the source of ``solutions.NAME``
+  (its ``### BEGIN/END SOLUTION`` regions are what nbgrader strips). The fence is empty.
+- ``given="NAME"``: a read-only cell holding the source of ``solutions.NAME`` (not graded).
+- ``selfcheck="NAME"``: a read-only visible self-check the student runs.
+- ``tests="NAME" points=P``: a hidden test cell worth P points; its visible lines come
+  from the template, its hidden part is generated here.
+- ``locked=true``: any other read-only code cell (set-up, given helpers).
+- ``tags=["demo"]``: a demonstration (training run, plot, widget) the grader skips.
+A Markdown region ``<!-- #region manual="ID" points=P -->`` is a manually graded written
+answer; its text is the model answer, which nbgrader replaces in the release.
+"""
+import inspect
+from pathlib import Path
+
+import jupytext
+import nbformat
+
+import solutions
+
+ROOT = Path(__file__).resolve().parent.parent
+TEMPLATES = ROOT / "templates"
+SOURCE = ROOT / "source"
+
+HIDDEN_TEST = '''\
+### BEGIN HIDDEN TESTS
+from autograder.notebook_tests import run_hidden_check
+run_hidden_check({name!r}, globals())
+### END HIDDEN TESTS'''
+
+ROLE_KEYS = ("solution", "given", "selfcheck", "tests", "manual", "locked", "points")
+
+
+class TemplateError(ValueError):
+    """A template cell whose directives can't be turned into a notebook cell."""
+
+
+def nbgrader_meta(grade_id, *, grade=False, solution=False, locked=False, points=None):
+    meta = {"grade": grade, "grade_id": grade_id, "locked": locked,
+            "schema_version": 3, "solution": solution, "task": False}
+    if points is not None:
+        meta["points"] = points
+    return meta
+
+
+def solution_source(name, where):
+    """The source of ``solutions.<name>``, exactly as the library holds it."""
+    obj = getattr(solutions, name, None)
+    if obj is None:
+        raise TemplateError(f"{where}: solutions has no {name!r}")
+    return inspect.getsource(obj).rstrip("\n")
+
+
+def convert_cell(cell, index, where):
+    """Turn one template cell into a source-notebook cell (new object)."""
+    meta = dict(cell.metadata)
+    role = {k: meta.pop(k) for k in ROLE_KEYS if k in meta}
+    where = f"{where}, cell {index + 1}"
+    if cell.cell_type == "markdown":
+        if "manual" in role:
+            return markdown(cell.source, meta, nbgrader_meta(
+                role["manual"], grade=True, solution=True, points=role.get("points", 1)))
+        return markdown(cell.source, meta, nbgrader_meta(f"md_{index:03d}", locked=True))
+    if "solution" in role:
+        if cell.source.strip():
+            raise TemplateError(f"{where}: a solution cell must be empty; its code comes "
+                                f"from solutions.{role['solution']}")
+        name = role["solution"]
+        return code(solution_source(name, where), meta, nbgrader_meta(name, solution=True))
+    if "given" in role:
+        name = role["given"]
+        return code(solution_source(name, where), meta,
+                    nbgrader_meta(f"given_{name}", locked=True))
+    if "selfcheck" in role:
+        return code(cell.source, meta,
+                    nbgrader_meta(f"selfcheck_{role['selfcheck']}", locked=True))
+    if "tests" in role:
+        if "points" not in role:
+            raise TemplateError(f"{where}: tests={role['tests']!r} needs points=")
+        name = role["tests"]
+        visible = cell.source.strip()
+        body = (visible + "\n" if visible else "") + HIDDEN_TEST.format(name=name)
+        return code(body, meta, nbgrader_meta(
+            f"test_{name}", grade=True, locked=True, points=role["points"]))
+    if role.get("locked"):
+        return code(cell.source, meta, nbgrader_meta(f"locked_{index:03d}", locked=True))
+    return code(cell.source, meta, None)
+
+
+def markdown(text, meta, nbg):
+    return nbformat.v4.new_markdown_cell(text, metadata={**meta, "nbgrader": nbg})
+
+
+def code(text, meta, nbg):
+    extra = {"nbgrader": nbg} if nbg else {}
+    return nbformat.v4.new_code_cell(text, metadata={**meta, **extra})
+
+
+def build_notebook(template_path):
+    """Read one template and return the nbgrader source notebook (nbformat 4.5)."""
+    template = jupytext.read(template_path)
+    where = str(Path(template_path).relative_to(ROOT) if Path(template_path).is_relative_to(ROOT)
+                else template_path)
+    nb = nbformat.v4.new_notebook()
+    nb.metadata = {
+        "kernelspec": {"display_name": "Python 3 (ipykernel)", "language": "python",
+                       "name": "python3"},
+        "language_info": {"name": "python"},
+    }
+    for i, cell in enumerate(template.cells):
+        new = convert_cell(cell, i, where)
+        new.id = new.metadata.get("nbgrader", {}).get("grade_id", f"cell-{i:03d}")
+        nb.cells.append(new)
+    nbformat.validate(nb)
+    return nb
+
+
+def build_assignment(assignment, templates=TEMPLATES, source=SOURCE):
+    """Write ``source/<assignment>/<notebook>.ipynb`` for every template of the assignment.
+
+    Returns the list of paths written."""
+    folder = Path(templates) / assignment
+    paths = sorted(folder.glob("*.md"))
+    if not paths:
+        raise TemplateError(f"no templates for {assignment!r} in {folder}")
+    out_dir = Path(source) / assignment
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for path in paths:
+        out = out_dir / (path.stem + ".ipynb")
+        nbformat.write(build_notebook(path), out)
+        written.append(out)
+    return written
+
+
+def build_all(templates=TEMPLATES, source=SOURCE):
+    """Build every assignment of the contract; returns the paths written."""
+    return [p for a in solutions.ASSIGNMENTS for p in build_assignment(a, templates, source)]
