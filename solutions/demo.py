@@ -21,7 +21,7 @@ def train_mlp(data, epochs=30, progress=True):
                X_val=data.X_val, y_val=data.y_val, seed=0, progress=progress)
 
 
-def train_cnn(images, epochs=4, progress=True):
+def train_cnn(images, epochs=15, progress=True):
     """conv-relu-pool-affine on (N, 1, 8, 8) digits; returns (layers, history)."""
     net = small_cnn(1, 8, 8, 10, seed=0)
     return fit(net, images.X_train, images.y_train, backprop=backprop, update=sgd_step,

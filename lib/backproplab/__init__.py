@@ -1,0 +1,1 @@
+from .reuse import functions_from_notebook

@@ -5,17 +5,21 @@ the same thing as the graded ``conv_forward``/``max_pool_forward`` of Assignment
 
 How they are fast:
 
-- **im2col as a view.** ``sliding_window_view`` turns the padded input ``(N, C, Hp, Wp)`` into a
-  view of every receptive field, shape ``(N, C, Hp-HH+1, Wp-WW+1, HH, WW)``, without copying;
-  slicing ``[:, :, ::stride, ::stride]`` keeps the windows the stride visits. The convolution is
-  then a single ``tensordot`` (one matrix product) of that view with the filters.
+- **im2col.** ``sliding_window_view`` turns the padded input ``(N, C, Hp, Wp)`` into a view of
+  every receptive field, shape ``(N, C, Hp-HH+1, Wp-WW+1, HH, WW)``, without copying; slicing
+  ``[:, :, ::stride, ::stride]`` keeps the windows the stride visits. One copy lays them out as
+  columns ``(N, C*HH*WW, Ho*Wo)``, and the convolution is one (batched) matrix product of the
+  filters ``(F, C*HH*WW)`` with them; the backward pass is two more matrix products.
 - **col2im as HH*WW shifted adds.** In the backward pass, the gradient of every window position
   is added back into the input with one vectorized, strided ``+=`` per kernel offset ``(i, j)``:
   only ``HH * WW`` Python iterations, each touching the whole batch at once.
-- **max pooling by reshaping** when the windows tile the input exactly (stride equal to the pool
-  size and the size divisible), and through the same strided window view otherwise. The backward
-  pass routes each upstream gradient to the single arg-max of its window (the first maximum in
-  row-major order, as the naive version does), accumulating where windows overlap.
+- **max pooling by window offsets.** For each offset (i, j) inside the pool window, the strided
+  slice ``x[:, :, i::stride, j::stride]`` (cut to Ho x Wo) holds that entry of every window at
+  once, so the max is pool_height * pool_width vectorized ``np.maximum`` calls, whether windows
+  tile the input, overlap, or leave a remainder. (This measured faster than reshaping into
+  windows and calling ``argmax`` on a short last axis, which numpy loops over window by window.)
+  The arg-max kept for the backward pass is the first maximum in row-major order, as in the
+  naive version; the backward pass is one strided ``+=`` per offset, so overlaps accumulate.
 """
 
 import numpy as np
@@ -43,17 +47,23 @@ def _windows(x, height, width, stride):
     return sliding_window_view(x, (height, width), axis=(2, 3))[:, :, ::stride, ::stride]
 
 
-def _add_windows(dx, dwin, stride):
-    """col2im: add window gradients ``dwin (N, C, Ho, Wo, HH, WW)`` into ``dx (N, C, H, W)``.
-
-    One strided, vectorized ``+=`` per kernel offset, so overlapping windows accumulate.
-    """
-    _, _, out_h, out_w, height, width = dwin.shape
+def _offsets(height, width, stride, out_h, out_w):
+    """For every window offset (i, j): the strided slices of the input it reads at all outputs."""
     for i in range(height):
         for j in range(width):
             rows = slice(i, i + stride * (out_h - 1) + 1, stride)
             cols = slice(j, j + stride * (out_w - 1) + 1, stride)
-            dx[:, :, rows, cols] += dwin[:, :, :, :, i, j]
+            yield i, j, (Ellipsis, rows, cols)
+
+
+def _col2im(dx, dcols, stride):
+    """Add window gradients ``dcols (N, C, HH, WW, Ho, Wo)`` into ``dx (N, C, H, W)``; return dx.
+
+    One strided, vectorized ``+=`` per kernel offset, so overlapping windows accumulate.
+    """
+    _, _, height, width, out_h, out_w = dcols.shape
+    for i, j, where in _offsets(height, width, stride, out_h, out_w):
+        dx[where] += dcols[:, :, i, j]
     return dx
 
 
@@ -109,29 +119,16 @@ def conv_backward_fast(dout, cache):
     dw = (dflat @ cols.transpose(0, 2, 1)).sum(axis=0).reshape(w.shape)
     dcols = (w.reshape(f, -1).T @ dflat).reshape(n, c, height, width, out_h, out_w)
     dxp = np.zeros((n, c, h + 2 * pad, wd + 2 * pad), dtype=dcols.dtype)
-    _add_windows(dxp, dcols.transpose(0, 1, 4, 5, 2, 3), stride)
+    _col2im(dxp, dcols, stride)
     return dxp[:, :, pad:pad + h, pad:pad + wd].copy(), dw, db
 
 
-def _tiles(shape, pool_height, pool_width, stride):
-    """True when the pooling windows tile an input of ``shape`` exactly (no overlap, no gap)."""
-    _, _, height, width = shape
-    return (
-        pool_height == pool_width == stride
-        and height % pool_height == 0
-        and width % pool_width == 0
-    )
-
-
-def _flat_windows(x, pool_height, pool_width, stride):
-    """Copy of the pooling windows, shape (N, C, Ho, Wo, pool_height * pool_width)."""
-    if _tiles(x.shape, pool_height, pool_width, stride):
-        n, c, height, width = x.shape
-        blocks = x.reshape(n, c, height // pool_height, pool_height, width // pool_width, pool_width)
-        windows = blocks.transpose(0, 1, 2, 4, 3, 5)
-    else:
-        windows = _windows(x, pool_height, pool_width, stride)
-    return windows.reshape(windows.shape[:4] + (pool_height * pool_width,))
+def _first_argmax(views, out):
+    """Index k of the first view equal to ``out``, position by position (row-major tie-break)."""
+    argmax = np.full(out.shape, len(views) - 1, dtype=np.min_scalar_type(len(views) - 1))
+    for k in range(len(views) - 2, -1, -1):
+        np.copyto(argmax, k, where=views[k] == out)
+    return argmax
 
 
 def max_pool_forward_fast(x, pool_height=2, pool_width=2, stride=2):
@@ -144,11 +141,16 @@ def max_pool_forward_fast(x, pool_height=2, pool_width=2, stride=2):
     - out: shape (N, C, Ho, Wo), Ho = 1 + (H - pool_height) // stride,
       Wo = 1 + (W - pool_width) // stride
     - cache: (x_shape, argmax, pool_height, pool_width, stride), argmax of shape (N, C, Ho, Wo)
-      holding for every window the row-major index (within the window) of its first maximum
+      holding for every window the row-major index ``i * pool_width + j`` within the window of
+      its first maximum
     """
-    flat = _flat_windows(x, pool_height, pool_width, stride)
-    argmax = flat.argmax(axis=-1)
-    out = np.take_along_axis(flat, argmax[..., None], axis=-1)[..., 0]
+    out_h = _out_size(x.shape[2], pool_height, stride)
+    out_w = _out_size(x.shape[3], pool_width, stride)
+    views = [x[where] for _, _, where in _offsets(pool_height, pool_width, stride, out_h, out_w)]
+    out = views[0].copy()
+    for view in views[1:]:
+        np.maximum(out, view, out=out)
+    argmax = _first_argmax(views, out)
     return out, (x.shape, argmax, pool_height, pool_width, stride)
 
 
@@ -163,11 +165,8 @@ def max_pool_backward_fast(dout, cache):
     came from; where windows overlap, the contributions add up.
     """
     x_shape, argmax, pool_height, pool_width, stride = cache
-    n, c, out_h, out_w = dout.shape
-    dflat = np.zeros(dout.shape + (pool_height * pool_width,), dtype=dout.dtype)
-    np.put_along_axis(dflat, argmax[..., None], dout[..., None], axis=-1)
-    dwin = dflat.reshape(n, c, out_h, out_w, pool_height, pool_width)
-    if _tiles(x_shape, pool_height, pool_width, stride):
-        dx = dwin.transpose(0, 1, 2, 4, 3, 5)
-        return dx.reshape(x_shape)
-    return _add_windows(np.zeros(x_shape, dtype=dout.dtype), dwin, stride)
+    dx = np.zeros(x_shape, dtype=dout.dtype)
+    zero = np.zeros((), dtype=dout.dtype)
+    for i, j, where in _offsets(pool_height, pool_width, stride, *dout.shape[2:]):
+        dx[where] += np.where(argmax == i * pool_width + j, dout, zero)
+    return dx

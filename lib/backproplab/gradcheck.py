@@ -1,0 +1,375 @@
+"""Finite-difference gradient checks (NumPy, float64).
+
+Three levels, from plain to careful:
+
+- ``numerical_gradient_array(f, x, dout)`` and ``numerical_gradient_scalar(f, x)``: the
+  classic central differences, one coordinate at a time (CS231n style). Cost: two calls of
+  ``f`` per entry of ``x``.
+- ``gradient_check(f, inputs, grads, dout)``: compares analytic gradients with finite
+  differences and returns a ``GradientCheck`` with per-input errors and verdicts. Small inputs
+  are probed at every coordinate; large ones along a few random directions plus a few random
+  coordinates, so the cost does not grow with the size of the tensor.
+  ``directional_check`` is the same check with directions for every input.
+- ``rel_error`` and ``verdict``: the error measure and the tolerance policy, defined once here.
+
+Kinks. A relu at 0 or a max-pool tie is not differentiable; a central difference that
+straddles one is meaningless there. Every probe therefore also computes the one-sided
+differences ``(F(x+h)-F(x))/h`` and ``(F(x)-F(x-h))/h``. A probe that would fail, whose
+one-sided differences disagree, and whose analytic value the disagreement explains, is
+counted as "at a kink" and left out of the verdict (``n_excluded`` says how many). The exact
+value a backward pass must return AT a kink (e.g. relu'(0) = 0, max-pool ties go to the first
+maximum) is part of the contract and is checked elsewhere (hidden tests), not here.
+``away_from_kinks`` and ``distinct_values`` draw inputs where no probe meets a kink.
+
+Random directions cross every kink of the input at once: with many exact zeros or ties in a
+large input, such crossings can cancel out and go unnoticed, so draw large inputs away from
+kinks before a directional check.
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+import numpy as np
+
+#: Tolerance policy: relative error <= PASS_TOL passes, <= CLOSE_TOL is "close, probably
+#: fine", anything larger (or NaN) fails.
+PASS_TOL = 1e-7
+CLOSE_TOL = 1e-5
+
+_TINY = np.finfo(np.float64).tiny
+_EPS = np.finfo(np.float64).eps
+_ROUNDOFF = 16 * _EPS  # relative rounding error assumed for one evaluation of F
+_KINK_NOISE = 10.0  # one-sided differences must disagree by this many rounding errors
+
+__all__ = [
+    "PASS_TOL", "CLOSE_TOL", "rel_error", "verdict",
+    "numerical_gradient_array", "numerical_gradient_scalar",
+    "InputCheck", "GradientCheck", "gradient_check", "directional_check",
+    "away_from_kinks", "distinct_values",
+]
+
+
+# ----------------------------------------------------------------------------- error measure
+
+def _rel_errors(a, b, floor=0.0):
+    """Elementwise |a-b| / max(|a|+|b|, floor, tiny); shapes must match."""
+    a = np.asarray(a, dtype=np.float64)
+    b = np.asarray(b, dtype=np.float64)
+    if a.shape != b.shape:
+        raise ValueError(f"rel_error: shapes differ: {a.shape} vs {b.shape}")
+    denom = np.maximum(np.abs(a) + np.abs(b), np.maximum(floor, _TINY))
+    return np.abs(a - b) / denom
+
+
+def rel_error(a, b):
+    """Worst relative error between two arrays of the same shape.
+
+    ``max over elements of |a-b| / max(|a|+|b|, tiny)``; 0.0 when both are zero (never NaN
+    unless an input holds NaN). Returns a Python float; 0.0 for empty arrays.
+    Raises ValueError naming both shapes when they differ.
+    """
+    errors = _rel_errors(a, b)
+    return float(errors.max()) if errors.size else 0.0
+
+
+def verdict(error):
+    """"pass" (error <= PASS_TOL), "close" (<= CLOSE_TOL) or "fail" (larger, or NaN)."""
+    if error <= PASS_TOL:
+        return "pass"
+    if error <= CLOSE_TOL:
+        return "close"
+    return "fail"
+
+
+# ----------------------------------------------------------------- plain central differences
+
+def _require_float_array(x, name="x"):
+    if not isinstance(x, np.ndarray) or not np.issubdtype(x.dtype, np.floating):
+        raise TypeError(f"{name} must be a float NumPy array (it is perturbed in place), "
+                        f"got {type(x).__name__}"
+                        + (f" of dtype {x.dtype}" if isinstance(x, np.ndarray) else ""))
+
+
+def _as_output(value):
+    if isinstance(value, tuple):
+        raise TypeError("f returned a tuple; pass a function returning only the output, "
+                        "e.g. lambda x: layer_forward(x, w)[0]")
+    return np.asarray(value, dtype=np.float64)
+
+
+@contextmanager
+def _nudged(x, index, delta):
+    """Temporarily add ``delta`` to ``x[index]``; the old values are restored exactly."""
+    old = np.copy(x[index])
+    x[index] = old + delta
+    try:
+        yield
+    finally:
+        x[index] = old
+
+
+def _central_differences(F, x, h):
+    grad = np.zeros(x.shape)
+    for index in np.ndindex(x.shape):
+        with _nudged(x, index, h):
+            plus = F()
+        with _nudged(x, index, -h):
+            minus = F()
+        grad[index] = (plus - minus) / (2 * h)
+    return grad
+
+
+def numerical_gradient_array(f, x, dout, h=1e-5):
+    """Central-difference gradient of ``sum(f(x) * dout)`` with respect to ``x``.
+
+    f: function of ``x`` returning an array of the shape of ``dout`` (only the output,
+       e.g. ``lambda x: relu_forward(x)[0]``).
+    x: float array of any shape (0-d included); perturbed in place one entry at a time and
+       restored exactly, also when ``f`` raises.
+    dout: upstream gradient, shape of ``f(x)``.
+    Returns an array of the shape of ``x``. Costs ``2 * x.size`` calls of ``f``.
+    """
+    _require_float_array(x)
+    dout = np.asarray(dout, dtype=np.float64)
+    return _central_differences(lambda: float(np.sum(_as_output(f(x)) * dout)), x, h)
+
+
+def numerical_gradient_scalar(f, x, h=1e-5):
+    """Central-difference gradient of a scalar-valued ``f`` (e.g. a loss) at ``x``.
+
+    x: float array of any shape, perturbed in place and restored exactly.
+    Returns an array of the shape of ``x``. Raises ValueError if ``f`` does not return a
+    scalar (use ``numerical_gradient_array`` for array outputs).
+    """
+    _require_float_array(x)
+
+    def F():
+        value = _as_output(f(x))
+        if value.ndim != 0:
+            raise ValueError(f"f must return a scalar, got an array of shape {value.shape}; "
+                             "use numerical_gradient_array for array outputs")
+        return float(value)
+
+    return _central_differences(F, x, h)
+
+
+# ------------------------------------------------------------------------ checks and results
+
+@dataclass
+class InputCheck:
+    """Probes of one input. Each probe is a coordinate or a random unit direction.
+
+    analytic / numeric: the analytic derivative along the probe (``g[i]`` or ``<g, v>``) and
+    its central difference; errors: relative errors; excluded: probes left out because
+    they crossed a kink; where: the coordinate of each probe (None for a direction).
+    """
+    name: str
+    shape: tuple
+    method: str
+    analytic: np.ndarray
+    numeric: np.ndarray
+    errors: np.ndarray
+    excluded: np.ndarray
+    where: list = field(repr=False)
+
+    @property
+    def n_probes(self):
+        return int(self.errors.size)
+
+    @property
+    def n_excluded(self):
+        return int(self.excluded.sum())
+
+    @property
+    def error(self):
+        """Worst relative error over the probes not excluded (NaN if any is NaN)."""
+        judged = self.errors[~self.excluded]
+        return float(judged.max()) if judged.size else 0.0
+
+    @property
+    def verdict(self):
+        if self.n_probes == self.n_excluded:
+            return "inconclusive" if self.n_probes else "pass"
+        return verdict(self.error)
+
+    @property
+    def worst_where(self):
+        """Coordinate (tuple) or None (a direction) of the worst judged probe."""
+        errors = np.where(self.excluded, -1.0, np.nan_to_num(self.errors, nan=np.inf))
+        return self.where[int(np.argmax(errors))] if errors.size else None
+
+    def __str__(self):
+        text = (f"{self.name} {self.shape}: rel. error {self.error:.2e} -> {self.verdict} "
+                f"({self.n_probes} probes, {self.method}")
+        if self.n_excluded:
+            text += f", {self.n_excluded} excluded at kinks"
+        return text + ")"
+
+
+_ORDER = ["pass", "inconclusive", "close", "fail"]
+
+
+@dataclass
+class GradientCheck:
+    """Result of ``gradient_check``: one ``InputCheck`` per checked input."""
+    inputs: list
+    n_forward_calls: int
+
+    @property
+    def error(self):
+        errors = [c.error for c in self.inputs]
+        return float(np.max(errors)) if errors else 0.0
+
+    @property
+    def verdict(self):
+        return max((c.verdict for c in self.inputs), key=_ORDER.index, default="pass")
+
+    @property
+    def n_excluded(self):
+        return sum(c.n_excluded for c in self.inputs)
+
+    def __getitem__(self, name):
+        return next(c for c in self.inputs if c.name == name)
+
+    def __str__(self):
+        lines = [str(c) for c in self.inputs]
+        lines.append(f"overall: {self.verdict} (worst rel. error {self.error:.2e}, "
+                     f"{self.n_forward_calls} forward calls)")
+        return "\n".join(lines)
+
+
+def _probes(x, g, max_coords, num_directions, num_coords, h, rng):
+    """Yield ``(index, delta, step, analytic)`` for one input ``x`` with gradient ``g``."""
+    if x.size <= max_coords:
+        for index in np.ndindex(x.shape):
+            yield index, h, h, g[index]
+        return
+    step = h * np.sqrt(x.size)  # every entry moves by about h, as in a coordinate probe
+    for _ in range(num_directions):
+        v = rng.standard_normal(x.shape)
+        v /= np.linalg.norm(v)
+        yield Ellipsis, step * v, step, float(np.vdot(g, v))
+    for flat in rng.choice(x.size, size=min(num_coords, x.size), replace=False):
+        index = np.unravel_index(flat, x.shape)
+        yield index, h, h, g[index]
+
+
+def _judge(analytic, plus, minus, center, step, scale):
+    """Relative errors and kink mask of a set of probes (all arrays of one length)."""
+    numeric = (plus - minus) / (2 * step)
+    noise = _ROUNDOFF * scale / step  # rounding error of one difference quotient
+    errors = _rel_errors(analytic, numeric, floor=noise / PASS_TOL)
+    one_sided_gap = np.abs((plus - center) - (center - minus)) / step
+    excluded = ((errors > PASS_TOL) & (one_sided_gap > _KINK_NOISE * noise)
+                & (np.abs(analytic - numeric) <= one_sided_gap))
+    return numeric, errors, excluded
+
+
+def _check_input(F, x, name, method, center, scale, probes):
+    rows, where = [], []
+    for index, delta, step, analytic in probes:
+        with _nudged(x, index, delta):
+            plus = F()
+        with _nudged(x, index, -delta):
+            minus = F()
+        rows.append((analytic, plus, minus, step))
+        where.append(None if index is Ellipsis else tuple(int(i) for i in index))
+    a, plus, minus, step = np.array(rows, dtype=np.float64).reshape(-1, 4).T
+    numeric, errors, excluded = _judge(a, plus, minus, center, step, scale)
+    return InputCheck(name, x.shape, method, a, numeric, errors, excluded, where)
+
+
+def gradient_check(f, inputs, grads, dout, *, max_coords=300, num_directions=5,
+                   num_coords=5, h=1e-5, rng=None, names=None, out=None):
+    """Compare analytic gradients with finite differences of ``sum(f(*inputs) * dout)``.
+
+    f: ``f(*inputs) -> out`` (only the output). A scalar output works with ``dout=1.0``.
+    inputs: float arrays, perturbed in place and restored exactly.
+    grads: one analytic gradient per input, same shape; ``None`` skips an input.
+    dout: upstream gradient, shape of ``out``.
+    max_coords: inputs with at most this many entries are probed at every coordinate
+        (``2 * size`` calls of f); larger ones along ``num_directions`` random unit
+        directions plus ``num_coords`` random coordinates (``2 * (num_directions +
+        num_coords)`` calls, whatever the size). Along a direction the step is
+        ``h * sqrt(size)`` so that each entry moves by about ``h``.
+    out: ``f(*inputs)`` if already computed; otherwise f is called once more for it.
+    Returns a ``GradientCheck``. Raises ValueError if a gradient's shape is not its input's.
+    """
+    rng = np.random.default_rng(rng)
+    names = list(names) if names is not None else [f"input{i}" for i in range(len(inputs))]
+    dout = np.asarray(dout, dtype=np.float64)
+    calls = 0
+
+    def F():
+        nonlocal calls
+        calls += 1
+        return float(np.sum(_as_output(f(*inputs)) * dout))
+
+    if out is None:
+        out = _as_output(f(*inputs))
+        calls += 1
+    center = float(np.sum(np.asarray(out, dtype=np.float64) * dout))
+    scale = float(np.sum(np.abs(np.asarray(out, dtype=np.float64) * dout)))
+    checks = []
+    for x, g, name in zip(inputs, grads, names):
+        if g is None:
+            continue
+        _require_float_array(x, name)
+        g = np.asarray(g, dtype=np.float64)
+        if g.shape != x.shape:
+            raise ValueError(f"gradient of {name} has shape {g.shape}, expected {x.shape}")
+        method = "every coordinate" if x.size <= max_coords else "random directions + coordinates"
+        probes = _probes(x, g, max_coords, num_directions, num_coords, h, rng)
+        checks.append(_check_input(F, x, name, method, center, scale, probes))
+    return GradientCheck(checks, calls)
+
+
+def directional_check(f, inputs, grads, dout, *, num_directions=5, num_coords=5, h=1e-5,
+                      rng=None, names=None, out=None):
+    """Fast check for large tensors: ``gradient_check`` with random directions for every input.
+
+    Compares ``<g, v>`` with ``(F(x+tv) - F(x-tv)) / 2t`` along ``num_directions`` random unit
+    directions ``v`` plus ``num_coords`` random coordinates, per input. Forward calls:
+    ``2 * (num_directions + num_coords)`` per input (+1 when ``out`` is not given),
+    independent of the size of the input.
+    """
+    return gradient_check(f, inputs, grads, dout, max_coords=0, num_directions=num_directions,
+                          num_coords=num_coords, h=h, rng=rng, names=names, out=out)
+
+
+# ------------------------------------------------------------------- inputs away from kinks
+
+def away_from_kinks(x, margin=1e-3, rng=None, kinks=(0.0,)):
+    """Copy of ``x`` where every value within ``margin`` of a kink is moved away from it.
+
+    A value ``k + d`` with ``|d| < margin`` becomes ``k + sign(d) * (margin + |d|)`` (a random
+    sign when ``d == 0``), so no finite difference with ``h < margin`` crosses the kink.
+    Kinks should be more than ``4 * margin`` apart. ``x`` itself is not modified.
+    """
+    rng = np.random.default_rng(rng)
+    y = np.array(x, dtype=np.float64)
+    for k in kinks:
+        d = y - k
+        near = np.abs(d) < margin
+        sign = np.where(d == 0, rng.choice([-1.0, 1.0], size=y.shape), np.sign(d))
+        y = np.where(near, k + sign * (margin + np.abs(d)), y)
+    return y
+
+
+def distinct_values(x, min_gap=1e-3, rng=None):
+    """Copy of ``x`` whose values all differ by at least ``min_gap`` (breaks max-pool ties).
+
+    Values are pushed up as little as needed, keeping their order; tied values are put in a
+    random order. ``x`` itself is not modified.
+    """
+    rng = np.random.default_rng(rng)
+    x = np.asarray(x, dtype=np.float64)
+    flat = x.ravel()
+    order = np.lexsort((rng.random(flat.size), flat))
+    ranks = np.arange(flat.size) * min_gap
+    spread = ranks + np.maximum.accumulate(flat[order] - ranks)
+    y = np.empty_like(flat)
+    y[order] = spread
+    return y.reshape(x.shape)
