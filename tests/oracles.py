@@ -48,12 +48,18 @@ def rel_error(a, b):
     return float(num / den)
 
 
-def assert_rel(actual, expected, tol, what=""):
+def assert_rel(actual, expected, tol, what="", atol=0.0):
+    """``rel_error(actual, expected) <= tol``, or else every entry within ``atol``."""
     actual = np.asarray(actual)
     expected = np.asarray(expected)
     assert actual.shape == expected.shape, f"{what}: shape {actual.shape} != {expected.shape}"
     assert np.all(np.isfinite(actual)), f"{what}: non-finite values"
     err = rel_error(actual, expected)
+    if err > tol and atol > 0:
+        assert np.max(np.abs(actual - expected)) <= atol, (
+            f"{what}: relative error {err:.3e} > {tol:.0e} and absolute error "
+            f"{np.max(np.abs(actual - expected)):.3e} > {atol:.0e}")
+        return err
     assert err <= tol, f"{what}: relative error {err:.3e} > {tol:.0e}"
     return err
 
@@ -145,8 +151,9 @@ def sigmoid(x):
 
 
 def tanh(x):
-    """tanh from exp, for moderate |x| (< 300) only."""
-    return 1.0 - 2.0 / (anp.exp(2.0 * x) + 1.0)
+    """tanh from expm1 (accurate near 0), for moderate |x| (< 300) only."""
+    e = anp.expm1(2.0 * x)
+    return e / (e + 2.0)
 
 
 def one_hot(y, c):

@@ -80,13 +80,13 @@ def pool_cases(draw):
     return x, ph, pw, stride
 
 
-@settings(max_examples=80, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(conv_cases())
 def test_conv_matches_naive(case):
     check_conv(*case)
 
 
-@settings(max_examples=120, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(pool_cases())
 def test_max_pool_matches_naive(case):
     check_pool(*case)
@@ -151,7 +151,8 @@ def numerical_grad(f, x, h=1e-6):
 
 def test_conv_gradients_match_finite_differences():
     rng = np.random.default_rng(3)
-    x, w, b = rng.standard_normal((2, 2, 5, 4)), rng.standard_normal((3, 2, 3, 2)), rng.standard_normal(3)
+    x, w = rng.standard_normal((2, 2, 5, 4)), rng.standard_normal((3, 2, 3, 2))
+    b = rng.standard_normal(3)
     dout = rng.standard_normal((2, 3, 3, 3))
 
     def loss():

@@ -206,6 +206,14 @@ def test_numerical_gradient_leaves_x_unchanged_and_f_sees_x_shape():
     np.testing.assert_allclose(g, np.ones((2, 3)), rtol=1e-9)
 
 
+def test_numerical_gradient_never_perturbs_the_callers_x():
+    """x stays unchanged even while f runs: f(v) = <v, x> reads the caller's x, so its gradient
+    is x only if the perturbations happen on a copy (perturbing x itself would give 2x)."""
+    x = np.random.default_rng(2).normal(size=(2, 3))
+    g = numerical_gradient(lambda v: float(np.sum(v * x)), x)
+    O.assert_rel(g, x, O.FD_RTOL, "gradient of <v, x>")
+
+
 @settings(max_examples=30, deadline=None)
 @given(seed=st.integers(0, 2**32 - 1),
        shape=st.sampled_from([(1,), (5,), (2, 3), (1, 2, 2)]))

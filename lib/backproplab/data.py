@@ -9,8 +9,9 @@
 from dataclasses import dataclass
 
 import numpy as np
-import sklearn.datasets
-from sklearn.model_selection import train_test_split
+
+# scikit-learn is imported inside the functions: it takes a second, and `import backproplab`
+# should not pay that when no data set is asked for.
 
 __all__ = ["Digits", "load_digits", "make_moons", "make_circles", "make_spirals"]
 
@@ -36,6 +37,8 @@ class Digits:
 
 def _split(X, y, fraction, seed):
     """Stratified split of (X, y) into (rest, part) with ``fraction`` of the rows in ``part``."""
+    from sklearn.model_selection import train_test_split
+
     if fraction == 0:
         return X, y, X[:0], y[:0]
     X_rest, X_part, y_rest, y_part = train_test_split(
@@ -61,10 +64,13 @@ def load_digits(seed=0, val_fraction=0.15, test_fraction=0.15, images=False):
     """
     if not (0 <= val_fraction and 0 <= test_fraction and val_fraction + test_fraction < 1):
         raise ValueError("need 0 <= val_fraction, test_fraction and their sum < 1")
+    import sklearn.datasets
+
     bunch = sklearn.datasets.load_digits()
     X, y = bunch.data.astype(np.float64) / 16.0, bunch.target.astype(np.int64)
     X_rest, y_rest, X_test, y_test = _split(X, y, test_fraction, seed)
-    X_train, y_train, X_val, y_val = _split(X_rest, y_rest, val_fraction / (1 - test_fraction), seed)
+    val_of_rest = val_fraction / (1 - test_fraction)
+    X_train, y_train, X_val, y_val = _split(X_rest, y_rest, val_of_rest, seed)
     mean, std = float(X_train.mean()), float(X_train.std())
     shape = (-1, 1, 8, 8) if images else (-1, 64)
     prep = lambda A: ((A - mean) / std).reshape(shape)  # noqa: E731
@@ -73,6 +79,8 @@ def load_digits(seed=0, val_fraction=0.15, test_fraction=0.15, images=False):
 
 def make_moons(n_points=200, noise=0.1, seed=0):
     """Two interleaving half circles (scikit-learn's ``make_moons``); labels 0 and 1."""
+    import sklearn.datasets
+
     X, y = sklearn.datasets.make_moons(n_samples=n_points, noise=noise, random_state=seed)
     return X.astype(np.float64), y.astype(np.int64)
 
@@ -82,6 +90,8 @@ def make_circles(n_points=200, noise=0.05, factor=0.5, seed=0):
 
     ``factor`` is the ratio of the inner radius to the outer one.
     """
+    import sklearn.datasets
+
     X, y = sklearn.datasets.make_circles(
         n_samples=n_points, noise=noise, factor=factor, random_state=seed
     )
@@ -100,7 +110,8 @@ def make_spirals(n_points=300, n_classes=3, noise=0.2, seed=0):
     Returns X float64 (n_points, 2) and y int64 (n_points,), points grouped by class.
     """
     rng = np.random.default_rng(seed)
-    counts = np.full(n_classes, n_points // n_classes) + (np.arange(n_classes) < n_points % n_classes)
+    extra = np.arange(n_classes) < n_points % n_classes
+    counts = np.full(n_classes, n_points // n_classes) + extra
     y = np.repeat(np.arange(n_classes, dtype=np.int64), counts)
     radius = np.concatenate([np.linspace(0.0, 1.0, count) for count in counts])
     angle = 2 * np.pi * (y / n_classes + radius) + noise * rng.standard_normal(n_points)

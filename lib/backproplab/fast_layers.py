@@ -99,7 +99,8 @@ def conv_forward_fast(x, w, b, stride=1, pad=0):
     cols = _im2col(xp, height, width, stride)
     out_h, out_w = _out_size(xp.shape[2], height, stride), _out_size(xp.shape[3], width, stride)
     out = (w.reshape(f, -1) @ cols).reshape(x.shape[0], f, out_h, out_w)
-    return out + b[None, :, None, None], (x.shape, cols, w, stride, pad)
+    out += b[None, :, None, None]
+    return out, (x.shape, cols, w, stride, pad)
 
 
 def conv_backward_fast(dout, cache):

@@ -16,6 +16,7 @@ from __future__ import annotations
 import copy
 import inspect
 import math
+import textwrap
 import traceback
 from dataclasses import dataclass, field
 
@@ -48,7 +49,8 @@ class InputReport:
     def __str__(self):
         error = "" if math.isnan(self.error) else f"rel. error {self.error:.1e}"
         lines = [f"  d{self.name:<5} {str(self.shape):<14} {error:<20} {self.verdict}"]
-        return "\n".join(lines + [f"      -> {hint}" for hint in self.hints])
+        hints = [_wrap(f"      -> {hint}", indent="         ") for hint in self.hints]
+        return "\n".join(lines + hints)
 
 
 @dataclass
@@ -75,11 +77,15 @@ class SelfCheck:
 
     def __str__(self):
         lines = [f"{self.name}: {self.status}"] + [str(r) for r in self.inputs]
-        lines += [f"  problem: {p}" for p in self.problems]
-        lines += [f"  note: {n}" for n in self.notes]
+        lines += [_wrap(f"  problem: {p}") for p in self.problems]
+        lines += [_wrap(f"  note: {n}") for n in self.notes]
         if self.checked:
-            lines.append(self.checked)
+            lines.append(_wrap(self.checked, indent=""))
         return "\n".join(lines)
+
+
+def _wrap(text, indent="    "):
+    return textwrap.fill(text, width=100, subsequent_indent=indent)
 
 
 class _Stop(Exception):
@@ -138,7 +144,7 @@ def _call_checked(report, fn, args, kwargs, names):
     before = [a.copy() if isinstance(a, np.ndarray) else None for a in fresh]
     result = _call(fn, *fresh, **{k: _fresh(v) for k, v in kwargs.items()})
     for name, arg, old in zip(names, fresh, before):
-        if old is not None and not np.array_equal(arg, old, equal_nan=True):
+        if name and old is not None and not np.array_equal(arg, old, equal_nan=True):
             report.problems.append(f"{_name(fn)} changed its argument {name} in place; "
                                    "work on a new array instead (e.g. start from a copy)")
     return result
@@ -226,13 +232,16 @@ def _value_hints(grad_name, name, check, grad, batch, x):
 # ---------------------------------------------------------------------------------- the core
 
 def _split_grads(result, fn, names):
-    if len(names) == 1 and isinstance(result, np.ndarray):
+    is_sequence = isinstance(result, (tuple, list))
+    if len(names) == 1 and not is_sequence:
         return [result]
-    if not isinstance(result, (tuple, list)) or len(result) != len(names):
-        count = len(result) if isinstance(result, (tuple, list)) else 1
-        expected = ("d" + names[0] + " alone (not in a tuple)" if len(names) == 1 else
-                    f"{len(names)} gradients, one per input: " + ", ".join(names))
-        raise _Stop("wrong", f"{_name(fn)} returned {count} value(s); expected {expected}")
+    if len(names) == 1:
+        raise _Stop("wrong", f"{_name(fn)} returned a {type(result).__name__} of "
+                             f"{len(result)}; return d{names[0]} alone (not in a tuple)")
+    if not is_sequence or len(result) != len(names):
+        got = f"{len(result)} values" if is_sequence else f"one {type(result).__name__}"
+        raise _Stop("wrong", f"{_name(fn)} returned {got}; expected {len(names)} gradients, "
+                             "one per input: " + ", ".join(names))
     return list(result)
 
 
@@ -242,7 +251,12 @@ def _grad_report(name, x, grad):
         report.verdict = "missing"
         report.hints.append(f"d{name} is None: did you forget to return it?")
         return report, None
-    grad = np.asarray(grad, dtype=np.float64)
+    try:
+        grad = np.asarray(grad, dtype=np.float64)
+    except (TypeError, ValueError):
+        report.verdict = "not an array"
+        report.hints.append(f"d{name} is a {type(grad).__name__}, not an array of numbers")
+        return report, None
     report.grad_shape = grad.shape
     if grad.shape != x.shape:
         report.verdict = "wrong shape"
@@ -262,9 +276,10 @@ def _compare(report, f, inputs, wrt, names, grads, dout, rng, max_coords):
         reports.append(_grad_report(names[i], inputs[i], grad))
     report.inputs = [r for r, _ in reports]
     good = [(i, g) for i, (_, g) in zip(wrt, reports) if g is not None]
-    work = [_fresh(inputs[i]) for i, _ in good]
-    check = gradient_check(f, work, [g for _, g in good], dout, max_coords=max_coords,
-                           rng=rng, names=[names[i] for i, _ in good])
+    work = {i: _fresh(inputs[i]) for i in wrt}  # perturbed in place by gradient_check
+    check = gradient_check(lambda *_: f(*work.values()), [work[i] for i, _ in good],
+                           [g for _, g in good], dout, max_coords=max_coords, rng=rng,
+                           names=[names[i] for i, _ in good])
     batch = inputs[wrt[0]].shape[0] if np.ndim(inputs[wrt[0]]) else None
     for (i, grad), result in zip(good, check.inputs):
         r = report[names[i]]
@@ -311,8 +326,11 @@ def _run(name, body, verbose):
 # ------------------------------------------------------------------------------ public checks
 
 def _layer_body(forward, backward, inputs, kwargs, names, dout, seed, max_coords):
+    wrt = [i for i, a in enumerate(inputs) if _is_float(a)]
+    if not wrt:
+        raise TypeError("no float array among the inputs: nothing to differentiate")
+
     def body(report):
-        wrt = [i for i, a in enumerate(inputs) if _is_float(a)]
         out, cache = _pair(_call_checked(report, forward, inputs, kwargs, names), forward,
                            "(out, cache)")
         out = np.asarray(out, dtype=np.float64)
@@ -320,7 +338,7 @@ def _layer_body(forward, backward, inputs, kwargs, names, dout, seed, max_coords
             report.problems.append(f"the output of {_name(forward)} contains NaN or inf")
         rng = np.random.default_rng(seed)
         upstream = rng.standard_normal(out.shape) if dout is None else np.asarray(dout, float)
-        grads = _call_checked(report, backward, [upstream, cache], {}, ["dout", "cache"])
+        grads = _call_checked(report, backward, [upstream, cache], {}, ["dout", None])
         grads = _split_grads(grads, backward, [names[i] for i in wrt])
 
         def f(*xs):
