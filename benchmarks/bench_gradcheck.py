@@ -47,8 +47,8 @@ def main(argv=None):
         affine_forward, [x, w, b], [None, dw, None], dout, rng=args.seed, names="xwb"))
 
     full_error = rel_error(numeric, dw)
-    worst = tuple(int(i) for i in np.unravel_index(np.argmax(np.abs(numeric - dw) / (np.abs(numeric) + np.abs(dw))),
-                             dw.shape))
+    entry_errors = np.abs(numeric - dw) / (np.abs(numeric) + np.abs(dw))
+    worst = tuple(int(i) for i in np.unravel_index(np.argmax(entry_errors), dw.shape))
     print(f"{'method':<34}{'time (s)':>10}{'forward calls':>16}{'rel. error':>13}")
     print(f"{'full finite differences':<34}{t_full:>10.3f}{2 * w.size:>16,}{full_error:>13.1e}")
     print(f"{'directional (5 dirs + 5 coords)':<34}{t_dir:>10.3f}{check.n_forward_calls:>16,}"

@@ -320,6 +320,10 @@ def _run(name, body, verbose):
         _finish(report, stop.status, str(stop))
     if verbose:
         print(report)
+    if report.status == "not implemented":
+        # Stop "Run all" here, as an unimplemented function would, with a plain message.
+        raise NotImplementedError(f"{report.problems[-1]}: write it in its cell above, run "
+                                  "that cell, then run this check again") from None
     return report
 
 
