@@ -1,6 +1,6 @@
 """Naive vs fast conv and max pool (forward + backward), with PyTorch CPU beside them if present.
 
-Run from the repository root:  python benchmarks/bench_conv.py [--repeats 15] [--naive-repeats 3]
+Run from the repository root:  python benchmarks/bench_conv.py [--repeats 25] [--naive-repeats 3]
 
 Naive is the reference loops of ``solutions``; fast is ``backproplab.fast_layers``; the torch
 column (float64, ``torch.nn.functional`` forward + ``torch.autograd.grad`` backward) appears only
@@ -113,7 +113,7 @@ def report(title, steps, repeats, naive_repeats):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeats", type=int, default=15, help="timed calls of fast and torch")
+    parser.add_argument("--repeats", type=int, default=25, help="timed calls of fast and torch")
     parser.add_argument("--naive-repeats", type=int, default=3, help="timed calls of naive")
     parser.add_argument("--threads", type=int, default=1,
                         help="threads for NumPy's BLAS and for torch (default 1)")

@@ -73,7 +73,10 @@ def load_digits(seed=0, val_fraction=0.15, test_fraction=0.15, images=False):
     X_train, y_train, X_val, y_val = _split(X_rest, y_rest, val_of_rest, seed)
     mean, std = float(X_train.mean()), float(X_train.std())
     shape = (-1, 1, 8, 8) if images else (-1, 64)
-    prep = lambda A: ((A - mean) / std).reshape(shape)  # noqa: E731
+
+    def prep(A):
+        return ((A - mean) / std).reshape(shape)
+
     return Digits(prep(X_train), y_train, prep(X_val), y_val, prep(X_test), y_test, mean, std)
 
 

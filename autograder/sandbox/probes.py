@@ -1,0 +1,68 @@
+"""Functions the grader hands to student code: test functions for ``numerical_gradient`` and
+layers and a loss that are not graded functions, for checking ``backprop``.
+
+Loaded by path in the child (which resolves ``{"p": name}`` to them) and imported by the
+judge, which computes what the student's code should return from the same definitions.
+Nothing here is secret or a solution: they are the judge's test fixtures.
+"""
+import numpy as np
+
+
+class Probe:
+    """A reference to a probe function, sent to the child by name."""
+
+    def __init__(self, name):
+        self.wire_probe = name
+
+    def __repr__(self):
+        return f"Probe({self.wire_probe!r})"
+
+
+def sin_times_x(x):
+    return float(np.sum(np.sin(x) * x))
+
+
+def quartic_coupled(x):
+    flat = np.ravel(x)
+    return float(np.sum(flat**4) / 4 + np.sum(flat[:-1] * flat[1:]))
+
+
+def log_sum_exp(x):
+    m = np.max(x)
+    return float(m + np.log(np.sum(np.exp(x - m))))
+
+
+def linear_forward(x, w):
+    return x @ w, (x, w)
+
+
+def linear_backward(dout, cache):
+    x, w = cache
+    return dout @ w.T, x.T @ dout
+
+
+def shift_forward(x, c):
+    return x + c, None
+
+
+def shift_backward(dout, cache):
+    return dout, dout.sum(axis=0)
+
+
+def scaled_tanh_forward(x):
+    return 2.0 * np.tanh(x), x
+
+
+def scaled_tanh_backward(dout, x):
+    return dout * 2.0 / np.cosh(x) ** 2
+
+
+def half_sse_loss(scores, y):
+    n = scores.shape[0]
+    diff = scores - y
+    return float(0.5 * np.sum(diff * diff) / n), diff / n
+
+
+PROBES = {f.__name__: f for f in (
+    sin_times_x, quartic_coupled, log_sum_exp, linear_forward, linear_backward,
+    shift_forward, shift_backward, scaled_tanh_forward, scaled_tanh_backward, half_sse_loss)}
