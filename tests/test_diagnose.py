@@ -21,7 +21,7 @@ from autograder.diagnose import (
 
 FUNCTIONS = st.sampled_from(["affine_backward", "relu_backward", "softmax_loss", "backprop"])
 CHECKS = st.sampled_from(["reference", "finite differences"])
-FAST = settings(max_examples=60, deadline=None)
+FAST = settings(max_examples=30, deadline=None)
 
 
 # --------------------------------------------------------------------------- leak detection
@@ -91,13 +91,18 @@ def check_diagnosis(d, expected, function, check):
 batch_sizes = st.integers(1, 12)
 
 
+def other_rng(seed):
+    """A generator for the test's own draws, never the stream that made ``expected``."""
+    return np.random.default_rng((seed, 1))
+
+
 # --------------------------------------------------------------------------- correct arrays
 
 @FAST
 @given(arrays(), batch_sizes, st.sampled_from(["exact", "relative", "absolute"]),
        st.integers(0, 2**32 - 1), FUNCTIONS, CHECKS)
 def test_correct_arrays_are_ok(expected, n, noise, seed, function, check):
-    rng = np.random.default_rng(seed)
+    rng = other_rng(seed)
     got = expected.copy()
     if noise == "relative":
         got += 1e-10 * np.max(np.abs(expected)) * rng.uniform(-1, 1, expected.shape)
@@ -119,7 +124,7 @@ def test_python_float_and_0d_loss_are_ok():
 @given(st.integers(1, 6), st.integers(1, 6), st.integers(0, 2**32 - 1), FUNCTIONS, CHECKS)
 def test_transposed_shape(rows, cols, seed, function, check):
     assume(rows != cols)
-    expected = generic(np.random.default_rng(seed), (rows, cols))
+    expected = generic(other_rng(seed), (rows, cols))
     d = run(expected.T.copy(), expected, function=function, check=check, what="dw")
     assert d.kind == "transposed"
     assert f"{(cols, rows)}" in d.message and f"{(rows, cols)}" in d.message
@@ -128,7 +133,7 @@ def test_transposed_shape(rows, cols, seed, function, check):
 @FAST
 @given(st.integers(2, 6), st.integers(0, 2**32 - 1), batch_sizes)
 def test_transposed_square(side, seed, n):
-    expected = generic(np.random.default_rng(seed), (side, side))
+    expected = generic(other_rng(seed), (side, side))
     d = run(expected.T.copy(), expected, what="dw", batch_size=n)
     assert d.kind == "transposed"
     assert "transpose" in d.message and "order of the factors" in d.message
@@ -208,7 +213,7 @@ def test_batch_size_two_prefers_the_batch_and_names_the_factor_two(expected):
 @given(arrays(min_ndim=1), st.integers(0, 2**32 - 1),
        st.sampled_from(["relu_backward", "leaky_relu_backward", "some_backward"]))
 def test_wrong_at_zeros(reference, seed, function):
-    rng = np.random.default_rng(seed)
+    rng = other_rng(seed)
     zeros = rng.random(reference.shape) < 0.4
     zeros.flat[rng.integers(reference.size)] = True
     expected = np.where(zeros, 0.0, reference)  # the contract's value at the kink
@@ -223,7 +228,7 @@ def test_wrong_at_zeros(reference, seed, function):
 @FAST
 @given(arrays(min_ndim=1), st.integers(0, 2**32 - 1))
 def test_wrong_at_ties(expected, seed):
-    rng = np.random.default_rng(seed)
+    rng = other_rng(seed)
     ties = rng.random(expected.shape) < 0.3
     ties.flat[rng.integers(expected.size)] = True
     got = expected.copy()
@@ -234,12 +239,13 @@ def test_wrong_at_ties(expected, seed):
 
 
 @FAST
-@given(arrays(min_ndim=1, max_ndim=2), st.integers(0, 2**32 - 1))
-def test_wrong_everywhere_with_masks_is_wrong_values(expected, seed):
-    rng = np.random.default_rng(seed)
-    assume(expected.size >= 4)
+@given(st.integers(4, 30), st.integers(0, 2**32 - 1))
+def test_wrong_everywhere_with_masks_is_wrong_values(size, seed):
+    rng = other_rng(seed)
+    expected = generic(np.random.default_rng(seed), (size,))
     got = generic(rng, expected.shape)
     mask = rng.random(expected.shape) < 0.5
+    assume(mask.any() and not mask.all())
     d = run(got, expected, zero_mask=mask, tie_mask=~mask)
     assert d.kind == "wrong_values"
     assert "relative error" in d.message
@@ -251,7 +257,7 @@ def test_wrong_everywhere_with_masks_is_wrong_values(expected, seed):
 @given(arrays(max_ndim=2), st.integers(2, 12), st.integers(0, 2**32 - 1),
        st.sampled_from(["sum", "mean"]))
 def test_not_summed_over_batch(expected, n, seed, reduction):
-    rng = np.random.default_rng(seed)
+    rng = other_rng(seed)
     rows = generic(rng, (n,) + expected.shape)
     if reduction == "sum":
         rows[-1] = expected - rows[:-1].sum(axis=0)
@@ -266,7 +272,7 @@ def test_not_summed_over_batch(expected, n, seed, reduction):
 @given(st.integers(1, 5), st.lists(st.integers(2, 4), min_size=2, max_size=3),
        st.integers(0, 2**32 - 1))
 def test_flattened_input_gradient_is_wrong_shape_with_reshape_hint(n, dims, seed):
-    expected = generic(np.random.default_rng(seed), (n, *dims))
+    expected = generic(other_rng(seed), (n, *dims))
     d = run(expected.reshape(n, -1), expected, batch_size=n)
     assert d.kind == "wrong_shape"
     assert "reshaped" in d.message and "values are right" in d.message
@@ -295,7 +301,7 @@ def test_other_shape_mismatch_states_both_shapes(expected, other):
 @given(arrays(), st.integers(0, 2**32 - 1), st.sampled_from([np.nan, np.inf, -np.inf]),
        st.booleans())
 def test_nan_or_inf(expected, seed, bad, huge_inputs):
-    rng = np.random.default_rng(seed)
+    rng = other_rng(seed)
     got = np.array(expected, copy=True)
     got.flat[rng.integers(got.size)] = bad
     d = run(got, expected, hint_overflow=huge_inputs)
@@ -352,7 +358,7 @@ def test_expected_all_zeros(shape, n):
 @FAST
 @given(arrays(), st.integers(0, 2**32 - 1))
 def test_all_zeros_returned(expected, seed):
-    d = run(np.zeros_like(expected), expected, zero_mask=np.random.default_rng(seed).random(
+    d = run(np.zeros_like(expected), expected, zero_mask=other_rng(seed).random(
         expected.shape) < 0.2)
     assert d.kind == "all_zeros"
 
@@ -375,11 +381,11 @@ def test_one_element_arrays(shape):
 @given(arrays(max_ndim=2), st.integers(2, 4), st.integers(0, 2**32 - 1), st.integers(1, 2))
 def test_missing_path(shape_source, n_paths, seed, n_missing):
     assume(n_missing < n_paths)
-    rng = np.random.default_rng(seed)
+    rng = other_rng(seed)
     names = ["d = exp(a)", "e = a/b", "f = c/a", "x -> b"][:n_paths]
     paths = {name: generic(rng, shape_source.shape) for name in names}
     expected = sum(paths.values())
-    missing = list(rng.choice(names, size=n_missing, replace=False))
+    missing = [str(m) for m in rng.choice(names, size=n_missing, replace=False)]
     got = expected - sum(paths[name] for name in missing)
     d = diagnose_missing_path(got, expected, paths, function="example_forward_backward",
                               check="finite differences", what="dy_dx")
@@ -393,7 +399,7 @@ def test_missing_path(shape_source, n_paths, seed, n_missing):
 @FAST
 @given(arrays(min_ndim=1, max_ndim=2), st.integers(0, 2**32 - 1))
 def test_missing_path_falls_back_to_diagnose(expected, seed):
-    rng = np.random.default_rng(seed)
+    rng = other_rng(seed)
     paths = {"e = a/b": generic(rng, expected.shape), "f = c/a": generic(rng, expected.shape)}
     kw = dict(function="backprop", check="reference", what="dw")
     assert diagnose_missing_path(expected.copy(), expected, paths, **kw).kind == "ok"
@@ -408,7 +414,7 @@ def test_missing_path_falls_back_to_diagnose(expected, seed):
 @FAST
 @given(arrays(), st.integers(0, 2**32 - 1))
 def test_mutation(before, seed):
-    rng = np.random.default_rng(seed)
+    rng = other_rng(seed)
     after = before.copy()
     d = diagnose_mutation(before, after, function="relu_forward", argname="x")
     assert d.kind == "ok" and "relu_forward" in d.message
@@ -438,7 +444,7 @@ def test_mutation_of_parameter_lists_and_nan():
 @FAST
 @given(arrays(), st.integers(0, 2**32 - 1))
 def test_relative_error(a, seed):
-    b = generic(np.random.default_rng(seed), a.shape)
+    b = generic(other_rng(seed), a.shape)
     assert relative_error(a, a) == 0.0
     assert 0.0 <= relative_error(a, b) <= 1.0
     assert relative_error(a, b) == pytest.approx(relative_error(b, a))
@@ -476,13 +482,13 @@ MISTAKES = {
 }
 
 
-@settings(max_examples=150, deadline=None)
-@given(arrays(low=200, high=2500), st.integers(3, 12), st.sampled_from(sorted(MISTAKES)),
+@settings(max_examples=80, deadline=None)
+@given(arrays(low=1000, high=20000), st.integers(3, 12), st.sampled_from(sorted(MISTAKES)),
        st.integers(0, 2**32 - 1))
 def test_messages_never_show_expected_values_strict(expected, n, mistake, seed):
-    """Expected values of magnitude >= 20 while every figure a message may show (shape, batch
+    """Expected values of magnitude >= 100 while every figure a message may show (shape, batch
     size, count, factor, relative error) is smaller: no number of any precision may match."""
-    rng = np.random.default_rng(seed)
+    rng = other_rng(seed)
     got = MISTAKES[mistake](expected, rng, n)
     d = run(got, expected, batch_size=n, zero_mask=rng.random(expected.shape) < 0.3)
     assert not leaked_values(d.message, expected, min_digits=1), (mistake, d.message)

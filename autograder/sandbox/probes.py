@@ -18,6 +18,22 @@ class Probe:
         return f"Probe({self.wire_probe!r})"
 
 
+class Rng:
+    """A ``numpy.random.default_rng(seed)`` to be made in the child."""
+
+    def __init__(self, seed):
+        self.wire_rng = seed
+
+
+def item(container, index):
+    """``container[index]``: lets the judge pick a part of a result kept in the child."""
+    return container[index]
+
+
+def cube_sum(x):
+    return float(np.sum(x**3))
+
+
 def sin_times_x(x):
     return float(np.sum(np.sin(x) * x))
 
@@ -64,5 +80,5 @@ def half_sse_loss(scores, y):
 
 
 PROBES = {f.__name__: f for f in (
-    sin_times_x, quartic_coupled, log_sum_exp, linear_forward, linear_backward,
+    item, cube_sum, sin_times_x, quartic_coupled, log_sum_exp, linear_forward, linear_backward,
     shift_forward, shift_backward, scaled_tanh_forward, scaled_tanh_backward, half_sse_loss)}

@@ -16,7 +16,7 @@ import sys
 import sysconfig
 import tempfile
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from functools import lru_cache
 from pathlib import Path
 
@@ -131,18 +131,6 @@ def works(prefix):
         return False
 
 
-@lru_cache(maxsize=1)
-def matplotlib_cache():
-    """A folder with matplotlib's font list, built once, so that a child importing
-    matplotlib doesn't spend seconds rebuilding it in its fresh config folder."""
-    folder = Path(tempfile.gettempdir()) / f"backproplab-mpl-{os.geteuid()}"
-    folder.mkdir(exist_ok=True)
-    if not list(folder.glob("fontlist*.json")):
-        subprocess.run([sys.executable, "-c", "import matplotlib.font_manager"], capture_output=True,
-                       env={**os.environ, "MPLCONFIGDIR": str(folder)}, timeout=120)
-    return folder
-
-
 def child_paths():
     """(sys.path, readable folders, denied folders) for the child: the standard library and
     site-packages, without the instructor's packages nor the real student package."""
@@ -204,13 +192,10 @@ class StudentProcess:
         config = {"sys_path": sys_path, "readable": readable, "denied": denied,
                   "workdir": self.workdir, "wire": str(HERE / "wire.py"), "probes": str(HERE / "probes.py"),
                   "fd_in": to_child_r, "fd_out": from_child_w, "limits": asdict(self.limits)}
-        for cached in matplotlib_cache().glob("fontlist*.json"):
-            shutil.copy(cached, self.workdir)
         config_path = Path(self.workdir) / "config.json"
         config_path.write_text(json.dumps(config))
         env = {"PATH": "/usr/bin:/bin", "HOME": self.workdir, "LANG": "C.UTF-8",
-               "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
-               "MPLBACKEND": "Agg"}
+               "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
         command = [*isolation_prefix(), sys.executable, "-I", "-S", str(HERE / "child.py"),
                    str(config_path)]
         # The child's own stderr (before it swaps in a sink) explains a failed start.
@@ -309,10 +294,11 @@ class StudentProcess:
                                 self.limits.call_seconds)
         return reply["defined"]
 
-    def call(self, target, *args, keep=False, **kwargs):
+    def call(self, target, *args, keep=False, echo_args=False, **kwargs):
         """Call ``target`` (a name in the student's namespace, or ``(handle, attribute)``)
-        with arrays and plain values; returns the decoded result, or a Handle when
-        ``keep``. Raises StudentError when the student's code fails."""
+        with arrays and plain values; returns the decoded result (``(handle, result)`` when
+        ``keep``; ``(result, args as they are after the call)`` when ``echo_args``).
+        Raises StudentError when the student's code fails."""
         self.ensure_started()
         start = time.monotonic()
         arrays = []
@@ -322,9 +308,11 @@ class StudentProcess:
             raise StudentError("crashed", "an object was lost when the process restarted")
         if isinstance(target, tuple):
             spec = {"handle": target[0].key, "attr": target[1]}
+        elif hasattr(target, "wire_probe"):
+            spec = {"probe": target.wire_probe}
         else:
             spec = {"name": target}
-        message = {"op": "call", "target": spec, "keep": keep,
+        message = {"op": "call", "target": spec, "keep": keep, "echo_args": echo_args,
                    "args": wire.encode(list(args), arrays),
                    "kwargs": wire.encode(dict(kwargs), arrays)}
         try:
@@ -333,7 +321,9 @@ class StudentProcess:
             self.timing["calls"] += time.monotonic() - start
         value = wire.decode(reply.get("value"), reply_arrays, resolve=self.handle_of)
         if keep:
-            return Handle(reply["handle"], type(value).__name__, self.generation), value
+            value = Handle(reply["handle"], type(value).__name__, self.generation), value
+        if echo_args:
+            return value, wire.decode(reply.get("args_after"), reply_arrays, self.handle_of)
         return value
 
     def handle_of(self, key):

@@ -4,7 +4,8 @@ Values cross as a JSON tree; arrays travel as separate ``np.save`` frames (never
 ``{"a": k}`` is the k-th array frame, ``{"f": x}`` a number, ``{"s": [...], "t": "tuple"}``
 a sequence, ``{"d": {...}}`` a dict with string keys, ``{"h": id}`` an object kept in the
 child (a cache, an Operation), ``{"p": name}`` one of the grader's probe functions (see
-probes.py), ``{"str": text}`` a string, ``{"o": typename}`` anything else, ``null`` None.
+probes.py), ``{"rng": seed}`` a fresh ``numpy.random.Generator`` made in the child,
+``{"str": text}`` a string, ``{"o": typename}`` anything else, ``null`` None.
 This module imports only the standard library and NumPy: the child loads it by path.
 """
 import io
@@ -83,6 +84,8 @@ def encode(value, arrays, keep=None, depth=0):
         return {"h": value.wire_ref}
     if hasattr(value, "wire_probe"):
         return {"p": value.wire_probe}
+    if hasattr(value, "wire_rng"):
+        return {"rng": int(value.wire_rng)}
     if isinstance(value, str):
         return {"str": value[:10_000]}
     if isinstance(value, (bool, np.bool_)):
@@ -135,6 +138,8 @@ def decode(tree, arrays, resolve=None, probes=None):
         return tuple(items) if tree.get("t") == "tuple" else items
     if "str" in tree:
         return str(tree["str"])
+    if "rng" in tree and probes is not None:
+        return np.random.default_rng(int(tree["rng"]))
     if "p" in tree and probes is not None:
         if tree["p"] not in probes:
             raise WireError(f"unknown probe {tree['p']!r}")
