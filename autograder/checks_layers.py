@@ -196,7 +196,7 @@ def fd_check(judge, pair):
                                                                         dout), x, g, rng)
                 verdict = diagnose(analytic, numeric, function=backward,
                                    check="finite differences of your forward", what="d" + name,
-                                   rtol=FD_RTOL, atol=1e-8)
+                                   rtol=FD_RTOL, atol=1e-8, batch_size=len(args[0]))
             except StudentError as err:
                 verdict = failure(err, forward)
         agree += verdict.ok
@@ -339,7 +339,7 @@ def loss_fd_check(judge, name, make, case, what):
         d = failure(err, name)
         return Check(title, 0, 0.0, d.message, d.kind)
     d = diagnose(analytic, numeric, function=name, check="finite differences of your loss",
-                 what=what, rtol=FD_RTOL, atol=1e-8)
+                 what=what, rtol=FD_RTOL, atol=1e-8, batch_size=len(args[0]))
     return Check(title, 0, 1.0 if d.ok else 0.0, "agrees with finite differences of your own "
                  "loss." if d.ok else d.message, d.kind)
 

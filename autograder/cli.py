@@ -16,23 +16,56 @@ def parse_args(argv):
                        ("release", "nbgrader generate_assignment: write release/")]:
         cmd = sub.add_parser(name, help=text)
         cmd.add_argument("assignments", nargs="*", help="default: all four")
+    grade = sub.add_parser("grade", help="grade every submitted/<student>/<assignment>/")
+    grade.add_argument("assignment")
+    grade.add_argument("--jobs", type=int, default=2, help="students graded at once (default 2)")
+    grade.add_argument("--json", help="write the report to this file")
+    grade.add_argument("--db", help="gradebook database URL (default: the course's SQLite file)")
+    grade.add_argument("--cell-seconds", type=float, default=10.0)
+    grade.add_argument("--call-seconds", type=float, default=10.0)
+    grade.add_argument("--memory-mb", type=int, default=3072)
+    grade.add_argument("--cpu-seconds", type=int, default=300)
+    demo = sub.add_parser("demo", help="a whole grading round in a fresh course directory")
+    demo.add_argument("--assignment", default="hw2_layers")
+    demo.add_argument("--jobs", type=int, default=2)
     return parser.parse_args(argv)
 
 
 def main(argv=None):
     args = parse_args(sys.argv[1:] if argv is None else argv)
     course = Path(args.course).resolve()
-    assignments = args.assignments or list(solutions.ASSIGNMENTS)
     try:
         if args.command == "build":
-            for path in steps.build(course, assignments):
+            for path in steps.build(course, args.assignments or list(solutions.ASSIGNMENTS)):
                 print(f"built {path.relative_to(course)}")
         elif args.command == "release":
-            for path in steps.release(course, assignments):
+            for path in steps.release(course, args.assignments or list(solutions.ASSIGNMENTS)):
                 print(f"released {path.relative_to(course)}")
+        elif args.command == "grade":
+            return grade(course, args)
+        elif args.command == "demo":
+            from .demo import run
+            run(course if args.course != "." else "demo-course", args.assignment, args.jobs)
     except steps.CourseError as err:
         print(f"backproplab {args.command}: {err}", file=sys.stderr)
         return 2
+    return 0
+
+
+def grade(course, args):
+    from .pipeline import grade_all
+    from .sandbox.runner import Limits
+    limits = Limits(cell_seconds=args.cell_seconds, call_seconds=args.call_seconds,
+                    memory_bytes=args.memory_mb * 1024**2, cpu_seconds=args.cpu_seconds)
+    reports = grade_all(course, args.assignment, jobs=args.jobs, json_path=args.json,
+                        limits=limits, db_url=args.db)
+    if not reports:
+        print(f"no submissions: nothing in {course / 'submitted'}/<student>/{args.assignment}/")
+        return 1
+    flagged = [s for s, r in reports.items() if r.get("errors")]
+    total = sum(r["score"] for r in reports.values()) / len(reports)
+    print(f"graded {len(reports)} students of {args.assignment}: mean {total:.2f}; "
+          f"{len(flagged)} flagged ({', '.join(flagged) or 'none'})")
     return 0
 
 

@@ -94,8 +94,8 @@ ZERO_RULES = {
     "leaky_relu_backward": "the contract says the slope is alpha for x <= 0, so at exactly 0 too",
 }
 TIE_RULES = {
-    "max_pool_backward": "the contract says that when several entries tie for the maximum, the "
-                         "gradient goes to one of them: the first in row-major order",
+    "max_pool_backward": "the contract says the gradient goes to one of the tied entries: the "
+                         "first in row-major order",
 }
 _ZERO_RULE = ("the contract says what the derivative is there; check which side of each "
               "comparison (< or <=, > or >=) the value 0 falls on")

@@ -30,6 +30,11 @@ def item(container, index):
     return container[index]
 
 
+def attribute(obj, name):
+    """``getattr(obj, name)``: lets the judge read an attribute of an object kept in the child."""
+    return getattr(obj, name)
+
+
 def cube_sum(x):
     return float(np.sum(x**3))
 
@@ -65,6 +70,15 @@ def shift_backward(dout, cache):
     return dout, dout.sum(axis=0)
 
 
+def linear_bias_forward(x, w, b):
+    return x @ w + b, (x, w)
+
+
+def linear_bias_backward(dout, cache):
+    x, w = cache
+    return dout @ w.T, x.T @ dout, dout.sum(axis=0)
+
+
 def scaled_tanh_forward(x):
     return 2.0 * np.tanh(x), x
 
@@ -81,4 +95,5 @@ def half_sse_loss(scores, y):
 
 PROBES = {f.__name__: f for f in (
     item, cube_sum, sin_times_x, quartic_coupled, log_sum_exp, linear_forward, linear_backward,
-    shift_forward, shift_backward, scaled_tanh_forward, scaled_tanh_backward, half_sse_loss)}
+    shift_forward, shift_backward, scaled_tanh_forward, scaled_tanh_backward, half_sse_loss,
+    attribute, linear_bias_forward, linear_bias_backward)}

@@ -1,0 +1,83 @@
+"""``backproplab demo``: a whole grading round in a fresh course directory.
+
+Builds and releases an assignment, writes a class of sample submissions (right, blank,
+realistic bugs, a cheat, a broken file), grades them in parallel and prints the table.
+"""
+import shutil
+import time
+from pathlib import Path
+
+import solutions
+
+from . import course as steps
+from .pipeline import grade_all
+from .samples import demo_class, write_submission
+
+MARKER = ".backproplab-demo"
+
+
+def fresh_course(path):
+    path = Path(path).resolve()
+    if path.exists() and any(path.iterdir()):
+        if not (path / MARKER).exists():
+            raise steps.CourseError(f"{path} exists and is not a demo course; pick another --course")
+        shutil.rmtree(path)
+    path.mkdir(parents=True, exist_ok=True)
+    (path / MARKER).write_text("made by backproplab demo; safe to delete\n")
+    return path
+
+
+def short(kind):
+    return kind.replace("_", " ")
+
+
+def table(reports, assignment, samples):
+    names = solutions.ASSIGNMENTS[assignment]
+    what = {s.student: s.what for s in samples}
+    lines = [f"{'student':8s} {'score':>11s}  {'per function (points)':<}"]
+    for student, report in reports.items():
+        scores = " ".join(f"{report['functions'][n]['score']:4.1f}" for n in names)
+        lines.append(f"{student:8s} {report['score']:5.1f}/{report['max_score']:<5.1f}  {scores}")
+    lines.append("")
+    lines.append("columns: " + ", ".join(f"{i + 1}={n}" for i, n in enumerate(names)))
+    lines.append("")
+    for student, report in reports.items():
+        lines.append(f"{student} ({what.get(student, '')}):")
+        for flag in report.get("flags", []):
+            lines.append(f"    [{flag['severity']}] {flag['message']}")
+        wrong = [(n, f) for n, f in report["functions"].items() if f["score"] < f["max_score"] - 1e-9]
+        kinds = {}
+        for n, f in wrong:
+            bad = [c for c in f["checks"] if c["score"] < c["max_score"] - 1e-9]
+            kinds[n] = bad[0]["kind"] if bad else "?"
+        if not wrong and not report.get("flags"):
+            lines.append("    full marks")
+        elif wrong:
+            same = set(kinds.values())
+            if len(wrong) == len(names) and len(same) == 1:
+                lines.append(f"    every function: {short(same.pop())}")
+            else:
+                lines.append("    " + "; ".join(f"{n}: {short(k)}" for n, k in kinds.items()))
+    return "\n".join(lines)
+
+
+def run(course="demo-course", assignment="hw2_layers", jobs=2):
+    start = time.monotonic()
+    course = fresh_course(course)
+    print(f"course directory: {course}")
+    steps.ensure_config(course)
+    steps.build(course, [assignment])
+    steps.release(course, [assignment])
+    print(f"built and released {assignment} ({time.monotonic() - start:.1f} s)")
+    samples = demo_class()
+    for sample in samples:
+        write_submission(course, assignment, sample)
+    print(f"wrote {len(samples)} submissions to submitted/; grading with {jobs} jobs ...")
+    t = time.monotonic()
+    reports = grade_all(course, assignment, jobs=jobs, json_path=course / "grades.json")
+    print(f"graded {len(reports)} submissions in {time.monotonic() - t:.1f} s\n")
+    print(table(reports, assignment, samples))
+    print(f"\ngradebook: {course / 'gradebook.db'} (nbgrader formgrader reads it)")
+    print(f"feedback:  {course / 'feedback'}/<student>/{assignment}/feedback.html")
+    print(f"report:    {course / 'grades.json'}")
+    return reports

@@ -1,0 +1,47 @@
+"""Feedback for a student: per function, each check's name, score and diagnosis.
+
+Never the hidden tests' source, inputs or the reference's values: only what the report
+holds, which the judge wrote for students to read."""
+import html
+from pathlib import Path
+
+STYLE = """
+body { font-family: system-ui, sans-serif; max-width: 60rem; margin: 2rem auto; color: #222; }
+table { border-collapse: collapse; width: 100%; margin-bottom: 1.5rem; }
+td, th { border-bottom: 1px solid #ddd; padding: .35rem .5rem; text-align: left; vertical-align: top; }
+.full { color: #176f2c; } .part { color: #9a6700; } .none { color: #b42318; }
+.flag { background: #fff4e5; padding: .5rem .8rem; border-left: 4px solid #9a6700; }
+"""
+
+
+def css_class(score, max_score):
+    return "full" if max_score and score >= max_score - 1e-9 else "part" if score > 0 else "none"
+
+
+def render(student, assignment, report):
+    e = html.escape
+    parts = [f"<!doctype html><meta charset='utf-8'><title>{e(assignment)}: {e(student)}</title>",
+             f"<style>{STYLE}</style><h1>{e(assignment)}</h1>",
+             f"<p>Student <b>{e(student)}</b>: <b>{report['score']:.2f}</b> of "
+             f"{report['max_score']:.2f} points from the hidden tests. Written answers are "
+             "graded by hand.</p>"]
+    for flag in report.get("flags", []):
+        parts.append(f"<p class='flag'>{e(flag['message'])}</p>")
+    for name, function in report["functions"].items():
+        cls = css_class(function["score"], function["max_score"])
+        parts.append(f"<h2 class='{cls}'>{e(name)}: {function['score']:.2f} / "
+                     f"{function['max_score']:.2f}</h2><table><tr><th>check</th><th>points</th>"
+                     "<th>what we saw</th></tr>")
+        for check in function["checks"]:
+            c = css_class(check["score"], check["max_score"])
+            parts.append(f"<tr><td>{e(check['name'])}</td><td class='{c}'>{check['score']:.2f} / "
+                         f"{check['max_score']:.2f}</td><td>{e(check['message'])}</td></tr>")
+        parts.append("</table>")
+    return "\n".join(parts)
+
+
+def write(course, assignment, student, report):
+    path = Path(course) / "feedback" / student / assignment / "feedback.html"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(render(student, assignment, report), encoding="utf-8")
+    return path

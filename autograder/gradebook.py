@@ -1,0 +1,53 @@
+"""Write reports into nbgrader's gradebook, so formgrader, feedback and export work as usual.
+
+Each graded function's score lands on its test cell ``test_<name>``. Written answers stay
+"needs manual grade" as nbgrader leaves them. A submission with errors (a notebook that is
+not JSON, a missing notebook) gets no score on the cells it could not grade: they stay
+None and need a manual grade, and the report's flags say why; nothing graded is lost.
+"""
+import warnings
+
+from nbgrader.api import Gradebook, MissingEntry
+from sqlalchemy.exc import SAWarning
+
+from .course import nbgrader
+
+
+def db_url(course, url=None):
+    return url or f"sqlite:///{course}/gradebook.db"
+
+
+def ensure_assignment(course, assignment, url=None):
+    """The assignment and its cells are in the gradebook (nbgrader generate_assignment)."""
+    with Gradebook(db_url(course, url)) as gb:
+        try:
+            a = gb.find_assignment(assignment)
+            if a.notebooks:
+                return
+        except MissingEntry:
+            pass
+    extra = [f"--CourseDirectory.db_url={url}"] if url else []
+    nbgrader(course, "generate_assignment", assignment, "--force", *extra)
+
+
+def record(course, assignment, student, report, url=None):
+    """Store one student's report: auto scores per test cell, untouched manual cells."""
+    with Gradebook(db_url(course, url)) as gb, warnings.catch_warnings():
+        # nbgrader's own create-submission path trips SQLAlchemy's autoflush warning
+        warnings.simplefilter("ignore", SAWarning)
+        gb.update_or_create_student(student)
+        submission = gb.update_or_create_submission(assignment, student)
+        for notebook in submission.notebooks:
+            for grade in notebook.grades:
+                name = grade.name[len("test_"):] if grade.name.startswith("test_") else None
+                function = report["functions"].get(name) if name else None
+                if function is None:
+                    continue
+                unreadable = any(c.get("kind") == "unreadable_notebook" for c in function["checks"])
+                if unreadable:
+                    grade.auto_score = None
+                    grade.needs_manual_grade = True
+                else:
+                    grade.auto_score = float(function["score"])
+                    grade.needs_manual_grade = False
+        gb.db.commit()

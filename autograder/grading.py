@@ -1,0 +1,149 @@
+"""Grade one student's submission of one assignment: the runner records, the judge decides.
+
+``grade_submission`` returns the report of ../shared/DESIGN.md's pipeline for one student:
+``{"score", "max_score", "functions": {NAME: {"score", "max_score", "checks": [...]}},
+"errors": [...], "flags": [...], "timing": {...}}``. It never raises on a bad submission:
+whatever can't be graded becomes a flag and the functions it touches score 0 with a reason.
+"""
+import hashlib
+import json
+import time
+import zlib
+from pathlib import Path
+
+import solutions
+
+from .checks import all_checks
+from .judge import Check, FunctionGrade, Judge
+from .sandbox.runner import Limits, StudentError, StudentProcess
+from .submission import Flag, find_notebooks, load_notebook, prepare
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def source_notebooks(course, assignment):
+    """{notebook file name: source notebook dict} of the assignment."""
+    folder = Path(course) / "source" / assignment
+    return {p.name: json.loads(p.read_text(encoding="utf-8"))
+            for p in sorted(folder.glob("*.ipynb"))}
+
+
+def points_by_function(sources):
+    """{graded name: (notebook name, points)} from the source notebooks' test cells."""
+    points = {}
+    for name, nb in sources.items():
+        for cell in nb["cells"]:
+            meta = cell.get("metadata", {}).get("nbgrader", {})
+            gid = meta.get("grade_id", "")
+            if meta.get("grade") and gid.startswith("test_"):
+                points[gid[len("test_"):]] = (name, float(meta.get("points", 0)))
+    return points
+
+
+def grader_version():
+    """A fingerprint of the grader and the reference: a change re-grades everyone."""
+    digest = hashlib.sha256()
+    for folder in ("autograder", "solutions"):
+        for path in sorted((ROOT / folder).rglob("*.py")):
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def submission_fingerprint(folder):
+    digest = hashlib.sha256(grader_version().encode())
+    for path in sorted(Path(folder).rglob("*")):
+        if path.is_file():
+            digest.update(path.name.encode() + path.read_bytes())
+    return digest.hexdigest()
+
+
+def student_seed(assignment, student):
+    return zlib.crc32(f"{assignment}/{student}".encode())
+
+
+def grade_submission(course, assignment, student, limits=None):
+    """Grade ``submitted/<student>/<assignment>/`` of ``course``; returns the report dict."""
+    start = time.monotonic()
+    sources = source_notebooks(course, assignment)
+    points = points_by_function(sources)
+    folder = Path(course) / "submitted" / student / assignment
+    found, flags = find_notebooks(folder, list(sources))
+    graded = solutions.ASSIGNMENTS[assignment]
+    cells, readable = [], set()
+    for name, path in found.items():
+        if path is None:
+            continue
+        nb = load_notebook(path, flags)
+        if nb is None:
+            continue
+        prepared = prepare(nb, sources[name], name, graded)
+        flags += prepared.flags
+        offset = len(cells)
+        cells += [(offset + i, src) for i, src in prepared.cells]
+        readable.add(name)
+    functions, timing = judge_all(cells, graded, points, readable, assignment, student, limits,
+                                  flags)
+    report = {
+        "score": round(sum(f["score"] for f in functions.values()), 6),
+        "max_score": round(sum(f["max_score"] for f in functions.values()), 6),
+        "functions": functions,
+        "errors": [f.message for f in flags if f.severity == "error"],
+        "flags": [f.as_dict() for f in flags],
+        "timing": timing,
+    }
+    timing["total"] = time.monotonic() - start
+    timing["judging"] = max(0.0, timing["total"] - timing["startup"] - timing["student_code"])
+    return report
+
+
+def judge_all(cells, graded, points, readable, assignment, student, limits, flags):
+    checks = all_checks()
+    functions = {}
+    timing = {"startup": 0.0, "student_code": 0.0, "judging": 0.0}
+    with StudentProcess(cells, limits or Limits()) as proc:
+        judge = Judge(proc, student_seed(assignment, student))
+        for name in graded:
+            notebook, max_score = points.get(name, (None, 0.0))
+            grade = FunctionGrade(name, max_score)
+            if notebook not in readable:
+                grade.checks = [Check("notebook readable", 1, 0.0, f"{name} could not be graded: "
+                                      f"its notebook {notebook} is missing or unreadable.",
+                                      "unreadable_notebook")]
+            elif name not in checks:
+                grade.checks = [Check("graded", 1, 0.0, f"{name} has no hidden check in this "
+                                      "version of the grader; grade it by hand.", "no_check")]
+            else:
+                grade.checks = run_checks(checks[name], judge, name)
+            functions[name] = grade.as_report()
+        flags += cell_flags(proc)
+        timing["startup"] = proc.timing["startup"]
+        timing["student_code"] = proc.timing["cells"] + proc.timing["calls"]
+    return functions, timing
+
+
+def cell_flags(proc):
+    """Warnings for the cells that failed when the grader ran them (the first few)."""
+    failed = [o for o in sorted(proc.outcomes.values(), key=lambda o: o.index) if not o.ok]
+    flags = []
+    for outcome in failed[:5]:
+        what = {"timeout": "did not finish in time and was skipped",
+                "crashed": "stopped the grading process and was skipped"}.get(
+            outcome.error, f"raised {outcome.message.split(':')[0]}")
+        flags.append(Flag("cell_failed", "warning", f"code cell {outcome.index + 1} (counting "
+                          f"the cells the grader runs) {what}."))
+    return flags
+
+
+def run_checks(check, judge, name):
+    try:
+        return check(judge)
+    except StudentError as err:  # a process that gave up: no more checks can run
+        return [Check("graded", 1, 0.0, f"{name} could not be graded: {err}", "crashed")]
+
+
+def failed_report(assignment, message, code="grading_failed"):
+    """The report of a submission the grader itself could not process (never a silent 0)."""
+    graded = solutions.ASSIGNMENTS.get(assignment, [])
+    return {"score": 0.0, "max_score": 0.0, "functions": {n: {"score": 0.0, "max_score": 0.0,
+            "checks": []} for n in graded}, "errors": [message],
+            "flags": [Flag(code, "error", message).as_dict()], "timing": {}}
