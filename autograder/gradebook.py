@@ -5,12 +5,20 @@ Each graded function's score lands on its test cell ``test_<name>``. Written ans
 not JSON, a missing notebook) gets no score on the cells it could not grade: they stay
 None and need a manual grade, and the report's flags say why; nothing graded is lost.
 """
+import os
+import sys
 import warnings
 
 from nbgrader.api import Gradebook, MissingEntry
 from sqlalchemy.exc import SAWarning
 
 from .course import nbgrader
+
+
+# nbgrader's Gradebook runs the ``alembic`` command on a new database: find it beside Python.
+_BIN = os.path.dirname(sys.executable)
+if _BIN not in os.environ.get("PATH", "").split(os.pathsep):
+    os.environ["PATH"] = _BIN + os.pathsep + os.environ.get("PATH", "")
 
 
 def db_url(course, url=None):

@@ -113,6 +113,7 @@ def judge_all(cells, graded, points, readable, assignment, student, limits, flag
                 grade.checks = [Check("graded", 1, 0.0, f"{name} has no hidden check in this "
                                       "version of the grader; grade it by hand.", "no_check")]
             else:
+                proc.begin(name)
                 grade.checks = run_checks(checks[name], judge, name)
             functions[name] = grade.as_report()
         flags += cell_flags(proc)

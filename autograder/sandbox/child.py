@@ -99,19 +99,27 @@ def audit(event, args):
 
 # ------------------------------------------------------------------ the stub student package
 
-def refusing(module, name):
-    def refuse(*args, **kwargs):
-        raise GraderOnly(f"{module}.{name} is not available while grading: a graded "
+class Refusing:
+    """Any name of the student package: calling it (or anything reached from it) refuses."""
+
+    def __init__(self, path):
+        self._path = path
+
+    def __call__(self, *args, **kwargs):
+        raise GraderOnly(f"{self._path} is not available while grading: a graded "
                          f"function must compute its result with your own code")
-    refuse.__name__ = name
-    return refuse
+
+    def __getattr__(self, name):
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return Refusing(f"{self._path}.{name}")
 
 
 class StubModule(types.ModuleType):
     def __getattr__(self, name):
         if name.startswith("__"):
             raise AttributeError(name)
-        return refusing(self.__name__, name)
+        return Refusing(f"{self.__name__}.{name}")
 
 
 class Anything:

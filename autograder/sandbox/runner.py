@@ -37,7 +37,7 @@ class Limits:
     memory_bytes: int = 3 * 1024**3
     file_bytes: int = 16 * 1024**2
     processes: int = 256
-    max_restarts: int = 6
+    max_restarts: int = 3  # per graded function (and for running the notebook's cells)
 
 
 class StudentError(Exception):
@@ -155,6 +155,8 @@ class StudentProcess:
         self.fatal_cells = set()
         self.outcomes = {}
         self.restarts = -1
+        self.restarts_left = self.limits.max_restarts
+        self.label = "the notebook"
         self.generation = 0
         self.proc = None
         self.workdir = None
@@ -169,13 +171,22 @@ class StudentProcess:
     def __exit__(self, *exc):
         self.close()
 
+    def begin(self, label):
+        """Start grading a new function: it gets its own budget of restarts, so a function
+        that keeps crashing the process costs only its own checks."""
+        self.restarts_left = self.limits.max_restarts
+        self.label = label
+
     def ensure_started(self):
         if self.proc is not None:
             return
         self.restarts += 1
-        if self.restarts > self.limits.max_restarts:
-            raise StudentError("gave_up", f"the notebook stopped the grader {self.restarts} "
-                                          "times; the remaining checks were not run")
+        if self.restarts > 0:
+            if self.restarts_left <= 0:
+                raise StudentError("gave_up", f"the process was restarted {self.limits.max_restarts}"
+                                              f" times while grading {self.label}; its remaining "
+                                              "checks were not run")
+            self.restarts_left -= 1
         self.spawn()
         for index, source in self.cells:
             if index not in self.fatal_cells:

@@ -340,7 +340,8 @@ def _layer_body(forward, backward, inputs, kwargs, names, dout, seed, max_coords
         out = np.asarray(out, dtype=np.float64)
         if not np.all(np.isfinite(out)):
             report.problems.append(f"the output of {_name(forward)} contains NaN or inf")
-        rng = np.random.default_rng(seed)
+        # a stream of its own: a student who draws x with default_rng(seed) must not get dout == x
+        rng = np.random.default_rng([seed, 0xD0])
         upstream = rng.standard_normal(out.shape) if dout is None else np.asarray(dout, float)
         grads = _call_checked(report, backward, [upstream, cache], {}, ["dout", None])
         grads = _split_grads(grads, backward, [names[i] for i in wrt])
@@ -369,8 +370,9 @@ def check_layer(forward, backward, *inputs, dout=None, name=None, seed=0, max_co
     with the same randomness each time. ``dout`` defaults to a standard normal array drawn
     with ``seed``. Inputs with more than ``max_coords`` entries are checked along random
     directions and sampled coordinates instead of every coordinate.
-    Prints a report (unless ``verbose=False``) and returns a ``SelfCheck``. Never raises for
-    a mistake in your code: a NotImplementedError is reported as "not implemented yet".
+    Prints a report (unless ``verbose=False``) and returns a ``SelfCheck``. A mistake in
+    your code is reported, not raised, except NotImplementedError: it prints "not
+    implemented yet" and then raises, so that "Run all" stops at the first missing function.
     Your arrays are never modified: the check works on copies.
     """
     names = _arg_names(forward, len(inputs))

@@ -51,9 +51,21 @@ def scores(layers, X, batch_size=512):
     return np.concatenate(outs)
 
 
+def predictions(out):
+    """Labels from a network's output: the highest score of (N, C) scores, or, for a single
+    output per example ((N,) or (N, 1), a probability or a logit), whether it is above the
+    midpoint (0.5 for values in [0, 1], 0 otherwise)."""
+    out = np.asarray(out)
+    if out.ndim == 2 and out.shape[1] > 1:
+        return np.argmax(out, axis=1)
+    out = out.reshape(len(out))
+    midpoint = 0.5 if np.all((out >= 0) & (out <= 1)) else 0.0
+    return (out > midpoint).astype(int)
+
+
 def accuracy(layers, X, y):
-    """Fraction of examples whose highest score is the label y (N,)."""
-    return float(np.mean(np.argmax(scores(layers, X), axis=1) == y))
+    """Fraction of examples whose predicted label (see ``predictions``) is y (N,)."""
+    return float(np.mean(predictions(scores(layers, X)) == np.asarray(y).reshape(-1)))
 
 
 def fit(layers, X, y, *, backprop, update, loss_fn, lr, epochs, batch_size=64,

@@ -1,0 +1,211 @@
+"""Hidden checks of hw2's ``backprop``: the loop, on layers that are not graded functions.
+
+The hidden networks are built from the grader's probe layers (probes.py: a linear map, a
+shift, a linear map with a bias, a scaled tanh without params) and its half sum-of-squares
+loss, sent into the student's process by name, so that a mistake in a student's graded layer
+can't cost ``backprop`` anything. The judge computes what the loop must return by running the
+reference ``backprop`` on the very same probe functions in its own process.
+
+Checks: the loss; every gradient (a reversed list, and an upstream gradient not passed on,
+are named); the structure of ``grads`` (one tuple per layer, empty for a layer without params,
+no dx inside); the arguments (params, x, y) left unchanged.
+"""
+import numpy as np
+
+import solutions
+
+from .checks_layers import first_mutation, mutation_check
+from .checks_graphs import value_check
+from .diagnose import Diagnosis, diagnose
+from .judge import REF_RTOL, Check, failure
+from .sandbox import probes
+from .sandbox.probes import Probe
+from .sandbox.runner import StudentError
+
+NAME = "backprop"
+LOSS = "half_sse_loss"
+LINEAR, SHIFT, AFFINE, TANH = "linear", "shift", "linear_bias", "scaled_tanh"
+WITH_PARAMLESS = "a layer without params in the middle"
+TWO_PARAMS = "layers with two params"
+BATCH_OF_ONE = "a batch of one, first layer without params"
+
+
+def network(judge, case):
+    """(layers as (stem, params) pairs, x, y) of a hidden network. Every layer but a first one
+    with params has the width of the scores, so a loop that does not pass the upstream
+    gradient on still runs (and is diagnosed) instead of failing on shapes."""
+    rng = judge.rng([41, [WITH_PARAMLESS, TWO_PARAMS, BATCH_OF_ONE].index(case)])
+    if case == WITH_PARAMLESS:
+        n, d, m = 5, 4, 3
+        layers = [(LINEAR, (rng.standard_normal((d, m)) / 2,)), (SHIFT, (rng.standard_normal(m),)),
+                  (TANH, ()), (LINEAR, (rng.standard_normal((m, m)),))]
+    elif case == TWO_PARAMS:
+        n, d, m = 4, 3, 5
+        layers = [(AFFINE, (rng.standard_normal((d, m)) / 2, rng.standard_normal(m))),
+                  (TANH, ()),
+                  (AFFINE, (rng.standard_normal((m, m)) / 2, rng.standard_normal(m)))]
+    else:
+        n, d, m = 1, 3, 3
+        layers = [(TANH, ()), (LINEAR, (rng.standard_normal((d, m)),)),
+                  (SHIFT, (rng.standard_normal(m),))]
+    return layers, rng.standard_normal((n, d)), rng.standard_normal((n, m))
+
+
+def expected(layers, x, y):
+    """The reference loop on the real probe functions, in the judge's process."""
+    real = [(probes.PROBES[f"{stem}_forward"], probes.PROBES[f"{stem}_backward"],
+             tuple(p.copy() for p in params)) for stem, params in layers]
+    return solutions.backprop(real, x.copy(), y.copy(), probes.PROBES[LOSS])
+
+
+def wire_layers(layers):
+    return [(Probe(f"{stem}_forward"), Probe(f"{stem}_backward"), params)
+            for stem, params in layers]
+
+
+def structure(result, layers):
+    """(grads as a list of tuples, None) or (None, Diagnosis of what is wrong with them)."""
+    if not (isinstance(result, (tuple, list)) and len(result) == 2):
+        return None, Diagnosis("wrong_structure", f"{NAME} must return a pair (loss, grads).")
+    grads = result[1]
+    if not isinstance(grads, (tuple, list)):
+        return None, Diagnosis("wrong_structure", f"{NAME}: grads must be a list with one tuple "
+                               f"per layer; it is a {type(grads).__name__}.")
+    if len(grads) != len(layers):
+        return None, Diagnosis("wrong_count", f"{NAME}: grads has {len(grads)} entries for a "
+                               f"network of {len(layers)} layers: it needs one per layer, an "
+                               "empty tuple for a layer without params.")
+    for i, (entry, (_, params)) in enumerate(zip(grads, layers)):
+        if not params and entry is None:
+            return None, Diagnosis("paramless_entry", f"{NAME}: grads[{i}] is None for a layer "
+                                   "without params; the contract asks for an empty tuple there.")
+        if not isinstance(entry, (tuple, list)):
+            hint = (" A layer without params has an empty tuple there, and dx is not one of the "
+                    "gradients kept." if not params else
+                    " Keep the gradients of its params in a tuple, even when there is only one.")
+            return None, Diagnosis("wrong_structure", f"{NAME}: grads[{i}] is not a tuple of "
+                                   f"gradients but a {type(entry).__name__}.{hint}")
+        if len(entry) == len(params) + 1:
+            return None, Diagnosis("includes_dx", f"{NAME}: grads[{i}] holds {len(entry)} "
+                                   f"arrays for a layer with {len(params)} param(s). Keep only "
+                                   "the gradients of the params: dx goes on to the layer "
+                                   "before, it is not a gradient of this layer.")
+        if len(entry) != len(params):
+            return None, Diagnosis("wrong_count", f"{NAME}: grads[{i}] holds {len(entry)} "
+                                   f"arrays for a layer with {len(params)} param(s): one "
+                                   "gradient per param, in the order of the params.")
+    return [tuple(entry) for entry in grads], None
+
+
+def reversed_order(grads, ref_grads):
+    """A Diagnosis when the student's grads are the expected ones in reverse layer order."""
+    if not isinstance(grads, (tuple, list)) or len(grads) != len(ref_grads) or \
+            len(ref_grads) < 2:
+        return None
+    flipped = list(grads)[::-1]
+    for entry, ref in zip(flipped, ref_grads):
+        if not isinstance(entry, (tuple, list)) or len(entry) != len(ref):
+            return None
+        for g, e in zip(entry, ref):
+            if np.shape(g) != np.shape(e) or not diagnose(g, e, function=NAME, check="reference",
+                                                          what="grads", rtol=REF_RTOL).ok:
+                return None
+    if all(np.shape(g) == np.shape(e) and np.allclose(g, e) for entry, ref in
+           zip(grads, ref_grads) for g, e in zip(entry, ref)):
+        return None  # a symmetric network: the order can't be told
+    return Diagnosis("reversed_order", f"{NAME}: your grads are in reverse order, the last "
+                     "layer's first. grads[i] belongs to layers[i]: fill the list by layer index "
+                     "while walking backwards, or reverse it at the end.")
+
+
+def compare_grads(grads, ref_grads, case, batch_size):
+    """(number right, first Diagnosis of a wrong one) for grads of the right structure."""
+    right, first_bad, layer_ok = 0, None, []
+    for i, (entry, ref) in enumerate(zip(grads, ref_grads)):
+        oks = []
+        for j, (g, e) in enumerate(zip(entry, ref)):
+            d = diagnose(g, e, function=NAME, check=f"reference ({case})",
+                         what=f"grads[{i}][{j}]", batch_size=batch_size,
+                         rtol=REF_RTOL)
+            oks.append(d.ok)
+            first_bad = first_bad or (None if d.ok else d)
+        right += sum(oks)
+        layer_ok.append(all(oks) if ref else None)
+    with_params = [ok for ok in layer_ok if ok is not None]
+    if first_bad is not None and with_params and with_params[-1] and not all(with_params):
+        first_bad = Diagnosis("upstream_not_passed", f"{NAME}, grads vs reference ({case}): the "
+                              "gradients of the last layer with params are right, those of an "
+                              "earlier layer are not. Check that the dx each backward call "
+                              "returns becomes the upstream gradient of the layer before it, "
+                              "and that each backward gets its own layer's cache.")
+    return right, first_bad
+
+
+def check_backprop(judge):
+    losses = grads_right = n_grads = structure_ok = ran = 0
+    bad_loss = bad_grads = bad_structure = mutated = None
+    cases = (WITH_PARAMLESS, TWO_PARAMS, BATCH_OF_ONE)
+    for case in cases:
+        layers, x, y = network(judge, case)
+        ref_loss, ref_grads = expected(layers, x, y)
+        count = sum(len(g) for g in ref_grads)
+        n_grads += count
+        outcome = judge.call(NAME, wire_layers(layers), x, y, Probe(LOSS), echo_args=True)
+        if isinstance(outcome, StudentError):
+            d = failure(outcome, NAME, "(loss, grads)")
+            bad_loss, bad_grads, bad_structure = bad_loss or d, bad_grads or d, bad_structure or d
+            continue
+        ran += 1
+        result, after = outcome
+        mutated = mutated or arguments_changed(layers, x, y, after)
+        grads, problem = structure(result, layers)
+        pair = isinstance(result, (tuple, list)) and len(result) == 2
+        if pair:
+            v = diagnose(result[0], ref_loss, function=NAME, check=f"reference ({case})",
+                         what="loss", rtol=REF_RTOL)
+            losses += v.ok
+            bad_loss = bad_loss or (None if v.ok else v)
+        else:
+            bad_loss = bad_loss or problem
+        problem = (reversed_order(result[1], ref_grads) if pair else None) or problem
+        if problem is not None:
+            bad_structure = bad_structure or problem
+            bad_grads = bad_grads or problem
+            continue
+        structure_ok += 1
+        right, first_bad = compare_grads(grads, ref_grads, case, len(x))
+        grads_right += right
+        bad_grads = bad_grads or first_bad
+    total = len(cases)
+    return [value_check("loss on hidden networks", 3, losses, total, bad_loss, "networks"),
+            value_check("gradients on hidden networks", 4, grads_right, n_grads, bad_grads,
+                        "gradients of the hidden networks' params"),
+            value_check("grads has one tuple per layer", 1, structure_ok, total, bad_structure,
+                        "networks", ok="grads holds one tuple per layer, in layer order."),
+            mutation_check(mutated, NAME, 1, ran, bad_loss)]
+
+
+def arguments_changed(layers, x, y, after):
+    """The Diagnosis of the first argument the student's loop changed, or None."""
+    if after is None:
+        return None
+    try:
+        params_after = [tuple(entry[2]) for entry in after[0]]
+    except (TypeError, IndexError, KeyError):
+        params_after = None
+    if params_after is None or len(params_after) != len(layers):
+        return Diagnosis("input_mutated", f"{NAME}: your function changed the list layers "
+                         "(its order or its entries), and the contract says no function "
+                         "modifies its arguments. Walk it backwards by index or with "
+                         "reversed(...), which leave it as it is.")
+    before = [params for _, params in layers]
+    return first_mutation([before, x, y], [params_after, after[1], after[2]], NAME,
+                          ["layers (the params arrays)", "x", "y"])
+
+
+def checks():
+    """{graded name: check(judge) -> [Check]} for hw2's backprop."""
+    return {NAME: check_backprop}
+
+
+__all__ = ["checks", "Check"]

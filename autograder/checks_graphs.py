@@ -1,0 +1,589 @@
+"""Hidden checks of hw1: the Operation subclasses, the lecture example, numerical_gradient.
+
+Operations (Add, Multiply, Divide, Exp, Log, Sin): each hidden case makes a fresh instance in
+the student's process (``judge.call("Add", keep=True)``), calls it there on hidden scalars or
+arrays (inside each op's domain), reads back ``self.value`` and calls ``backward``. The judge
+compares the forward value and the gradients with the reference class, the gradients with
+finite differences of the student's own forward (a new instance per evaluation), the shape of
+what backward returns (a tuple, one gradient per input) and that ``self.value`` is set.
+
+``example_forward_backward``: the three values at the contract's point (2, 3) and at hidden
+points, against the reference (a wrong gradient is checked for missing paths of the graph),
+and the two gradients against finite differences of the student's own y.
+
+``numerical_gradient``: on the grader's probe functions (sent into the child, see probes.py)
+at hidden x of several shapes, against the analytic gradient; central (not one-sided)
+differences, the step ``h`` actually used, the shape of the result, and x left unchanged.
+"""
+import zlib
+
+import numpy as np
+
+import solutions
+
+from .checks_layers import first_mutation, mutation_check, weighted
+from .diagnose import Diagnosis, diagnose, diagnose_missing_path
+from .judge import FD_RTOL, FD_STEP, REF_RTOL, Check, directional_fd, failure
+from .sandbox import probes
+from .sandbox.probes import Probe
+from .sandbox.runner import StudentError
+
+ATTRIBUTE = Probe("attribute")
+OPS = {"Add": ("a", "b"), "Multiply": ("a", "b"), "Divide": ("a", "b"),
+       "Exp": ("a",), "Log": ("a",), "Sin": ("a",)}
+SCALARS, VECTORS, MATRICES = "scalars", "1-D arrays", "2-D arrays"
+OP_CASES = {SCALARS: (), VECTORS: (5,), MATRICES: (3, 4)}
+
+
+def numeric(value):
+    try:
+        return np.asarray(value).dtype.kind in "biuf"
+    except Exception:
+        return False
+
+
+def as_float_array(value):
+    """``value`` as a float array, or None when it is not a plain number or array of numbers."""
+    if not numeric(value):
+        return None
+    try:
+        return np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        return None
+
+
+def fd_pairs(F, x, grad, rng):
+    """(analytic, numeric) directional derivatives of F at x (a float or an array)."""
+    grad = np.asarray(grad, dtype=np.float64)
+    if np.ndim(x) == 0:
+        x = float(x)
+        numeric_d = (F(x + FD_STEP) - F(x - FD_STEP)) / (2 * FD_STEP)
+        return np.array([float(grad)]), np.array([numeric_d])
+    return directional_fd(F, np.asarray(x, dtype=np.float64), grad, rng)
+
+
+def value_check(title, weight, passed, total, first_bad, noun="hidden cases", ok=None):
+    """A Check scoring the fraction ``passed / total`` of ``noun`` that were right; ``ok`` is
+    the message when all were."""
+    if passed == total:
+        return Check(title, weight, 1.0, ok or f"right on all {total} {noun}.")
+    return Check(title, weight, passed / total, f"right on {passed} of {total} {noun}. "
+                 f"{first_bad.message}", first_bad.kind)
+
+
+# ------------------------------------------------------------------------------ operations
+
+def op_inputs(judge, name, case):
+    """(args, output_grad) of a hidden case: Python floats for scalars, arrays otherwise."""
+    rng = judge.rng([zlib.crc32(name.encode()), list(OP_CASES).index(case)])
+    shape = OP_CASES[case]
+    args = []
+    for k in range(len(OPS[name])):
+        if name == "Exp":
+            x = rng.uniform(-2, 2, shape)
+        elif name == "Log":
+            x = rng.uniform(0.3, 3, shape)
+        elif name == "Sin":
+            x = rng.uniform(-3, 3, shape)
+        elif name == "Divide" and k == 1:
+            x = rng.choice([-1.0, 1.0], shape) * rng.uniform(0.5, 2, shape)
+        else:
+            x = rng.uniform(0.2, 2, shape) * rng.choice([-1.0, 1.0], shape)
+        args.append(float(x) if case == SCALARS else x)
+    g = rng.uniform(0.5, 2) * rng.choice([-1.0, 1.0]) if case == SCALARS else \
+        rng.standard_normal(shape)
+    return args, (float(g) if case == SCALARS else g)
+
+
+def reference_op(name, args, output_grad):
+    op = getattr(solutions, name)()
+    value = op(*args)
+    return value, op.backward(output_grad)
+
+
+class OpRun:
+    """What one fresh instance of the student's op did: value, stored self.value, grads.
+
+    ``error`` is the Diagnosis of the step that gave no value (making or calling the op)."""
+
+    def __init__(self, judge, name, args, output_grad):
+        self.error = self.value = self.stored = self.grads = None
+        made = judge.call(name, keep=True)
+        if isinstance(made, StudentError):
+            self.error = failure(made, name, "operation")
+            return
+        handle = made[0]
+        value = judge.call((handle, "__call__"), *args)
+        if isinstance(value, StudentError):
+            self.error = failure(value, f"{name}()(...)", "value")
+            return
+        self.value = value
+        self.stored = judge.call(ATTRIBUTE, handle, "value")
+        self.grads = judge.call((handle, "backward"), output_grad)
+
+
+def split_grads(grads, name, count):
+    """(gradients as a tuple or None, structure Diagnosis or None) of what backward returned.
+
+    A bare value for a single-input op is still compared (it is the gradient, only not in a
+    tuple); the structure Diagnosis says what is wrong with the container."""
+    function = f"{name}.backward"
+    names = ", ".join("d" + n for n in OPS[name])
+    if isinstance(grads, StudentError):
+        return None, failure(grads, function, "gradient")
+    if grads is None:
+        return None, Diagnosis("returned_none", f"{function} returned None. It must return a "
+                               f"tuple with one gradient per input of forward ({names}).")
+    if isinstance(grads, (tuple, list)):
+        if len(grads) == count:
+            return tuple(grads), None
+        return None, Diagnosis("wrong_count", f"{function} returned {len(grads)} gradient(s), "
+                               f"but {name}.forward takes {count} input(s): return one gradient "
+                               f"per input ({names}), in the order forward takes them.")
+    text = (f"{function} returned a single value, not a tuple. The contract says backward "
+            f"returns a tuple with one gradient per input of forward ({names})")
+    if count == 1:
+        return (grads,), Diagnosis("bare_value", text + ", so for one input a tuple of one "
+                                   "item: note the trailing comma in (da,).")
+    return None, Diagnosis("bare_value", text + ".")
+
+
+def swapped(got, expected, name):
+    """A Diagnosis when the two gradients of a binary op are each other's."""
+    if len(expected) != 2 or any(as_float_array(g) is None for g in got):
+        return None
+    g0, g1 = (as_float_array(g) for g in got)
+    e0, e1 = (np.asarray(e, dtype=np.float64) for e in expected)
+    if g0.shape != e1.shape or g1.shape != e0.shape or np.allclose(e0, e1, rtol=1e-6):
+        return None
+    if np.allclose(g0, e1, rtol=1e-7, atol=1e-12) and np.allclose(g1, e0, rtol=1e-7, atol=1e-12):
+        return Diagnosis("swapped", f"{name}.backward, da and db vs reference: your da is the "
+                         "expected db and your db the expected da. Check which input each "
+                         "local derivative uses and the order of the returned tuple.")
+    return None
+
+
+def check_op(judge, name):
+    names = OPS[name]
+    values = grads_ok = stored_ok = structure_ok = 0
+    n_grads = 0
+    bad_value = bad_grad = bad_stored = bad_structure = None
+    for case in OP_CASES:
+        args, g = op_inputs(judge, name, case)
+        ref_value, ref_grads = reference_op(name, args, g)
+        run = OpRun(judge, name, args, g)
+        n_grads += len(names)
+        if run.error is not None:
+            bad_value = bad_value or run.error
+            bad_grad = bad_grad or run.error
+            bad_stored = bad_stored or run.error
+            bad_structure = bad_structure or run.error
+            continue
+        v = diagnose(run.value, ref_value, function=name, check=f"reference ({case})",
+                     what="output", rtol=REF_RTOL)
+        values += v.ok
+        bad_value = bad_value or (None if v.ok else v)
+        s = stored_value(run, name)
+        stored_ok += s.ok
+        bad_stored = bad_stored or (None if s.ok else s)
+        grads, structure = split_grads(run.grads, name, len(names))
+        structure_ok += structure is None
+        bad_structure = bad_structure or structure
+        if grads is None:
+            bad_grad = bad_grad or structure
+            continue
+        swap = swapped(grads, ref_grads, name)
+        for got, expected, argname in zip(grads, ref_grads, names):
+            d = swap or diagnose(got, expected, function=f"{name}.backward",
+                                 check=f"reference ({case})", what="d" + argname, rtol=REF_RTOL)
+            grads_ok += d.ok
+            bad_grad = bad_grad or (None if d.ok else d)
+    total = len(OP_CASES)
+    structure_check = value_check(
+        "backward returns one gradient per input", 1, structure_ok, total, bad_structure,
+        ok="backward returns a tuple with one gradient per input.")
+    stored_check = value_check("self.value set by calling the op", 1, stored_ok, total,
+                               bad_stored, ok="self.value holds the output after every call.")
+    return [value_check("forward values on hidden inputs", 4, values, total, bad_value),
+            value_check("backward matches the reference gradients", 3, grads_ok, n_grads,
+                        bad_grad, "gradients on hidden inputs"),
+            weighted(op_fd_check(judge, name), 3),
+            structure_check, stored_check]
+
+
+def stored_value(run, name):
+    stored = run.stored
+    title = f"{name}: after calling the op, self.value"
+    if isinstance(stored, StudentError) or stored is None:
+        return Diagnosis("value_not_set", f"{title} is not set. Operation's __call__ stores the "
+                         "output of forward in self.value; if you override __call__, store it "
+                         "there too (backward may need it, and so does the graph code).")
+    got, returned = as_float_array(stored), as_float_array(run.value)
+    if got is None or returned is None or got.shape != returned.shape or \
+            not np.allclose(got, returned, rtol=1e-12, atol=0, equal_nan=True):
+        return Diagnosis("value_mismatch", f"{title} is not the value the call returned. "
+                         "self.value must hold the output of forward.")
+    return Diagnosis("ok", f"{title} is set.")
+
+
+def student_output(judge, name, args):
+    """The output of a fresh instance of the student's op on args (raises StudentError)."""
+    made = judge.call(name, keep=True)
+    if isinstance(made, StudentError):
+        raise made
+    value = judge.call((made[0], "__call__"), *args)
+    if isinstance(value, StudentError):
+        raise value
+    return value
+
+
+def op_fd_check(judge, name):
+    """Backward vs finite differences of the student's own forward, on scalars and arrays."""
+    title = "backward matches finite differences of your forward"
+    names = OPS[name]
+    agree = total = 0
+    first_bad = None
+    rng = judge.rng([23, len(name)])
+    for case in (SCALARS, MATRICES):
+        args, g = op_inputs(judge, name, case)
+        total += len(names)
+        run = OpRun(judge, name, args, g)
+        if run.error is not None:
+            first_bad = first_bad or run.error
+            continue
+        grads, structure = split_grads(run.grads, name, len(names))
+        if grads is None:
+            first_bad = first_bad or structure
+            continue
+        for k, (grad, argname) in enumerate(zip(grads, names)):
+            verdict = op_fd_verdict(judge, name, args, g, k, grad, argname, rng, case)
+            agree += verdict.ok
+            first_bad = first_bad or (None if verdict.ok else verdict)
+    if agree == total:
+        return Check(title, 0, 1.0, "every gradient agrees with finite differences of your "
+                     "own forward.")
+    return Check(title, 0, agree / total, first_bad.message, first_bad.kind)
+
+
+def op_fd_verdict(judge, name, args, g, k, grad, argname, rng, case):
+    function, x = f"{name}.backward", args[k]
+    got = as_float_array(grad)
+    if got is None or got.shape != np.shape(x):
+        return diagnose(grad, np.zeros(np.shape(x)), function=function, check="your forward",
+                        what="d" + argname)
+
+    def F(t):
+        new = list(args)
+        new[k] = float(t) if case == SCALARS else t
+        out = as_float_array(student_output(judge, name, new))
+        if out is None:
+            raise TypeError("not a number")
+        return float(np.sum(out * g))
+    try:
+        analytic, numeric_d = fd_pairs(F, x, got, rng)
+    except StudentError as err:
+        return failure(err, name, "value")
+    except (TypeError, ValueError):
+        return Diagnosis("not_numeric", f"{name}: the output of forward is not a number or an "
+                         "array of numbers, so its finite differences can't be taken.")
+    return diagnose(analytic, numeric_d, function=function,
+                    check=f"finite differences of your forward ({case})", what="d" + argname,
+                    rtol=FD_RTOL, atol=1e-8)
+
+
+# ------------------------------------------------------------------ the lecture's example
+
+EXAMPLE = "example_forward_backward"
+CONTRACT_POINT = (2.0, 3.0)
+WHATS = ("y", "dy_dx", "dy_dz")
+
+
+def example_points(judge):
+    """Three hidden points with x > 0, x != 1, z != 0 (and |xz| small enough for exp)."""
+    rng = judge.rng([29])
+    return [(float(rng.uniform(0.3, 0.8)), float(rng.choice([-1, 1]) * rng.uniform(0.5, 2))),
+            (float(rng.uniform(1.3, 2.5)), float(-rng.uniform(0.4, 1.5))),
+            (float(rng.uniform(2.5, 4.0)), float(rng.uniform(0.3, 1.0)))]
+
+
+def example_paths(x, z):
+    """Each path's contribution to dy/dx and to dy/dz (they add up to the reference's)."""
+    a, b = x * z, np.log(x)
+    c, d = np.sin(b), np.exp(a)
+    dx = {"d = exp(a)": d * z, "e = a/b via a": z / b, "e = a/b via b": -a / b**2 / x,
+          "f = c/a via a": -c / a**2 * z, "f = c/a via c": np.cos(b) / a / x}
+    dz = {"d = exp(a)": d * x, "e = a/b via a": x / b, "f = c/a via a": -c / a**2 * x}
+    return dx, dz
+
+
+def example_result(judge, x, z):
+    """(three floats or None, Diagnosis of a bad result or None)."""
+    result = judge.call(EXAMPLE, x, z)
+    if isinstance(result, StudentError):
+        return None, failure(result, EXAMPLE, "(y, dy_dx, dy_dz)")
+    if not (isinstance(result, (tuple, list)) and len(result) == 3):
+        count = f"{len(result)} values" if isinstance(result, (tuple, list)) else \
+            f"a single {type(result).__name__}"
+        return None, Diagnosis("wrong_structure", f"{EXAMPLE} must return three numbers (y, "
+                               f"dy_dx, dy_dz); it returned {count}.")
+    if not all(numeric(v) and np.ndim(v) == 0 for v in result):
+        return result, Diagnosis("not_numeric", f"{EXAMPLE} must return three numbers (y, "
+                                 "dy_dx, dy_dz); one of them is not a single number.")
+    return tuple(float(v) for v in result), None
+
+
+def example_verdicts(result, x, z, label):
+    """One Diagnosis per value of (y, dy_dx, dy_dz) against the reference at (x, z)."""
+    ref = solutions.example_forward_backward(x, z)
+    paths = example_paths(x, z)
+    verdicts = [diagnose(result[0], ref[0], function=EXAMPLE, check=label, what="y",
+                         rtol=REF_RTOL)]
+    for got, expected, contributions, what in zip(result[1:], ref[1:], paths, WHATS[1:]):
+        verdicts.append(diagnose_missing_path(got, expected, contributions, function=EXAMPLE,
+                                              check=label, what=what, rtol=REF_RTOL))
+    return verdicts
+
+
+def check_example(judge):
+    contract_ok, hidden_ok, fd_ok, structure_ok = 0, 0, 0, 0
+    bad_contract = bad_hidden = bad_fd = bad_structure = None
+    points = [CONTRACT_POINT] + example_points(judge)
+    rng = judge.rng([31])
+    for i, (x, z) in enumerate(points):
+        label = "reference at x=2, z=3" if i == 0 else "reference at a hidden point"
+        result, problem = example_result(judge, x, z)
+        structure_ok += problem is None
+        bad_structure = bad_structure or problem
+        if problem is not None:
+            if i == 0:
+                bad_contract = bad_contract or problem
+            else:
+                bad_hidden = bad_hidden or problem
+            bad_fd = bad_fd or problem
+            continue
+        verdicts = example_verdicts(result, x, z, label)
+        ok = sum(v.ok for v in verdicts)
+        first = next((v for v in verdicts if not v.ok), None)
+        if i == 0:
+            contract_ok, bad_contract = ok, first
+        else:
+            hidden_ok += ok
+            bad_hidden = bad_hidden or first
+        for k, what in ((0, "dy_dx"), (1, "dy_dz")):
+            v = example_fd(judge, result, x, z, k, what, rng)
+            fd_ok += v.ok
+            bad_fd = bad_fd or (None if v.ok else v)
+    structure = value_check("returns (y, dy_dx, dy_dz)", 1, structure_ok, len(points),
+                            bad_structure, "calls", ok="returns three numbers.")
+    return [value_check("values at x=2, z=3", 3, contract_ok, 3, bad_contract,
+                        "values (y, dy_dx, dy_dz)"),
+            value_check("values at hidden points", 4, hidden_ok, 3 * (len(points) - 1),
+                        bad_hidden, "values at hidden points"),
+            value_check("gradients match finite differences of your y", 3, fd_ok,
+                        2 * len(points), bad_fd, "gradients (at x=2, z=3 and hidden points)"),
+            structure]
+
+
+def example_fd(judge, result, x, z, k, what, rng):
+    point = [x, z]
+
+    def F(t):
+        new = list(point)
+        new[k] = float(t)
+        value, problem = example_result(judge, *new)
+        if problem is not None:
+            raise ValueError(problem.message)
+        return value[0]
+    try:
+        analytic, numeric_d = fd_pairs(F, point[k], result[1 + k], rng)
+    except StudentError as err:
+        return failure(err, EXAMPLE, "y")
+    except ValueError as err:
+        return Diagnosis("wrong_structure", str(err))
+    return diagnose_missing_path(analytic, numeric_d, {name: np.array([part]) for name, part in
+                                                       example_paths(x, z)[k].items()},
+                                 function=EXAMPLE, check="finite differences of your y",
+                                 what=what, rtol=FD_RTOL, atol=1e-8)
+
+
+# ----------------------------------------------------------------------- numerical_gradient
+
+NG = "numerical_gradient"
+NG_CASES = (("cube_sum", (5,)), ("sin_times_x", (3, 4)), ("quartic_coupled", (2, 3, 2)),
+            ("log_sum_exp", (6,)))
+
+
+def analytic_gradient(fname, x):
+    if fname == "cube_sum":
+        return 3 * x**2
+    if fname == "sin_times_x":
+        return np.sin(x) + x * np.cos(x)
+    if fname == "quartic_coupled":
+        flat = np.ravel(x)
+        g = flat**3
+        g[:-1] += flat[1:]
+        g[1:] += flat[:-1]
+        return g.reshape(x.shape)
+    if fname == "log_sum_exp":
+        e = np.exp(x - np.max(x))
+        return e / e.sum()
+    raise KeyError(fname)
+
+
+def differences(f, x, h):
+    """(central, forward, backward) differences of f at x with step h, in the judge."""
+    out = [np.zeros(x.shape) for _ in range(3)]
+    for i in np.ndindex(x.shape):
+        plus, minus = x.copy(), x.copy()
+        plus[i] += h
+        minus[i] -= h
+        fp, fm, f0 = f(plus), f(minus), f(x)
+        out[0][i], out[1][i], out[2][i] = (fp - fm) / (2 * h), (fp - f0) / h, (f0 - fm) / h
+    return out
+
+
+def roundoff(f, x, h):
+    """A bound on the rounding error of a difference quotient of f at x with step h."""
+    scale = max(abs(f(x)), float(np.sum(np.abs(x) ** 3)), 1.0)
+    return 1e-12 + 64 * np.finfo(float).eps * scale / h
+
+
+def one_sided(got, f, x, h):
+    """A Diagnosis when got is the forward or backward difference of f at x with step h."""
+    got = as_float_array(got)
+    if got is None or got.shape != x.shape:
+        return None
+    _, fwd, bwd = differences(f, x, h)
+    tol = roundoff(f, x, h)
+    for name, other in (("forward", fwd), ("backward", bwd)):
+        if np.max(np.abs(got - other)) <= tol:
+            return Diagnosis("one_sided_differences", f"{NG}: your gradient is a one-sided "
+                             f"({name}) difference quotient. The contract asks for central "
+                             "differences: evaluate f on both sides of x, one step h away each, "
+                             "which is far more accurate for the same h.")
+    return None
+
+
+def ng_inputs(judge, index, shape):
+    return judge.rng([37, index]).uniform(-1.5, 1.5, shape)
+
+
+def ng_call(judge, fname, x, **kwargs):
+    """(result, x as the student left it) or (StudentError, None)."""
+    outcome = judge.call(NG, Probe(fname), x, echo_args=True, **kwargs)
+    if isinstance(outcome, StudentError):
+        return outcome, None
+    result, after = outcome
+    return result, (after[1] if after and len(after) > 1 else None)
+
+
+def check_numerical_gradient(judge):
+    values = shapes = ran = 0
+    bad_value = bad_shape = mutated = None
+    for index, (fname, shape) in enumerate(NG_CASES):
+        x = ng_inputs(judge, index, shape)
+        result, after = ng_call(judge, fname, x.copy())
+        if isinstance(result, StudentError):
+            d = failure(result, NG, "gradient")
+            bad_value, bad_shape = bad_value or d, bad_shape or d
+            continue
+        ran += 1
+        mutated = mutated or first_mutation([x], [after], NG, ["x"])
+        expected = analytic_gradient(fname, x)
+        d = diagnose(result, expected, function=NG, check="the exact gradient of a hidden "
+                     f"function ({len(shape)}-D x)", what="grad", rtol=FD_RTOL, atol=1e-8)
+        if not d.ok:
+            d = one_sided(result, probes.PROBES[fname], x, 1e-5) or d
+        values += d.ok
+        bad_value = bad_value or (None if d.ok else d)
+        good_shape = numeric(result) and np.shape(result) == x.shape
+        shapes += good_shape
+        if not good_shape:
+            bad_shape = bad_shape or diagnose(result, expected, function=NG, check="x",
+                                              what="grad")
+    total = len(NG_CASES)
+    central, h_used, more_ran, more_mutated = check_central_and_step(judge)
+    shape_check = value_check("result has the shape of x", 1, shapes, total, bad_shape,
+                              ok="the gradient has the shape of x for 1-D, 2-D and 3-D x.")
+    return [value_check("matches the gradient of hidden functions", 4, values, total,
+                        bad_value),
+            weighted(central, 3), h_used, shape_check,
+            mutation_check(mutated or more_mutated, NG, 1, ran + more_ran, bad_value)]
+
+
+def check_central_and_step(judge):
+    """Central differences (cube_sum, h=0.1: exactly 3x^2 + h^2) and the step h used."""
+    f = probes.cube_sum
+    x = ng_inputs(judge, 10, (6,))
+    ran, mutated = 0, None
+    result, after = ng_call(judge, "cube_sum", x.copy(), h=0.1)
+    if isinstance(result, StudentError):
+        d = failure(result, NG, "gradient")
+        central = Check("central differences", 0, 0.0, d.message, d.kind)
+    else:
+        ran += 1
+        mutated = first_mutation([x], [after], NG, ["x"])
+        d = diagnose(result, 3 * x**2 + 0.01, function=NG, check="central differences with "
+                     "h=0.1 (exact for a cubic up to h**2)", what="grad", rtol=1e-10,
+                     atol=roundoff(f, x, 0.1))
+        if not d.ok and ignored_step(result, f, x, 0.1):
+            d = Diagnosis("ok", "your differences are central (the step is another check).")
+        elif not d.ok:
+            d = one_sided(result, f, x, 0.1) or one_sided(result, f, x, 1e-5) or d
+        central = Check("central differences", 0, float(d.ok), "your differences are central."
+                        if d.ok else d.message, d.kind)
+    passed, first_bad = 0, None
+    for h in (1e-3, 1e-6):
+        result, after = ng_call(judge, "cube_sum", x.copy(), h=h)
+        if isinstance(result, StudentError):
+            first_bad = first_bad or failure(result, NG, "gradient")
+            continue
+        ran += 1
+        mutated = mutated or first_mutation([x], [after], NG, ["x"])
+        d = step_verdict(result, f, x, h)
+        passed += d.ok
+        first_bad = first_bad or (None if d.ok else d)
+    h_used = value_check("uses the step h it is given", 2, passed, 2, first_bad, "steps",
+                         ok="with h=1e-3 and h=1e-6 your gradient has the truncation error of "
+                            "that step.")
+    return central, h_used, ran, mutated
+
+
+def step_verdict(result, f, x, h):
+    """ok when result is a difference quotient (central or one-sided) with step h."""
+    got = as_float_array(result)
+    tol = roundoff(f, x, h)
+    if got is None or got.shape != x.shape:
+        return diagnose(result, 3 * x**2, function=NG, check=f"h={h:g}", what="grad")
+    for quotient in differences(f, x, h):
+        if np.max(np.abs(got - quotient)) <= tol:
+            return Diagnosis("ok", "uses h.")
+    return ignored_step(got, f, x, h) or wrong_step(got, x, h)
+
+
+def ignored_step(got, f, x, h):
+    """A Diagnosis when got is the central difference with the default step, not with h."""
+    got = as_float_array(got)
+    if got is None or got.shape != x.shape:
+        return None
+    if np.max(np.abs(got - differences(f, x, 1e-5)[0])) <= roundoff(f, x, 1e-5):
+        return Diagnosis("ignores_h", f"{NG}: called with h={h:g}, your gradient has the "
+                         "truncation error of the default step instead. Use the argument h "
+                         "for the step (both to move x and to divide by), not a fixed number.")
+    return None
+
+
+def wrong_step(got, x, h):
+    return Diagnosis("wrong_step", f"{NG}: called with h={h:g}, your gradient does not have the "
+                     "truncation error a difference quotient with that step has (relative "
+                     f"error {np.max(np.abs(got - 3 * x**2)) / np.max(3 * x**2):.1e} against "
+                     "the exact gradient). Move x by exactly h on each side and divide by the "
+                     "distance between the two points.")
+
+
+def checks():
+    """{graded name: check(judge) -> [Check]} for hw1."""
+    table = {name: (lambda j, n=name: check_op(j, n)) for name in OPS}
+    table[EXAMPLE] = check_example
+    table[NG] = check_numerical_gradient
+    return table
