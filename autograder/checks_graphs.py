@@ -62,6 +62,18 @@ def fd_pairs(F, x, grad, rng):
     return directional_fd(F, np.asarray(x, dtype=np.float64), grad, rng)
 
 
+def fd_verdict(analytic, numeric_d, paths=None, **options):
+    """``diagnose`` (or ``diagnose_missing_path`` with ``paths``) of analytic derivatives
+    against finite differences of the student's own function, which may not be finite."""
+    if not np.all(np.isfinite(numeric_d)):
+        return Diagnosis("nan_or_inf", f"{options['function']}, {options['what']}: your own "
+                         "function gives NaN or inf near the hidden inputs, so its finite "
+                         "differences can't be taken. Make it finite there first.")
+    if paths is not None:
+        return diagnose_missing_path(analytic, numeric_d, paths, **options)
+    return diagnose(analytic, numeric_d, **options)
+
+
 def value_check(title, weight, passed, total, first_bad, noun="hidden cases", ok=None):
     """A Check scoring the fraction ``passed / total`` of ``noun`` that were right; ``ok`` is
     the message when all were."""
@@ -286,9 +298,9 @@ def op_fd_verdict(judge, name, args, g, k, grad, argname, rng, case):
     except (TypeError, ValueError):
         return Diagnosis("not_numeric", f"{name}: the output of forward is not a number or an "
                          "array of numbers, so its finite differences can't be taken.")
-    return diagnose(analytic, numeric_d, function=function,
-                    check=f"finite differences of your forward ({case})", what="d" + argname,
-                    rtol=FD_RTOL, atol=1e-8)
+    return fd_verdict(analytic, numeric_d, function=function,
+                      check=f"finite differences of your forward ({case})", what="d" + argname,
+                      rtol=FD_RTOL, atol=1e-8)
 
 
 # ------------------------------------------------------------------ the lecture's example
@@ -400,10 +412,9 @@ def example_fd(judge, result, x, z, k, what, rng):
         return failure(err, EXAMPLE, "y")
     except ValueError as err:
         return Diagnosis("wrong_structure", str(err))
-    return diagnose_missing_path(analytic, numeric_d, {name: np.array([part]) for name, part in
-                                                       example_paths(x, z)[k].items()},
-                                 function=EXAMPLE, check="finite differences of your y",
-                                 what=what, rtol=FD_RTOL, atol=1e-8)
+    paths = {name: np.array([part]) for name, part in example_paths(x, z)[k].items()}
+    return fd_verdict(analytic, numeric_d, paths, function=EXAMPLE,
+                      check="finite differences of your y", what=what, rtol=FD_RTOL, atol=1e-8)
 
 
 # ----------------------------------------------------------------------- numerical_gradient

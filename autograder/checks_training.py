@@ -21,7 +21,7 @@ import numpy as np
 
 import solutions
 
-from .checks_graphs import as_float_array, fd_pairs, numeric, value_check
+from .checks_graphs import as_float_array, fd_pairs, fd_verdict, value_check
 from .checks_layers import first_mutation, mutation_check, split_forward
 from .diagnose import Diagnosis, diagnose
 from .hidden_inputs import away_from_zero
@@ -289,8 +289,8 @@ def dropout_fd_check(judge):
     except StudentError as err:
         d = failure(err, FORWARD, "out")
         return Check(title, 3, 0.0, d.message, d.kind)
-    d = diagnose(analytic, numeric_d, function=BACKWARD, check="finite differences of your "
-                 "forward (same seed)", what="dx", rtol=FD_RTOL, atol=1e-8)
+    d = fd_verdict(analytic, numeric_d, function=BACKWARD, check="finite differences of your "
+                   "forward (same seed)", what="dx", rtol=FD_RTOL, atol=1e-8)
     return Check(title, 3, float(d.ok), "agrees with finite differences of your own forward."
                  if d.ok else d.message, d.kind)
 
@@ -387,8 +387,8 @@ def l2_fd_check(judge):
                 return float(np.asarray(value[0], dtype=float))
             try:
                 analytic, numeric_d = fd_pairs(F, p, got, judge.rng([71, k]))
-                d = diagnose(analytic, numeric_d, function=name, check="finite differences of "
-                             "your loss", what=f"grads[{k}]", rtol=FD_RTOL, atol=1e-8)
+                d = fd_verdict(analytic, numeric_d, function=name, check="finite differences "
+                               "of your loss", what=f"grads[{k}]", rtol=FD_RTOL, atol=1e-8)
             except (StudentError, TypeError, ValueError) as err:
                 d = failure(err, name, "loss")
         agree += d.ok

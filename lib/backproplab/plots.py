@@ -31,10 +31,11 @@ def _steps_per_epoch(history):
     return len(history.loss) / epochs if epochs else None
 
 
-def plot_loss(history, ax=None, smooth=True):
+def plot_loss(history, ax=None, smooth=True, logy=None):
     """The training loss of every step (thin), its mean over each epoch (thick) and, when
     the history has one (``history.val_loss``), the validation loss of each epoch, against
-    the epoch. Returns the axes."""
+    the epoch. ``logy``: log y axis (default: when the loss spans over 1.5 decades).
+    Returns the axes."""
     ax = _axes(ax, figsize=(5, 3.5))
     loss = np.asarray(history.loss, dtype=float)
     per_epoch = _steps_per_epoch(history)
@@ -55,7 +56,10 @@ def plot_loss(history, ax=None, smooth=True):
     if val_loss:
         ax.plot(np.arange(1, len(val_loss) + 1), val_loss, "-", color=VAL, lw=2,
                 label="validation")
-    if len(loss) and np.all(loss[np.isfinite(loss)] > 0) and np.isfinite(loss).any():
+    finite = loss[np.isfinite(loss)]
+    if logy is None:        # log scale when the loss spans more than a decade and a half
+        logy = bool(len(finite)) and finite.min() > 0 and finite.max() / finite.min() > 30
+    if logy:
         ax.set_yscale("log")
     ax.set_ylabel("loss")
     ax.set_title("loss")
