@@ -25,6 +25,14 @@ def parse_args(argv):
     grade.add_argument("--call-seconds", type=float, default=10.0)
     grade.add_argument("--memory-mb", type=int, default=3072)
     grade.add_argument("--cpu-seconds", type=int, default=300)
+    export = sub.add_parser("export", help="grades as CSV: nbgrader's export plus per-function columns")
+    export.add_argument("--to", default="grades.csv")
+    stats = sub.add_parser("stats", help="what the class got wrong: a table and a plot")
+    stats.add_argument("assignment")
+    stats.add_argument("--plot", help="where to save the plot (default stats/<assignment>.png)")
+    gradescope = sub.add_parser("gradescope", help="a Gradescope autograder zip")
+    gradescope.add_argument("assignment")
+    gradescope.add_argument("--to", help="the zip to write (default gradescope-<assignment>.zip)")
     demo = sub.add_parser("demo", help="a whole grading round in a fresh course directory")
     demo.add_argument("--assignment", default="hw2_layers")
     demo.add_argument("--jobs", type=int, default=2)
@@ -43,12 +51,35 @@ def main(argv=None):
                 print(f"released {path.relative_to(course)}")
         elif args.command == "grade":
             return grade(course, args)
+        elif args.command == "export":
+            from .reports import export
+            print(f"wrote {export(course, args.to)}")
+        elif args.command == "stats":
+            return stats(course, args)
+        elif args.command == "gradescope":
+            from .gradescope import build_zip
+            steps.check_assignment(args.assignment)
+            print(f"wrote {build_zip(course, args.assignment, args.to)}")
         elif args.command == "demo":
             from .demo import run
             run(course if args.course != "." else "demo-course", args.assignment, args.jobs)
     except steps.CourseError as err:
         print(f"backproplab {args.command}: {err}", file=sys.stderr)
         return 2
+    return 0
+
+
+def stats(course, args):
+    from .reports import saved_reports, stats_plot, stats_text
+    steps.check_assignment(args.assignment)
+    reports = saved_reports(course, args.assignment)
+    if not reports:
+        print(f"no graded submissions of {args.assignment}: run `backproplab grade` first")
+        return 1
+    print(stats_text(reports, args.assignment))
+    plot = stats_plot(reports, args.assignment,
+                      args.plot or course / "stats" / f"{args.assignment}.png")
+    print(f"\nplot: {plot}")
     return 0
 
 
