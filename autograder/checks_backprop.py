@@ -17,7 +17,7 @@ import solutions
 from .checks_layers import first_mutation, mutation_check
 from .checks_graphs import value_check
 from .diagnose import Diagnosis, diagnose
-from .judge import REF_RTOL, Check, failure
+from .judge import REF_RTOL, failure
 from .sandbox import probes
 from .sandbox.probes import Probe
 from .sandbox.runner import StudentError
@@ -207,5 +207,3 @@ def checks():
     """{graded name: check(judge) -> [Check]} for hw2's backprop."""
     return {NAME: check_backprop}
 
-
-__all__ = ["checks", "Check"]

@@ -106,7 +106,7 @@ def scaling_verdict(out, x, p, case):
                          "x multiplied by the probability of keeping a unit, which makes the "
                          "expected value of out smaller than x. Inverted dropout makes it "
                          "equal to x.")
-    return Diagnosis("scaled", f"{title}: the units your out keeps are x times about "
+    return Diagnosis("scaled", f"{title}: the units your out keeps are scaled by about "
                      f"{scale * (1 - p):.3g} times the factor inverted dropout asks for. Scale "
                      "them so that the expected value of out equals x.")
 
@@ -289,6 +289,10 @@ def dropout_fd_check(judge):
     except StudentError as err:
         d = failure(err, FORWARD, "out")
         return Check(title, 3, 0.0, d.message, d.kind)
+    except (TypeError, ValueError, IndexError, KeyError):
+        return Check(title, 3, 0.0, f"{BACKWARD} could not be checked: {FORWARD} does not "
+                     "always return a pair (out, cache) with out an array of numbers.",
+                     "not_numeric")
     d = fd_verdict(analytic, numeric_d, function=BACKWARD, check="finite differences of your "
                    "forward (same seed)", what="dx", rtol=FD_RTOL, atol=1e-8)
     return Check(title, 3, float(d.ok), "agrees with finite differences of your own forward."
@@ -319,6 +323,14 @@ def compare_list(got, expected, function, check, what, **options):
         right += d.ok
         first_bad = first_bad or (None if d.ok else d)
     return right, first_bad
+
+
+class Unusable(Exception):
+    """A student's value that a finite difference can't use; carries its Diagnosis."""
+
+    def __init__(self, diagnosis):
+        super().__init__(diagnosis.message)
+        self.diagnosis = diagnosis
 
 
 def pair_of(result, function, names):
@@ -383,14 +395,21 @@ def l2_fd_check(judge):
                 new[k] = t
                 value, bad = pair_of(judge.call(name, new, reg), name, "(loss, grads)")
                 if bad is not None:
-                    raise StudentError("exception", bad.message, "TypeError")
-                return float(np.asarray(value[0], dtype=float))
+                    raise Unusable(bad)
+                loss = as_float_array(value[0])
+                if loss is None or loss.size != 1:
+                    raise Unusable(Diagnosis("not_numeric", f"{name}: the loss is not a single "
+                                             "number, so its finite differences can't be "
+                                             "taken."))
+                return float(loss.ravel()[0])
             try:
                 analytic, numeric_d = fd_pairs(F, p, got, judge.rng([71, k]))
                 d = fd_verdict(analytic, numeric_d, function=name, check="finite differences "
                                "of your loss", what=f"grads[{k}]", rtol=FD_RTOL, atol=1e-8)
-            except (StudentError, TypeError, ValueError) as err:
+            except StudentError as err:
                 d = failure(err, name, "loss")
+            except Unusable as err:
+                d = err.diagnosis
         agree += d.ok
         first_bad = first_bad or (None if d.ok else d)
     return value_check(title, 3, agree, len(params), first_bad, "gradients",
@@ -503,6 +522,10 @@ def momentum_chain(judge):
         if problem is None:
             ok, problem = compare_list(result[0], ref_p, name, f"the reference after step "
                                        f"{step + 1}", "new_params", rtol=REF_RTOL)
+            if problem is None and not (isinstance(result[1], (tuple, list)) and
+                                        len(result[1]) == len(shapes)):
+                problem = Diagnosis("wrong_structure", f"{name}: new_velocities must be a list "
+                                    "with one array per param, to feed the next step.")
             if problem is None:
                 right += 1
         if problem is not None and problem.kind != "wrong_structure" and result is not None:
@@ -574,7 +597,7 @@ def check_adam(judge):
     first_bad = mutated = None
     for case, (shapes, lr, kwargs) in ADAM_CASES.items():
         params = param_list(judge, f"adam p {case}", shapes)
-        grads = [away_from_zero(judge.rng([73, len(case), k]), s, 0.1)
+        grads = [away_from_zero(judge.rng([73, len(case), k]), s, 0.3)
                  for k, s in enumerate(shapes)]
         expected, _ = solutions.adam_step([p.copy() for p in params], grads, None, lr, **kwargs)
         total += len(params)
@@ -606,7 +629,7 @@ def adam_chain(judge):
     ref_p, ref_state, state = [p.copy() for p in params], None, None
     right, first_bad = 0, None
     for step in range(4):
-        grads = param_list(judge, f"adam chain g {step}", shapes)
+        grads = [away_from_zero(judge.rng([79, step, k]), s, 0.3) for k, s in enumerate(shapes)]
         ref_p, ref_state = solutions.adam_step(ref_p, grads, ref_state, lr)
         got, _, problem = adam_call(judge, params, grads, state, lr, {})
         if problem is None:

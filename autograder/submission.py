@@ -18,6 +18,7 @@ from pathlib import Path
 import nbformat
 
 MAGIC = re.compile(r"^\s*[%!].*$", re.M)
+NBGRADER_FILES = {"timestamp.txt", "submission_secret.txt"}  # written by nbgrader submit
 
 
 @dataclass
@@ -112,7 +113,7 @@ def find_notebooks(folder, expected_names):
         unmatched = []
     for name in [n for n, p in found.items() if p is None]:
         flags.append(Flag("missing_notebook", "error", f"{name} is missing from the submission."))
-    stray = [p.name for p in present if p not in found.values()]
+    stray = [p.name for p in present if p not in found.values() and p.name not in NBGRADER_FILES]
     if stray:
         flags.append(Flag("stray_files", "warning", "ignored files in the submission: "
                           + ", ".join(stray[:10]) + (" ..." if len(stray) > 10 else "")))

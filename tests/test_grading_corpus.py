@@ -244,7 +244,15 @@ def test_json_report_has_the_documented_shape(graded):
     assert set(data["students"]) == set(reports)
 
 
-def test_regrading_is_idempotent_and_reuses_finished_reports(graded):
+def test_regrading_is_idempotent_and_a_killed_run_resumes(graded):
+    from autograder.pipeline import report_path
     course, reports = graded
+    paths = {s: report_path(course, A, s) for s in reports}
+    stamps = {s: p.stat().st_mtime_ns for s, p in paths.items()}
+    paths["zeros"].unlink()                       # as if the run was killed before "zeros"
     again = grade_all(course, A, jobs=1, progress=False)
-    assert again == reports
+    assert set(again) == set(reports)
+    assert {s: r["functions"] for s, r in again.items()} == \
+        {s: r["functions"] for s, r in reports.items()}
+    regraded = {s for s, p in paths.items() if p.stat().st_mtime_ns != stamps[s]}
+    assert regraded == {"zeros"}

@@ -101,7 +101,7 @@ def central(f, x, h=1e-6):
 # ============================================================== graph stepper
 
 def test_stepper_reaches_the_lecture_values_and_gradients():
-    stepper = lecture_example_stepper(OPS, x=2.0, z=3.0)
+    stepper = lecture_example_stepper(OPS, x=2.0, z=3.0, autorender=False)
     for _ in range(8):
         stepper.forward_button.click()
     assert stepper.forward_button.disabled and not stepper.backward_button.disabled
@@ -118,7 +118,7 @@ def test_stepper_reaches_the_lecture_values_and_gradients():
     assert nodes["z"].grad == pytest.approx(dz, rel=1e-6)
     # the variables used twice collect every path: a feeds d, e, f; b feeds c, e
     assert len(stepper.graph.consumers("a")) == 3 and len(stepper.graph.consumers("b")) == 2
-    texts = [t.get_text() for t in stepper.figure.axes[0].texts]
+    texts = [t.get_text() for t in stepper.render().axes[0].texts]
     assert f"y = {fmt(y)}" in texts and f"∂y/∂x = {fmt(nodes['x'].grad)}" in texts
     stepper.backward_step()
     assert "backward pass done" in stepper.message
@@ -146,21 +146,22 @@ def test_each_step_says_what_happened_and_redraws():
 
 
 def test_stepper_names_an_operation_that_raises_not_implemented():
-    stepper = lecture_example_stepper({**OPS, "Log": UnfinishedLog})
+    stepper = lecture_example_stepper({**OPS, "Log": UnfinishedLog}, autorender=False)
     stepper.forward_step()
     report = stepper.forward_step()                      # b = log x
     assert report.phase == "error" and stepper.error == "Log"
     assert "Log.forward" in stepper.label.value and "NotImplementedError" in stepper.label.value
     assert stepper.graph.nodes["b"].value is None and not stepper.forward_button.disabled
 
-    stepper = lecture_example_stepper({**OPS, "Sin": UnfinishedSin})
+    stepper = lecture_example_stepper({**OPS, "Sin": UnfinishedSin}, autorender=False)
     stepper.run_forward()
     stepper.run_backward()
     assert stepper.error == "Sin" and "Sin.backward" in stepper.message
 
 
 def test_stepper_names_a_missing_class():
-    stepper = lecture_example_stepper({k: v for k, v in OPS.items() if k != "Divide"})
+    stepper = lecture_example_stepper({k: v for k, v in OPS.items() if k != "Divide"},
+                                      autorender=False)
     stepper.run_forward()
     assert stepper.error == "Divide" and "class Divide is missing" in stepper.label.value
 
@@ -170,7 +171,7 @@ def test_stepper_reports_a_backward_without_a_tuple():
         def backward(self, g):
             return g * math.exp(self.inputs[0])            # not a tuple
 
-    stepper = lecture_example_stepper({**OPS, "Exp": BareExp})
+    stepper = lecture_example_stepper({**OPS, "Exp": BareExp}, autorender=False)
     stepper.run_backward()
     assert stepper.error == "Exp" and "tuple" in stepper.message
 
@@ -191,14 +192,14 @@ def test_stepper_works_on_a_graph_the_student_builds():
     from backproplab.compgraph import Graph
     g = Graph().input("u", 1.5).input("v", 0.5)
     g.node("w", Multiply(), "u", "v").node("o", Sin(), "w")
-    stepper = GraphStepper(g)
+    stepper = GraphStepper(g, autorender=False)
     stepper.run_backward()
     assert g.nodes["u"].grad == pytest.approx(math.cos(0.75) * 0.5)
     assert g.nodes["v"].grad == pytest.approx(math.cos(0.75) * 1.5)
 
 
 def test_the_stepper_works_with_the_reference_classes_too():
-    stepper = lecture_example_stepper(solutions)
+    stepper = lecture_example_stepper(solutions, autorender=False)
     stepper.run_backward()
     y, dx, dz = solutions.example_forward_backward(2.0, 3.0)
     assert stepper.graph.nodes["x"].grad == pytest.approx(dx, rel=1e-12)
@@ -215,7 +216,8 @@ FUNCTIONS = {name: getattr(solutions, name) for name in (
 
 
 def playground(functions=FUNCTIONS, **kwargs):
-    options = dict(n_points=120, resolution=25, dpi=40, update_every=2, width=12)
+    options = dict(n_points=120, resolution=25, dpi=40, update_every=2, width=12,
+                   autorender=False)
     options.update(kwargs)
     return Playground(functions, **options)
 
@@ -308,7 +310,7 @@ def test_a_diverging_run_says_so():
 
 
 def test_slider_changes_react():
-    pg = playground()
+    pg = playground(autorender=True)
     pg.step(2)
     status, image = pg.status.value, pg.image.value
     pg.lr_slider.value = 0.01                               # a setting: no new network
@@ -323,7 +325,7 @@ def test_slider_changes_react():
 
 
 def test_train_button_trains_in_the_background_and_stop_stops():
-    pg = playground(epochs=4)
+    pg = playground(epochs=4, autorender=True)
     image = pg.image.value
     pg.train_button.click()                                 # no event loop here: a thread
     assert pg.wait(30) and pg.epoch == 4

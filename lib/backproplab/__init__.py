@@ -6,3 +6,4 @@ from .selfcheck import InputReport, SelfCheck, check_function, check_layer, chec
 from .fast_layers import (conv_backward_fast, conv_forward_fast, max_pool_backward_fast,
                           max_pool_forward_fast)
 from .data import Digits, load_digits, make_circles, make_moons, make_spirals
+from .compgraph import Graph, lecture_example_graph

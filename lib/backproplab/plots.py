@@ -7,7 +7,7 @@ what it drew on; none calls ``plt.show()``. Nothing here computes a gradient.
 import numpy as np
 import matplotlib.pyplot as plt
 
-from .compgraph import draw_graph, layered_layout  # noqa: F401  (re-exported)
+from .compgraph import draw_graph  # re-exported: the computation-graph picture
 from .training import scores as _scores
 
 __all__ = ["plot_loss", "plot_accuracy", "plot_history", "plot_decision_boundary",

@@ -58,13 +58,14 @@ class GraphStepper(_Displayable):
     ``label`` says what the last step did (or which of your classes is missing or raised),
     ``image`` shows the graph, ``figure`` is the last matplotlib figure drawn. Scalar
     inputs of the graph get a number box each (``inputs[name]``); changing one resets the
-    passes.
+    passes. ``autorender=False`` skips the drawing after each step (call ``render()``).
     """
 
-    def __init__(self, graph, edge_labels="done", dpi=80):
+    def __init__(self, graph, edge_labels="done", dpi=80, autorender=True):
         self.graph = graph
         self.edge_labels = edge_labels
         self.dpi = dpi
+        self.autorender = autorender
         self.figure = None
         layout = widgets.Layout(width="auto")
         self.forward_button = widgets.Button(description="forward step", icon="arrow-right",
@@ -134,7 +135,8 @@ class GraphStepper(_Displayable):
         self.forward_button.disabled = self.graph.forward_finished
         self.backward_button.disabled = (not self.graph.forward_finished
                                          or self.graph.backward_finished)
-        self.render()
+        if self.autorender:
+            self.render()
         return report
 
     def render(self):
@@ -229,13 +231,15 @@ class Playground(_Displayable):
     (``update_every`` epochs, then the picture is redrawn) as an asyncio task in Jupyter
     (or a thread elsewhere), so the notebook stays responsive and "stop" works.
 
-    Headless: ``step(n)`` trains n epochs now; ``train(epochs)`` too, with a tqdm bar;
+    Headless: ``step(n)`` trains n epochs now (``autorender=False``: no redraw unless
+    ``render()`` is called, except in background runs); ``train(epochs)`` too, with a tqdm bar;
     ``history``, ``status`` (an HTML widget), ``error`` (the name of the function at fault).
     """
 
     def __init__(self, functions, dataset="moons", depth=2, width=16, activation="relu",
                  lr=0.1, init=None, l2=0.0, dropout=0.0, epochs=200, batch_size=32,
-                 n_points=300, update_every=5, seed=0, resolution=80, dpi=72):
+                 n_points=300, update_every=5, seed=0, resolution=80, dpi=72,
+                 autorender=True):
         self.functions = {}
         for name in KNOWN_FUNCTIONS:
             fn = functions.get(name) if isinstance(functions, dict) else getattr(
@@ -244,6 +248,7 @@ class Playground(_Displayable):
                 self.functions[name] = fn
         self.batch_size, self.n_points, self.seed = batch_size, n_points, seed
         self.update_every, self.resolution, self.dpi = update_every, resolution, dpi
+        self.autorender = autorender
         if init is None:
             init = "he" if "init_weights" in self.functions else "small"
         self._lock = threading.RLock()
@@ -384,7 +389,8 @@ class Playground(_Displayable):
                     self._say(f"{reason}: {s['depth']} hidden layer(s) of {s['width']} "
                               f"{s['activation']} units on {s['dataset']}; press train")
             self.progress.value, self.progress.max = 0, 1
-            self.render()
+            if self.autorender:
+                self.render()
 
     def _init_params(self, sizes, scheme):
         rng = np.random.default_rng(self.seed)
@@ -469,9 +475,11 @@ class Playground(_Displayable):
         h.val_loss.append(float(F["softmax_loss"](val_scores, self.y_val)[0]))
         self.epoch += 1
 
-    def step(self, n=1, draw=True):
-        """Train ``n`` epochs now (mini-batches of ``batch_size``) with your functions.
-        Returns True if it went well; otherwise ``status`` and ``error`` say what's wrong."""
+    def step(self, n=1, draw=None):
+        """Train ``n`` epochs now (mini-batches of ``batch_size``) with your functions, then
+        redraw (``draw``, default ``autorender``). Returns True if it went well; otherwise
+        ``status`` and ``error`` say what's wrong."""
+        draw = self.autorender if draw is None else draw
         with self._lock:
             absent = self.missing()
             if absent:
@@ -517,7 +525,8 @@ class Playground(_Displayable):
         epochs = self.epochs_box.value if epochs is None else epochs
         bar = tqdm(range(epochs), desc="playground", disable=not progress, leave=False)
         for done in bar:
-            draw = (done + 1) % self.update_every == 0 or done + 1 == epochs
+            draw = self.autorender and ((done + 1) % self.update_every == 0
+                                        or done + 1 == epochs)
             if not self.step(1, draw=draw):
                 return False
             bar.set_postfix(loss=f"{self.history.loss[-1]:.4f}",
