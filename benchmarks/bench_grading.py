@@ -1,0 +1,84 @@
+"""Grading throughput: backproplab grade with --jobs 1 and 2 against plain nbgrader autograde,
+on the same submissions, measured in one run.
+
+Run: ``python benchmarks/bench_grading.py [--students N] [--assignment hw2_layers]``.
+Prints submissions per minute for each, and the time per submission split into start-up of
+the contained process, student code and judging.
+"""
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from autograder.pipeline import grade_all  # noqa: E402
+from autograder.samples import Sample, demo_class, write_submission  # noqa: E402
+
+
+def make_course(folder, assignment, students):
+    for part in ("source", "release"):
+        shutil.copytree(ROOT / part / assignment, folder / part / assignment)
+    shutil.copy(ROOT / "nbgrader_config.py", folder)
+    pool = [s for s in demo_class() if not s.raw and "cheat" not in s.what]
+    for i in range(students):
+        base = pool[i % len(pool)]
+        write_submission(folder, assignment, Sample(f"s{i:03d}", base.what, base.answers,
+                                                    base.blank, base.all_blank))
+
+
+def time_backproplab(course, assignment, jobs):
+    shutil.rmtree(course / "autograded", ignore_errors=True)
+    start = time.perf_counter()
+    reports = grade_all(course, assignment, jobs=jobs, progress=False)
+    return time.perf_counter() - start, reports
+
+
+def time_nbgrader(course, assignment):
+    env = {**os.environ, "PATH": str(Path(sys.executable).parent) + os.pathsep + os.environ["PATH"]}
+    start = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-m", "nbgrader", "autograde", assignment, "--force"],
+                          cwd=course, env=env, capture_output=True, text=True)
+    elapsed = time.perf_counter() - start
+    if proc.returncode not in (0, 1):
+        print(proc.stderr[-2000:])
+    return elapsed
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--students", type=int, default=12)
+    parser.add_argument("--assignment", default="hw2_layers")
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory() as tmp:
+        course = Path(tmp)
+        make_course(course, args.assignment, args.students)
+        grade_all(course, args.assignment, jobs=1, progress=False)  # gradebook, caches warm
+        n = args.students
+        rows = []
+        for jobs in (1, 2):
+            elapsed, reports = time_backproplab(course, args.assignment, jobs)
+            rows.append((f"backproplab grade --jobs {jobs}", elapsed, reports))
+        nb = time_nbgrader(course, args.assignment)
+        rows.append(("nbgrader autograde (one batch)", nb, None))
+        print(f"{args.assignment}: {n} submissions, {os.cpu_count()} cores")
+        print(f"{'':34s} {'wall s':>8s} {'per minute':>11s}")
+        for name, elapsed, _ in rows:
+            print(f"{name:34s} {elapsed:8.1f} {60 * n / elapsed:11.1f}")
+        one, two = rows[0][1], rows[1][1]
+        print(f"speed-up from --jobs 2: {one / two:.2f}x; backproplab --jobs 2 vs nbgrader: "
+              f"{nb / two:.2f}x the submissions per minute")
+        reports = rows[0][2]
+        parts = {k: sum(r["timing"][k] for r in reports.values()) / n
+                 for k in ("startup", "student_code", "judging", "total")}
+        print("per submission with --jobs 1 (mean s): " +
+              ", ".join(f"{k} {v:.2f}" for k, v in parts.items()))
+
+
+if __name__ == "__main__":
+    main()
