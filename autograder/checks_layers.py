@@ -194,9 +194,10 @@ def fd_check(judge, pair):
             try:
                 analytic, numeric = directional_fd(judge.forward_scalar(forward, args, kwargs, k,
                                                                         dout), x, g, rng)
-                verdict = diagnose(analytic, numeric, function=backward,
-                                   check="finite differences of your forward", what="d" + name,
-                                   rtol=FD_RTOL, atol=1e-8, batch_size=len(args[0]))
+                verdict = (constant_forward(backward, forward, name) if flat(numeric) else
+                           diagnose(analytic, numeric, function=backward,
+                                    check="finite differences of your forward", what="d" + name,
+                                    rtol=FD_RTOL, atol=1e-8, batch_size=len(args[0])))
             except StudentError as err:
                 verdict = failure(err, forward)
         agree += verdict.ok
@@ -206,6 +207,20 @@ def fd_check(judge, pair):
         return Check(name, 0, 1.0, "every gradient agrees with finite differences of your "
                      "own forward.")
     return Check(name, 0, agree / len(args), first_bad.message, first_bad.kind)
+
+
+def flat(numeric):
+    """Finite differences that are zero everywhere: the forward ignores this input. The
+    hidden inputs of every check are chosen so that the true function never is flat there,
+    so agreeing with a flat forward earns nothing (else returning zeros from both the
+    forward and the backward would be "consistent")."""
+    return bool(np.all(np.abs(numeric) < 1e-12))
+
+
+def constant_forward(function, forward, name):
+    return Diagnosis("forward_ignores_input", f"{function}, d{name} vs finite differences of your "
+                     f"forward: your {forward} does not change at all when {name} changes, so "
+                     "there is nothing to compare a gradient with. Implement the forward first.")
 
 
 def _numeric(value):
@@ -338,8 +353,9 @@ def loss_fd_check(judge, name, make, case, what):
     except (StudentError, TypeError, ValueError, IndexError) as err:
         d = failure(err, name)
         return Check(title, 0, 0.0, d.message, d.kind)
-    d = diagnose(analytic, numeric, function=name, check="finite differences of your loss",
-                 what=what, rtol=FD_RTOL, atol=1e-8, batch_size=len(args[0]))
+    d = (constant_forward(name, name, "scores") if flat(numeric) else
+         diagnose(analytic, numeric, function=name, check="finite differences of your loss",
+                  what=what, rtol=FD_RTOL, atol=1e-8, batch_size=len(args[0])))
     return Check(title, 0, 1.0 if d.ok else 0.0, "agrees with finite differences of your own "
                  "loss." if d.ok else d.message, d.kind)
 

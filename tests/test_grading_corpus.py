@@ -80,6 +80,10 @@ def corpus():
             "sigmoid_backward": "def sigmoid_backward(dout, cache):\n    return dout * (1 - cache * cache)\n"}),
         Sample("hostile", "attacks the grader from every function", answers=HOSTILE,
                extra_cells=HOSTILE_CELLS),
+        Sample("zeros_everywhere", "forward and backward return zeros: consistent, but empty",
+               answers={"relu_forward": "def relu_forward(x):\n    return np.zeros_like(x), x\n",
+                        "relu_backward": "def relu_backward(dout, cache):\n    return np.zeros_like(dout)\n",
+                        "mse_loss": "def mse_loss(pred, target):\n    return 0.0, np.zeros_like(pred)\n"}),
         Sample("twice", "affine_forward defined wrong, then right", extra_cells=[
             reference_answer("affine_forward")], answers={
                 "affine_forward": "def affine_forward(x, w, b):\n    return x, (x, w)\n"}),
@@ -173,6 +177,15 @@ def test_each_mistake_costs_its_points_and_is_named(graded, student, function, k
     others = [n for n in GRADED if n != function and not (student == "fwdbug" and n == "sigmoid_backward")]
     assert all(fraction(report, n) == FULL for n in others), \
         {n: fraction(report, n) for n in others if fraction(report, n) < FULL}
+
+
+def test_zeros_from_forward_and_backward_earn_no_finite_difference_credit(graded):
+    report = graded[1]["zeros_everywhere"]
+    for name in ("relu_backward", "mse_loss"):
+        checks = {c["name"]: c for c in report["functions"][name]["checks"]}
+        fd = [c for n, c in checks.items() if "finite differences" in n][0]
+        assert fd["score"] == 0 and fd["kind"] == "forward_ignores_input"
+        assert fraction(report, name) <= 0.25
 
 
 def test_consistent_backward_of_a_buggy_forward_earns_its_finite_difference_credit(graded):
