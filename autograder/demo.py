@@ -49,15 +49,15 @@ def table(reports, assignment, samples):
         kinds = {}
         for n, f in wrong:
             bad = [c for c in f["checks"] if c["score"] < c["max_score"] - 1e-9]
-            kinds[n] = bad[0]["kind"] if bad else "?"
+            kinds[n] = ", ".join(dict.fromkeys(short(c["kind"]) for c in bad)) if bad else "?"
         if not wrong and not report.get("flags"):
             lines.append("    full marks")
         elif wrong:
             same = set(kinds.values())
             if len(wrong) == len(names) and len(same) == 1:
-                lines.append(f"    every function: {short(same.pop())}")
+                lines.append(f"    every function: {same.pop()}")
             else:
-                lines.append("    " + "; ".join(f"{n}: {short(k)}" for n, k in kinds.items()))
+                lines.append("    " + "; ".join(f"{n}: {k}" for n, k in kinds.items()))
     return "\n".join(lines)
 
 

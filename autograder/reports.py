@@ -51,6 +51,9 @@ def export(course, out="grades.csv"):
     return course / out
 
 
+NOT_ATTEMPTED = {"not_implemented", "unreadable_notebook", "not_defined", "no_check"}
+
+
 def class_stats(reports, assignment):
     """Per function and check: how many passed; and the commonest diagnoses."""
     names = solutions.ASSIGNMENTS[assignment]
@@ -80,9 +83,18 @@ def stats_text(reports, assignment):
     for name, full, checks in rows:
         detail = ", ".join(f"{c} {done}/{total}" for c, (done, total) in checks.items())
         lines.append(f"{name:22s} {full:>4d}/{n:<5d}   {detail}")
+    mistakes = [c for c in common if c[2] not in NOT_ATTEMPTED]
+    missing = [c for c in common if c[2] in NOT_ATTEMPTED]
     lines += ["", "commonest mistakes:"]
-    for share, name, kind in common[:15]:
+    for share, name, kind in mistakes[:15]:
         lines.append(f"  {share:4.0%} {kind.replace('_', ' ')} in {name}")
+    if missing:
+        lines += ["", "not attempted or not readable:"]
+        by_kind = {}
+        for share, name, kind in missing:
+            by_kind.setdefault((kind, round(share, 3)), []).append(name)
+        for (kind, share), names in by_kind.items():
+            lines.append(f"  {share:4.0%} {kind.replace('_', ' ')}: {', '.join(names)}")
     return "\n".join(lines)
 
 
@@ -97,7 +109,8 @@ def stats_plot(reports, assignment, path):
     n = max(len(reports), 1)
     top = {}
     for share, name, kind in common:
-        top.setdefault(name, f"{share:.0%} {kind.replace('_', ' ')}")
+        if kind not in NOT_ATTEMPTED:
+            top.setdefault(name, f"{share:.0%} {kind.replace('_', ' ')}")
     fig, ax = plt.subplots(figsize=(9, 0.45 * len(rows) + 1.5))
     names = [r[0] for r in rows][::-1]
     shares = [r[1] / n for r in rows][::-1]
