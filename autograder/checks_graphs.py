@@ -23,6 +23,7 @@ import solutions
 
 from .checks_layers import first_mutation, mutation_check, weighted
 from .diagnose import Diagnosis, diagnose, diagnose_missing_path
+from .checks_layers import flat
 from .judge import FD_RTOL, FD_STEP, REF_RTOL, Check, directional_fd, failure
 from .sandbox import probes
 from .sandbox.probes import Probe
@@ -69,6 +70,11 @@ def fd_verdict(analytic, numeric_d, paths=None, **options):
         return Diagnosis("nan_or_inf", f"{options['function']}, {options['what']}: your own "
                          "function gives NaN or inf near the hidden inputs, so its finite "
                          "differences can't be taken. Make it finite there first.")
+    if flat(numeric_d):
+        return Diagnosis("forward_ignores_input", f"{options['function']}, {options['what']}: "
+                         "your own function does not change at all when this input changes, "
+                         "so there is nothing to compare a gradient with. Implement the "
+                         "forward computation first.")
     if paths is not None:
         return diagnose_missing_path(analytic, numeric_d, paths, **options)
     return diagnose(analytic, numeric_d, **options)

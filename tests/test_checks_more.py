@@ -189,3 +189,18 @@ def test_messages_never_show_hidden_values(student):
     for check in grade_.checks:
         # the only numbers allowed: counts, the public point (2, 3), errors in e-notation
         assert not re.search(r"\d\.\d{3,}", check.message), check.message
+
+
+def test_zeros_forward_and_backward_earn_no_finite_difference_credit(student):
+    """Consistency with a forward that ignores its inputs is not evidence of a gradient."""
+    proc, index = student
+    zero_multiply = ("class Multiply(Operation):\n    def forward(self, a, b):\n"
+                     "        return 0.0 * a * b\n    def backward(self, output_grad):\n"
+                     "        a, b = self.inputs\n        return 0.0 * a, 0.0 * b\n")
+    proc.run_cell(index["Multiply"], zero_multiply)
+    try:
+        checks = {c.name: c for c in grade(proc, "Multiply").checks}
+    finally:
+        proc.run_cell(index["Multiply"], source("Multiply"))
+    fd = [c for name, c in checks.items() if "finite differences" in name][0]
+    assert fd.fraction == 0 and fd.kind == "forward_ignores_input"
