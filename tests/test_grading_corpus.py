@@ -6,6 +6,8 @@ pipeline: gradebook, feedback, JSON); every case below is a test on its report.
 """
 import json
 import shutil
+
+import nbformat
 from pathlib import Path
 
 import pytest
@@ -127,6 +129,14 @@ def edits(course):
     path.write_text(json.dumps(nb))
     shutil.copytree(folder / "ada" / A, folder / "emptied" / A)
     (folder / "emptied" / A / f"{A}.ipynb").unlink()
+    ada = folder / "ada" / A / f"{A}.ipynb"
+    (folder / "oldformat" / A).mkdir(parents=True)
+    v3 = nbformat.convert(nbformat.read(ada, as_version=4), 3)
+    (folder / "oldformat" / A / f"{A}.ipynb").write_text(nbformat.writes(v3, version=3))
+    (folder / "future" / A).mkdir(parents=True)
+    future = json.loads(ada.read_text())
+    future["nbformat"] = 9
+    (folder / "future" / A / f"{A}.ipynb").write_text(json.dumps(future))
 
 
 def fraction(report, name):
@@ -143,7 +153,8 @@ GRADED = ["affine_forward", "affine_backward", "relu_forward", "relu_backward",
           "tanh_forward", "tanh_backward", "softmax_loss", "mse_loss", "bce_loss", "backprop"]
 
 
-@pytest.mark.parametrize("student", ["ada", "ben", "alt", "renamed", "tampered", "twice"])
+@pytest.mark.parametrize("student", ["ada", "ben", "alt", "renamed", "tampered", "twice",
+                                     "oldformat"])
 def test_correct_submissions_get_full_marks_however_written(graded, student):
     report = graded[1][student]
     assert {n: fraction(report, n) for n in GRADED} == {n: FULL for n in GRADED}
@@ -217,7 +228,9 @@ def test_attacks_do_not_touch_the_honest_functions(graded):
 
 def test_broken_and_missing_notebooks_are_flagged_not_silently_zero(graded):
     course, reports = graded
-    for student, code in [("hana", "not_json"), ("emptied", "missing_notebook")]:
+    assert "old_nbformat" in {f["code"] for f in reports["oldformat"]["flags"]}
+    for student, code in [("hana", "not_json"), ("emptied", "missing_notebook"),
+                          ("future", "bad_nbformat")]:
         report = reports[student]
         assert code in {f["code"] for f in report["flags"]}
         assert report["errors"]
