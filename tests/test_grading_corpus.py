@@ -44,7 +44,9 @@ HOSTILE = {  # each attack in a function of its own; the forward it needs stays 
     "sigmoid_backward": "def sigmoid_backward(dout, cache):\n    from backproplab import gradcheck\n    return gradcheck.numerical_gradient_array(lambda s: s, cache, dout)\n",
     "tanh_forward": "def tanh_forward(x):\n    import sys\n    sys.setrecursionlimit(100000)\n    return tanh_forward(x)\n",
     "softmax_loss": "def softmax_loss(x, y):\n    import signal\n    signal.signal(signal.SIGINT, signal.SIG_IGN)\n    while True:\n        pass\n",
-    "mse_loss": "def mse_loss(pred, target):\n    exec(open('/work/main/solutions/losses.py').read())\n    return mse_loss(pred, target)\n",
+    "mse_loss": ("def mse_loss(pred, target):\n"
+                 f"    exec(open({str(ROOT / 'solutions' / 'losses.py')!r}).read())\n"
+                 "    return mse_loss(pred, target)\n"),
     "bce_loss": "def bce_loss(prob, target):\n    import os\n    os.kill(os.getppid(), 9)\n",
     "backprop": "def backprop(layers, x, y, loss_fn):\n    import os\n    os.fork()\n",
 }
