@@ -7,12 +7,11 @@ A graded function's checks each carry a weight; a check scores the fraction of i
 cases that passed, and the function's points (the points of its test cell) are shared out
 by weight. Messages come from ``diagnose`` and never show hidden inputs or reference values.
 """
-import copy
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from .diagnose import Diagnosis, diagnose, diagnose_mutation, relative_error
+from .diagnose import Diagnosis
 from .sandbox.runner import StudentError
 
 FD_STEP = 1e-5
@@ -145,27 +144,3 @@ def directional_fd(F, x, grad, rng):
         analytic.append(float(np.sum(grad * v)))
         numeric.append((F(x + FD_STEP * v) - F(x - FD_STEP * v)) / (2 * FD_STEP))
     return np.array(analytic), np.array(numeric)
-
-
-def copy_args(args):
-    return copy.deepcopy(args)
-
-
-def ratio_message(function, what, analytic, numeric):
-    """Say how the student's gradient disagrees with finite differences of their forward."""
-    return diagnose(analytic, numeric, function=function, check="finite differences of your "
-                    "forward", what=what, rtol=FD_RTOL, atol=1e-8)
-
-
-def mutation_kind(before, after, function, names):
-    """The first argument that changed (a Diagnosis), or None."""
-    for b, a, name in zip(before, after, names):
-        d = diagnose_mutation(b, a, function=function, argname=name)
-        if not d.ok:
-            return d
-    return None
-
-
-__all__ = ["Check", "FunctionGrade", "Judge", "failure", "directional_fd", "relative_error",
-           "diagnose", "Diagnosis", "REF_RTOL", "FD_RTOL", "copy_args", "mutation_kind",
-           "ratio_message"]

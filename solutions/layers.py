@@ -1,5 +1,4 @@
 """Assignment 2: the affine (fully connected) layer."""
-import numpy as np
 
 
 def affine_forward(x, w, b):
