@@ -7,6 +7,7 @@ gradebook from this process only (one writer), feedback to ``feedback/<student>/
 """
 import json
 import os
+import shutil
 import traceback
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
@@ -49,6 +50,19 @@ def save(course, assignment, student, report):
     tmp.write_text(json.dumps({"fingerprint": submission_fingerprint(folder), "report": report},
                               indent=1))
     os.replace(tmp, path)
+
+
+def copy_for_formgrader(course, assignment, student):
+    """Put the student's readable notebooks where formgrader looks for them
+    (``autograded/<student>/<assignment>/``), so written answers can be graded by hand there."""
+    source = Path(course) / "submitted" / student / assignment
+    target = report_path(course, assignment, student).parent
+    for path in source.glob("*.ipynb"):
+        try:
+            json.loads(path.read_text(encoding="utf-8"))
+        except (ValueError, UnicodeDecodeError):
+            continue
+        shutil.copy(path, target / path.name)
 
 
 def safe_grade(course, assignment, student, limits):
@@ -96,6 +110,7 @@ def grade_all(course, assignment, jobs=1, json_path=None, limits=None, db_url=No
     for student in students:
         gradebook.record(course, assignment, student, reports[student], db_url)
         feedback.write(course, assignment, student, reports[student])
+        copy_for_formgrader(course, assignment, student)
     reports = {s: reports[s] for s in students}
     if json_path:
         Path(json_path).write_text(json.dumps({"students": reports}, indent=1))

@@ -243,6 +243,8 @@ def test_broken_and_missing_notebooks_are_flagged_not_silently_zero(graded):
         assert tests and all(g.auto_score is None and g.needs_manual_grade for g in tests)
         ada = gb.find_submission(A, "ada")
         assert ada.code_score == ada.max_code_score > 0
+    assert (course / "autograded" / "ada" / A / f"{A}.ipynb").exists()  # for formgrader
+    assert not (course / "autograded" / "hana" / A / f"{A}.ipynb").exists()
 
 
 def test_odd_submissions_are_graded_with_warnings(graded):
