@@ -14,10 +14,8 @@ import numpy as np
 
 import solutions
 
-from .checks_layers import first_mutation, mutation_check
-from .checks_graphs import value_check
 from .diagnose import Diagnosis, diagnose
-from .judge import REF_RTOL, failure
+from .judge import REF_RTOL, failure, first_mutation, mutation_check, value_check
 from .sandbox import probes
 from .sandbox.probes import Probe
 from .sandbox.runner import StudentError

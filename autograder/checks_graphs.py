@@ -21,10 +21,10 @@ import numpy as np
 
 import solutions
 
-from .checks_layers import first_mutation, mutation_check, weighted
+from .checks_layers import weighted
 from .diagnose import Diagnosis, diagnose, diagnose_missing_path
-from .checks_layers import flat
-from .judge import FD_RTOL, FD_STEP, REF_RTOL, Check, directional_fd, failure
+from .judge import (FD_RTOL, FD_STEP, REF_RTOL, Check, directional_fd, failure,
+                    first_mutation, flat, mutation_check, numeric, value_check)
 from .sandbox import probes
 from .sandbox.probes import Probe
 from .sandbox.runner import StudentError
@@ -34,13 +34,6 @@ OPS = {"Add": ("a", "b"), "Multiply": ("a", "b"), "Divide": ("a", "b"),
        "Exp": ("a",), "Log": ("a",), "Sin": ("a",)}
 SCALARS, VECTORS, MATRICES = "scalars", "1-D arrays", "2-D arrays"
 OP_CASES = {SCALARS: (), VECTORS: (5,), MATRICES: (3, 4)}
-
-
-def numeric(value):
-    try:
-        return np.asarray(value).dtype.kind in "biuf"
-    except Exception:
-        return False
 
 
 def as_float_array(value):
@@ -78,15 +71,6 @@ def fd_verdict(analytic, numeric_d, paths=None, **options):
     if paths is not None:
         return diagnose_missing_path(analytic, numeric_d, paths, **options)
     return diagnose(analytic, numeric_d, **options)
-
-
-def value_check(title, weight, passed, total, first_bad, noun="hidden cases", ok=None):
-    """A Check scoring the fraction ``passed / total`` of ``noun`` that were right; ``ok`` is
-    the message when all were."""
-    if passed == total:
-        return Check(title, weight, 1.0, ok or f"right on all {total} {noun}.")
-    return Check(title, weight, passed / total, f"right on {passed} of {total} {noun}. "
-                 f"{first_bad.message}", first_bad.kind)
 
 
 # ------------------------------------------------------------------------------ operations

@@ -14,8 +14,9 @@ import numpy as np
 import solutions
 
 from . import hidden_inputs as hidden
-from .diagnose import Diagnosis, diagnose, diagnose_mutation
-from .judge import FD_RTOL, REF_RTOL, Check, Judge, directional_fd, failure
+from .diagnose import Diagnosis, diagnose
+from .judge import (FD_RTOL, REF_RTOL, Check, Judge, directional_fd, failure,
+                    first_mutation, flat, mutation_check, numeric, value_check)
 from .sandbox.probes import Probe
 from .sandbox.runner import StudentError
 
@@ -62,13 +63,6 @@ def case_inputs(judge, pair, case):
     return pair.make(judge.rng([zlib.crc32(pair.stem.encode()), pair.cases.index(case)]), case)
 
 
-def summary(name, passed, total, first_bad):
-    if passed == total:
-        return Check(name, 0, 1.0, f"right on all {total} hidden cases.")
-    return Check(name, 0, passed / total, f"right on {passed} of {total} hidden cases. "
-                 f"{first_bad.message}", first_bad.kind)
-
-
 def weighted(check, weight):
     check.weight = weight
     return check
@@ -106,27 +100,8 @@ def check_forward(judge: Judge, pair: Pair):
                 hint_overflow=case == pair.huge_case, rtol=REF_RTOL)
         passed += verdict.ok
         first_bad = first_bad or (None if verdict.ok else verdict)
-    return [weighted(summary("values on hidden inputs", passed, len(pair.cases), first_bad), 4),
+    return [value_check("values on hidden inputs", 4, passed, len(pair.cases), first_bad),
             mutation_check(mutated, function, 1, ran, first_bad)]
-
-
-def first_mutation(before, after, function, names):
-    if after is None:
-        return None
-    for b, a, name in zip(before, after, names):
-        d = diagnose_mutation(b, a, function=function, argname=name)
-        if not d.ok:
-            return d
-    return None
-
-
-def mutation_check(mutated, function, weight, ran=True, failed=None):
-    """Credit for leaving the arguments alone, earned only by calls that returned."""
-    if not ran:
-        return Check("arguments left unchanged", weight, 0.0, failed.message, failed.kind)
-    if mutated is None:
-        return Check("arguments left unchanged", weight, 1.0, "no argument was modified.")
-    return Check("arguments left unchanged", weight, 0.0, mutated.message, mutated.kind)
 
 
 # ----------------------------------------------------------------------------- backward
@@ -186,16 +161,16 @@ def fd_check(judge, pair):
     grads, _ = got
     agree, first_bad = 0, None
     for k, (x, g, name) in enumerate(zip(args, grads, pair.names)):
-        g = np.asarray(g, dtype=float) if _numeric(g) else None
+        g = np.asarray(g, dtype=float) if numeric(g) else None
         if g is None or g.shape != x.shape:
             verdict = diagnose(g, np.zeros_like(x), function=backward, check="your forward",
                                what="d" + name, batch_size=len(args[0]))
         else:
             try:
-                analytic, numeric = directional_fd(judge.forward_scalar(forward, args, kwargs, k,
-                                                                        dout), x, g, rng)
-                verdict = (constant_forward(backward, forward, name) if flat(numeric) else
-                           diagnose(analytic, numeric, function=backward,
+                analytic, numeric_d = directional_fd(judge.forward_scalar(forward, args, kwargs,
+                                                                          k, dout), x, g, rng)
+                verdict = (constant_forward(backward, forward, name) if flat(numeric_d) else
+                           diagnose(analytic, numeric_d, function=backward,
                                     check="finite differences of your forward", what="d" + name,
                                     rtol=FD_RTOL, atol=1e-8, batch_size=len(args[0])))
             except StudentError as err:
@@ -209,25 +184,10 @@ def fd_check(judge, pair):
     return Check(name, 0, agree / len(args), first_bad.message, first_bad.kind)
 
 
-def flat(numeric):
-    """Finite differences that are zero everywhere: the forward ignores this input. The
-    hidden inputs of every check are chosen so that the true function never is flat there,
-    so agreeing with a flat forward earns nothing (else returning zeros from both the
-    forward and the backward would be "consistent")."""
-    return bool(np.all(np.abs(numeric) < 1e-12))
-
-
 def constant_forward(function, forward, name):
     return Diagnosis("forward_ignores_input", f"{function}, d{name} vs finite differences of your "
                      f"forward: your {forward} does not change at all when {name} changes, so "
                      "there is nothing to compare a gradient with. Implement the forward first.")
-
-
-def _numeric(value):
-    try:
-        return np.asarray(value).dtype.kind in "biuf"
-    except Exception:
-        return False
 
 
 def reference_checks(judge, pair):
@@ -264,7 +224,7 @@ def reference_checks(judge, pair):
     shapes = (Check("gradient shapes", 1, 1.0, "every gradient has the shape of its input.")
               if shape_bad is None else Check("gradient shapes", 1, 0.0, shape_bad.message,
                                               shape_bad.kind))
-    return [weighted(summary("matches the reference gradients", passed, total, first_bad), 3),
+    return [value_check("matches the reference gradients", 3, passed, total, first_bad),
             shapes, mutation_check(mutated, backward, 1, ran, first_bad)]
 
 
@@ -313,7 +273,7 @@ def check_loss(judge: Judge, name):
             bad_value, bad_grad = bad_value or d, bad_grad or d
             continue
         loss, dx = result
-        v = diagnose(np.asarray(loss, dtype=float) if _numeric(loss) else loss,
+        v = diagnose(np.asarray(loss, dtype=float) if numeric(loss) else loss,
                      np.asarray(ref_loss), function=name, check=f"reference ({case})",
                      what="loss", hint_overflow=case == huge, rtol=REF_RTOL)
         g = diagnose(dx, ref_dx, function=name, check=f"reference ({case})", what=what,
@@ -323,9 +283,9 @@ def check_loss(judge: Judge, name):
         grads += g.ok
         bad_value = bad_value or (None if v.ok else v)
         bad_grad = bad_grad or (None if g.ok else g)
-    return [weighted(summary("loss values on hidden inputs", values, len(cases), bad_value), 3),
+    return [value_check("loss values on hidden inputs", 3, values, len(cases), bad_value),
             weighted(loss_fd_check(judge, name, make, cases[0], what), 3),
-            weighted(summary(f"{what} matches the reference", grads, len(cases), bad_grad), 3),
+            value_check(f"{what} matches the reference", 3, grads, len(cases), bad_grad),
             mutation_check(mutated, name, 1, ran, bad_value)]
 
 
@@ -338,7 +298,7 @@ def loss_fd_check(judge, name, make, case, what):
         return Check(title, 0, 0.0, d.message if d else f"{name} must return (loss, {what}).",
                      d.kind if d else "wrong_structure")
     dx = result[1]
-    if not _numeric(dx) or np.shape(dx) != np.shape(args[0]):
+    if not numeric(dx) or np.shape(dx) != np.shape(args[0]):
         d = diagnose(dx, np.zeros_like(args[0]), function=name, check="your loss", what=what)
         return Check(title, 0, 0.0, d.message, d.kind)
 
@@ -348,13 +308,13 @@ def loss_fd_check(judge, name, make, case, what):
             raise value
         return float(np.asarray(value[0], dtype=float))
     try:
-        analytic, numeric = directional_fd(F, args[0], np.asarray(dx, dtype=float),
+        analytic, numeric_d = directional_fd(F, args[0], np.asarray(dx, dtype=float),
                                            judge.rng([19]))
     except (StudentError, TypeError, ValueError, IndexError) as err:
         d = failure(err, name)
         return Check(title, 0, 0.0, d.message, d.kind)
-    d = (constant_forward(name, name, "scores") if flat(numeric) else
-         diagnose(analytic, numeric, function=name, check="finite differences of your loss",
+    d = (constant_forward(name, name, "scores") if flat(numeric_d) else
+         diagnose(analytic, numeric_d, function=name, check="finite differences of your loss",
                   what=what, rtol=FD_RTOL, atol=1e-8, batch_size=len(args[0])))
     return Check(title, 0, 1.0 if d.ok else 0.0, "agrees with finite differences of your own "
                  "loss." if d.ok else d.message, d.kind)

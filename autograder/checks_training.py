@@ -21,11 +21,12 @@ import numpy as np
 
 import solutions
 
-from .checks_graphs import as_float_array, fd_pairs, fd_verdict, value_check
-from .checks_layers import first_mutation, mutation_check, split_forward
+from .checks_graphs import as_float_array, fd_pairs, fd_verdict
+from .checks_layers import split_forward
 from .diagnose import Diagnosis, diagnose
 from .hidden_inputs import away_from_zero
-from .judge import FD_RTOL, REF_RTOL, Check, failure
+from .judge import (FD_RTOL, REF_RTOL, Check, failure, first_mutation, mutation_check,
+                    value_check)
 from .sandbox.probes import Probe, Rng
 from .sandbox.runner import StudentError
 

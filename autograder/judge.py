@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .diagnose import Diagnosis
+from .diagnose import Diagnosis, diagnose_mutation
 from .sandbox.runner import StudentError
 
 FD_STEP = 1e-5
@@ -139,8 +139,54 @@ def probes_of(shape, rng, max_coords=MAX_FD_COORDS, directions=4):
 
 def directional_fd(F, x, grad, rng):
     """(analytic, numeric) directional derivatives of F at x along the probes of x."""
-    analytic, numeric = [], []
+    analytic, numeric_d = [], []
     for v in probes_of(x.shape, rng):
         analytic.append(float(np.sum(grad * v)))
-        numeric.append((F(x + FD_STEP * v) - F(x - FD_STEP * v)) / (2 * FD_STEP))
-    return np.array(analytic), np.array(numeric)
+        numeric_d.append((F(x + FD_STEP * v) - F(x - FD_STEP * v)) / (2 * FD_STEP))
+    return np.array(analytic), np.array(numeric_d)
+
+
+# ------------------------------------------------------------- pieces every check module uses
+
+def numeric(value):
+    """Whether ``value`` is a number or an array of numbers (what a student may return)."""
+    try:
+        return np.asarray(value).dtype.kind in "biuf"
+    except Exception:
+        return False
+
+
+def flat(derivatives):
+    """Finite differences that are zero everywhere: the forward ignores this input. The
+    hidden inputs of every check are chosen so that the true function never is flat there,
+    so agreeing with a flat forward earns nothing (else returning zeros from both the
+    forward and the backward would be "consistent")."""
+    return bool(np.all(np.abs(derivatives) < 1e-12))
+
+
+def value_check(title, weight, passed, total, first_bad, noun="hidden cases", ok=None):
+    """A Check scoring the fraction ``passed / total`` of ``noun`` that were right; ``ok`` is
+    the message when all were."""
+    if passed == total:
+        return Check(title, weight, 1.0, ok or f"right on all {total} {noun}.")
+    return Check(title, weight, passed / total, f"right on {passed} of {total} {noun}. "
+                 f"{first_bad.message}", first_bad.kind)
+
+
+def first_mutation(before, after, function, names):
+    if after is None:
+        return None
+    for b, a, name in zip(before, after, names):
+        d = diagnose_mutation(b, a, function=function, argname=name)
+        if not d.ok:
+            return d
+    return None
+
+
+def mutation_check(mutated, function, weight, ran=True, failed=None):
+    """Credit for leaving the arguments alone, earned only by calls that returned."""
+    if not ran:
+        return Check("arguments left unchanged", weight, 0.0, failed.message, failed.kind)
+    if mutated is None:
+        return Check("arguments left unchanged", weight, 1.0, "no argument was modified.")
+    return Check("arguments left unchanged", weight, 0.0, mutated.message, mutated.kind)
