@@ -9,6 +9,7 @@ import hashlib
 import json
 import time
 import zlib
+from functools import lru_cache
 from pathlib import Path
 
 import solutions
@@ -40,8 +41,10 @@ def points_by_function(sources):
     return points
 
 
+@lru_cache(maxsize=1)
 def grader_version():
-    """A fingerprint of the grader and the reference: a change re-grades everyone."""
+    """A fingerprint of the grader and the reference: a change re-grades everyone.
+    Read once per process (the code doesn't change under a running grader)."""
     digest = hashlib.sha256()
     for folder in ("autograder", "solutions"):
         for path in sorted((ROOT / folder).rglob("*.py")):
