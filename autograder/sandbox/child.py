@@ -1,11 +1,12 @@
 """The contained child: runs a student's cells, then answers "call this function" requests.
 
-Started by ``runner.py`` as ``python -I -S child.py CONFIG`` (no site, no user paths), after
-the parent has put it in its own network namespace and dropped root where it can. Before any
-student code runs it lowers its resource limits, replaces ``backproplab`` with a stub whose
-every function refuses to run (a graded function must use the student's own code), and
-installs an audit hook (PEP 578, which Python code cannot remove) that refuses processes,
-sockets, ctypes, tracing, raising limits, and files outside the few folders it needs.
+Started by ``runner.py`` (inside bubblewrap's namespaces where the machine has them, see
+``containment.py``) as ``python -I -S -B child.py FD_IN FD_OUT``. It reads its config from
+the parent's pipe, imports NumPy, then raises the walls of ``confine.py`` (a user of its
+own, rlimits, Landlock, seccomp) before any student code runs. After that it replaces
+``backproplab`` with a stub whose every function refuses (a graded function must use the
+student's own code) and adds an audit hook (PEP 578) as a tripwire: it gives clear errors
+for what the walls forbid anyway, and is not itself a wall.
 
 It records and never judges: replies carry the student's arrays and exception names only.
 """
@@ -14,15 +15,11 @@ import importlib.machinery
 import importlib.util
 import json
 import os
-import resource
+import struct
 import sys
 import types
 
-CONFIG = json.loads(open(sys.argv[1], encoding="utf-8").read())
-sys.path[:] = CONFIG["sys_path"]
-
-import numpy as np  # noqa: E402  (after the path is set)
-
+HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 def load_by_path(name, path):
@@ -32,69 +29,74 @@ def load_by_path(name, path):
     return module
 
 
-wire = load_by_path("backproplab_wire", CONFIG["wire"])
-probes = load_by_path("backproplab_probes", CONFIG["probes"])
+def read_config(channel):
+    """The first frame from the parent (wire.py's framing; wire needs NumPy, which needs the
+    path this config gives)."""
+    def exactly(n):
+        data = b""
+        while len(data) < n:
+            chunk = channel.read(n - len(data))
+            if not chunk:
+                raise EOFError("the parent closed the channel")
+            data += chunk
+        return data
+    return json.loads(exactly(struct.unpack(">I", exactly(4))[0]))
 
-WORKDIR = os.path.realpath(CONFIG["workdir"])
-READABLE = tuple(os.path.realpath(p) for p in CONFIG["readable"]) + (WORKDIR,)
-DENIED = tuple(os.path.realpath(p) for p in CONFIG["denied"])
-BLOCKED_EVENTS = {
-    "os.system", "os.exec", "os.posix_spawn", "os.spawn", "os.fork", "os.forkpty",
-    "subprocess.Popen", "os.kill", "os.killpg", "signal.pthread_kill", "pty.spawn",
-    "gc.get_objects", "gc.get_referrers", "gc.get_referents", "sys.settrace",
-    "sys.setprofile", "sys._current_frames", "sys.addaudithook", "resource.setrlimit",
-    "resource.prlimit", "os.setuid", "webbrowser.open",
-}
-BLOCKED_PREFIXES = ("socket.", "ctypes.")
-# subprocess itself may be imported (matplotlib does), but not the module that forks for it.
-BLOCKED_IMPORTS = {"_posixsubprocess", "multiprocessing", "pty",
-                   "solutions", "autograder"}
-FS_EVENTS = {"os.remove", "os.rename", "os.rmdir", "os.mkdir", "os.truncate", "os.chmod",
-             "os.chown", "os.symlink", "os.link", "os.utime", "os.chdir", "shutil.rmtree",
-             "shutil.copyfile", "shutil.move", "os.listdir", "os.scandir"}
+
+CHANNEL_IN = os.fdopen(int(sys.argv[1]), "rb", buffering=0)
+CHANNEL_OUT = os.fdopen(int(sys.argv[2]), "wb", buffering=0)
+CONFIG = read_config(CHANNEL_IN)
+sys.path[:] = CONFIG["sys_path"]
+
+import numpy as np  # noqa: E402  (after the path is set)
+
+wire = load_by_path("backproplab_wire", os.path.join(HERE, "wire.py"))
+probes = load_by_path("backproplab_probes", os.path.join(HERE, "probes.py"))
+confine = load_by_path("backproplab_confine", os.path.join(HERE, "confine.py"))
+
+
+def make_audit_hook(scratch, readable):
+    """The tripwire, its policy held in this closure (nothing student code can rebind)."""
+    scratch = os.path.realpath(scratch)
+    readable = tuple(os.path.realpath(p) for p in readable) + (scratch, "/dev/")
+    blocked_events = frozenset({
+        "os.system", "os.exec", "os.posix_spawn", "os.spawn", "os.fork", "os.forkpty",
+        "subprocess.Popen", "os.kill", "os.killpg", "signal.pthread_kill", "pty.spawn",
+        "gc.get_objects", "gc.get_referrers", "gc.get_referents", "sys.settrace",
+        "sys.setprofile", "sys._current_frames", "sys.addaudithook", "resource.setrlimit",
+        "resource.prlimit", "os.setuid", "webbrowser.open", "os.fchdir", "os.chroot"})
+    blocked_prefixes = ("socket.", "ctypes.", "_xxsubinterpreters.", "interpreters.")
+    blocked_imports = frozenset({"_posixsubprocess", "multiprocessing", "pty", "solutions",
+                                 "autograder", "_xxsubinterpreters", "_interpreters",
+                                 "_xxinterpchannels", "ctypes", "_ctypes", "sqlite3"})
+    writes = os.O_WRONLY | os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_TRUNC
+
+    def inside(path, folders):
+        return any(path == f.rstrip("/") or path.startswith(f.rstrip("/") + "/") for f in folders)
+
+    def audit(event, args):
+        if event == "open":
+            path, mode, flags = (list(args) + [None, None, 0])[:3]
+            if isinstance(path, int):
+                return
+            full = os.path.realpath(os.path.join(scratch, os.fsdecode(path)))
+            writing = bool((flags or 0) & writes) or (isinstance(mode, str)
+                                                     and any(c in mode for c in "wax+"))
+            if writing and not inside(full, (scratch,)) and full != "/dev/null":
+                raise PermissionError(f"writing {os.fsdecode(path)} is not allowed while grading")
+            if not writing and not inside(full, readable):
+                raise PermissionError(f"reading {os.fsdecode(path)} is not allowed while grading")
+        elif event in blocked_events or event.startswith(blocked_prefixes):
+            raise PermissionError(f"{event} is not allowed while grading")
+        elif event == "import" and args[0].split(".")[0] in blocked_imports:
+            raise ImportError(f"importing {args[0]} is not allowed while grading")
+        elif event == "object.__setattr__" and len(args) > 1 and args[1] == "__code__":
+            raise PermissionError("replacing a function's code is not allowed while grading")
+    return audit
 
 
 class GraderOnly(RuntimeError):
     """Raised by the stub backproplab: graded code must not call the student package."""
-
-
-def resolve(path):
-    return os.path.realpath(os.path.join(WORKDIR, os.fsdecode(path)))
-
-
-def readable(path):
-    return path.startswith(READABLE) and not path.startswith(DENIED)
-
-
-def check_open(args):
-    path, mode, flags = (list(args) + [None, None, 0])[:3]
-    if isinstance(path, int):
-        return
-    full = resolve(path)
-    writing = bool((flags or 0) & (os.O_WRONLY | os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_TRUNC))
-    writing = writing or (isinstance(mode, str) and any(c in mode for c in "wax+"))
-    if writing and not full.startswith(WORKDIR + os.sep):
-        raise PermissionError(f"writing {os.fsdecode(path)} is not allowed while grading")
-    if not writing and not readable(full) and full not in ("/dev/null", "/dev/urandom"):
-        raise PermissionError(f"reading {os.fsdecode(path)} is not allowed while grading")
-
-
-def audit(event, args):
-    if event == "open":
-        check_open(args)
-    elif event in BLOCKED_EVENTS or event.startswith(BLOCKED_PREFIXES):
-        raise PermissionError(f"{event} is not allowed while grading")
-    elif event == "import" and args[0].split(".")[0] in BLOCKED_IMPORTS:
-        raise ImportError(f"importing {args[0]} is not allowed while grading")
-    elif event in FS_EVENTS:
-        for arg in args[:2]:
-            if isinstance(arg, (str, bytes, os.PathLike)):
-                full = resolve(arg)
-                if not (full == WORKDIR or full.startswith(WORKDIR + os.sep) or
-                        (event in ("os.listdir", "os.scandir") and readable(full))):
-                    raise PermissionError(f"{event} outside the grading folder is not allowed")
-    elif event == "object.__setattr__" and len(args) > 1 and args[1] == "__code__":
-        raise PermissionError("replacing a function's code is not allowed while grading")
 
 
 # ------------------------------------------------------------------ the stub student package
@@ -165,36 +167,6 @@ class StubFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
 
     def exec_module(self, module):
         pass
-
-
-# ------------------------------------------------------------------------------ confinement
-
-class Refused:
-    """Stands in for a module student code must not reach."""
-
-    def __getattr__(self, name):
-        raise PermissionError("starting processes is not allowed while grading")
-
-
-def disarm_subprocess():
-    """subprocess.Popen is audited, but its fork helper is not: take the helper away."""
-    import subprocess
-    subprocess._posixsubprocess = Refused()
-    sys.modules.pop("_posixsubprocess", None)
-
-
-def set_limits(limits):
-    def lower(kind, value):
-        if value is not None:
-            soft, hard = resource.getrlimit(kind)
-            new = value if hard == resource.RLIM_INFINITY else min(value, hard)
-            resource.setrlimit(kind, (new, new + (1 if kind == resource.RLIMIT_CPU else 0)))
-    lower(resource.RLIMIT_AS, limits.get("memory_bytes"))
-    lower(resource.RLIMIT_CPU, limits.get("cpu_seconds"))
-    lower(resource.RLIMIT_FSIZE, limits.get("file_bytes"))
-    lower(resource.RLIMIT_NOFILE, 64)
-    if os.getuid() != 0:
-        lower(resource.RLIMIT_NPROC, limits.get("processes"))
 
 
 class Sink:
@@ -284,26 +256,43 @@ class Service:
                 else:
                     self.reply({"ok": False, "error": "ProtocolError", "message": str(op)})
             except BaseException as error:  # the student's error, reported as data
-                kind = type(error).__name__
-                text = str(error).splitlines()[0][:300] if str(error) else ""
-                self.reply({"ok": False, "error": kind, "message": text,
-                            "mro": [c.__name__ for c in type(error).__mro__][:8]})
+                self.reply(describe_error(error))
+
+
+def describe_error(error):
+    """The student's exception as a short record (its own __str__ may raise or lie)."""
+    try:
+        text = str(error).splitlines()[0][:300] if str(error) else ""
+    except BaseException:
+        text = ""
+    names = [str(getattr(c, "__name__", "?"))[:100] for c in type(error).__mro__][:8]
+    return {"ok": False, "error": names[0], "message": text, "mro": names}
 
 
 def main():
-    channel_in = os.fdopen(CONFIG["fd_in"], "rb", buffering=0)
-    channel_out = os.fdopen(CONFIG["fd_out"], "wb", buffering=0)
-    os.chdir(WORKDIR)
+    devnull = os.open("/dev/null", os.O_RDWR)
+    for fd in (0, 1, 2):  # nothing the child prints reaches a file or pipe of the parent
+        os.dup2(devnull, fd)
+    os.chdir(CONFIG["scratch"])
+    try:
+        walls = confine.confine(CONFIG)
+    except Exception as error:  # a wall that can't be raised: no student code runs
+        wire.send(CHANNEL_OUT, {"ok": False, "error": "ContainmentFailed",
+                                "message": f"{type(error).__name__}: {error}"[:300]})
+        return
+    confine.libc = None  # no handle on the C library is left for student code to find
+    for name in [m for m in sys.modules if m.split(".")[0] in {"ctypes", "_ctypes"}]:
+        del sys.modules[name]
     sys.meta_path.insert(0, StubFinder())
     for name in [m for m in sys.modules if m.split(".")[0] in {"backproplab", *QUIET_PACKAGES}]:
         del sys.modules[name]
-    set_limits(CONFIG["limits"])
-    disarm_subprocess()
     sys.setrecursionlimit(3000)
     sys.stdout = sys.stderr = Sink()
-    sys.addaudithook(audit)
-    wire.send(channel_out, {"ok": True, "ready": True})
-    Service(channel_in, channel_out).serve()
+    if CONFIG.get("tripwire", True):  # off only in the tests that prove the walls without it
+        sys.addaudithook(make_audit_hook(CONFIG["scratch"],
+                                         CONFIG["readable"] + CONFIG["listable"]))
+    wire.send(CHANNEL_OUT, {"ok": True, "ready": True, "walls": walls})
+    Service(CHANNEL_IN, CHANNEL_OUT).serve()
 
 
 if __name__ == "__main__":

@@ -1,29 +1,24 @@
 """The parent side of the sandbox: start the contained child, run cells, call functions.
 
-``StudentProcess`` owns one child at a time. A cell or a call that overruns its wall time,
-or a child that dies (``os._exit``, a segfault, a CPU or memory limit), costs only that cell
-or call: the child is killed with its whole process group and, on the next request, a fresh
-one re-runs the cells without the ones that killed it.
+``StudentProcess`` owns one child at a time, started at the containment ``containment.py``
+chose. A cell or a call that overruns its wall time, or a child that dies (``os._exit``, a
+segfault, a CPU or memory limit), costs only that cell or call: the child is killed (with
+its pid namespace, so nothing it started survives) and, on the next request, a fresh one
+re-runs the cells without the ones that killed it. Every wait is also bounded by the
+student's whole budget (``Limits.student_seconds``) and restarts by ``max_restarts_total``.
+
+The parent reads the child only through the two pipes it opened itself; nothing the child
+writes to a file is ever read.
 """
-import glob
-import json
 import os
 import select
-import shutil
 import signal
 import subprocess
-import sys
-import sysconfig
-import tempfile
 import time
 from dataclasses import asdict, dataclass
-from functools import lru_cache
-from pathlib import Path
 
+from . import containment as walls
 from . import wire
-
-HERE = Path(__file__).resolve().parent
-NOBODY = 65534
 
 
 @dataclass
@@ -33,11 +28,13 @@ class Limits:
     cell_seconds: float = 10.0
     call_seconds: float = 10.0
     startup_seconds: float = 60.0
+    student_seconds: float = 180.0  # every cell, call and restart of one student together
     cpu_seconds: int = 300
     memory_bytes: int = 3 * 1024**3
     file_bytes: int = 16 * 1024**2
-    processes: int = 256
+    processes: int = 64
     max_restarts: int = 3  # per graded function (and for running the notebook's cells)
+    max_restarts_total: int = 12  # per student
 
 
 class StudentError(Exception):
@@ -100,58 +97,17 @@ class DeadlineWriter:
         pass
 
 
-@lru_cache(maxsize=1)
-def isolation_prefix():
-    """Commands that put the child in its own network namespace and take away root, where
-    the platform allows: first as user nobody, or, when nobody can't read this Python
-    (say, one installed under /root), as root without any capability (so it can't raise
-    its limits). Each is tried once; without them the child's audit hook still applies."""
-    prefix = []
-    if os.geteuid() != 0:
-        return ()
-    if shutil.which("unshare") and works(["unshare", "--net", "--"]):
-        prefix += ["unshare", "--net", "--"]
-    if shutil.which("setpriv"):
-        nobody = ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups", "--"]
-        no_caps = ["setpriv", "--bounding-set=-all", "--inh-caps=-all", "--"]
-        for candidate in (nobody, no_caps):
-            if works(prefix + candidate):
-                return tuple(prefix + candidate)
-    return tuple(prefix)
-
-
-def works(prefix):
-    """Whether the child's interpreter starts and imports NumPy under ``prefix``."""
-    sys_path = child_paths()[0]
-    code = f"import sys; sys.path[:] = {sys_path!r}; import numpy"
-    try:
-        return subprocess.run([*prefix, sys.executable, "-I", "-S", "-c", code], cwd="/",
-                              capture_output=True, timeout=60).returncode == 0
-    except (OSError, subprocess.TimeoutExpired):
-        return False
-
-
-def child_paths():
-    """(sys.path, readable folders, denied folders) for the child: the standard library and
-    site-packages, without the instructor's packages nor the real student package."""
-    purelib, platlib = sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]
-    stdlib = [p for p in sys.path if p and p.startswith(sys.base_prefix) and "site-packages" not in p]
-    site = list(dict.fromkeys([purelib, platlib]))
-    denied = [path for s in site for pattern in ("__editable__*", "backproplab*", "solutions*",
-                                                   "autograder*", "_backproplab*")
-              for path in glob.glob(os.path.join(s, pattern))]
-    readable = stdlib + site + ["/usr/share/fonts", "/usr/share/zoneinfo", "/etc/localtime"]
-    return stdlib + site, readable, denied
-
-
 class StudentProcess:
     """Runs a submission's cells in a contained child and calls its functions.
 
-    ``cells`` is a list of ``(index, source)`` in notebook order."""
+    ``cells`` is a list of ``(index, source)`` in notebook order; ``containment`` the level
+    from ``containment.choose`` (chosen here when not given: refuses if there is none)."""
 
-    def __init__(self, cells, limits=None):
+    def __init__(self, cells, limits=None, containment=None, tripwire=True):
         self.cells = list(cells)
+        self.tripwire = tripwire
         self.limits = limits or Limits()
+        self.containment = containment or walls.choose()
         self.fatal_cells = set()
         self.outcomes = {}
         self.restarts = -1
@@ -159,8 +115,10 @@ class StudentProcess:
         self.label = "the notebook"
         self.generation = 0
         self.proc = None
-        self.workdir = None
+        self.launch = None
+        self.walls = []
         self.last_stderr = ""
+        self.started = time.monotonic()
         self.timing = {"startup": 0.0, "cells": 0.0, "calls": 0.0}
 
     # ------------------------------------------------------------------ life cycle
@@ -177,14 +135,26 @@ class StudentProcess:
         self.restarts_left = self.limits.max_restarts
         self.label = label
 
+    def budget_left(self):
+        return self.limits.student_seconds - (time.monotonic() - self.started)
+
+    def within_budget(self, seconds):
+        """``seconds``, cut to what is left of the student's budget (raises when none is)."""
+        left = self.budget_left()
+        if left <= 0:
+            self.kill()
+            raise StudentError("budget", f"the time budget of {self.limits.student_seconds:g} s "
+                                         "for this submission was used up")
+        return min(seconds, left)
+
     def ensure_started(self):
         if self.proc is not None:
             return
         self.restarts += 1
         if self.restarts > 0:
-            if self.restarts_left <= 0:
-                raise StudentError("gave_up", f"the process was restarted {self.limits.max_restarts}"
-                                              f" times while grading {self.label}; its remaining "
+            if self.restarts_left <= 0 or self.restarts > self.limits.max_restarts_total:
+                raise StudentError("gave_up", f"the process was restarted {self.restarts - 1} "
+                                              f"times while grading {self.label}; its remaining "
                                               "checks were not run")
             self.restarts_left -= 1
         self.spawn()
@@ -194,55 +164,58 @@ class StudentProcess:
 
     def spawn(self):
         start = time.monotonic()
-        self.workdir = tempfile.mkdtemp(prefix="bpl-run-")
-        if str(NOBODY) in " ".join(isolation_prefix()):
-            os.chown(self.workdir, NOBODY, NOBODY)
+        seconds = self.within_budget(self.limits.startup_seconds)
+        self.launch = walls.launch(self.containment, asdict(self.limits))
+        self.launch.config["tripwire"] = self.tripwire
         to_child_r, to_child_w = os.pipe()
         from_child_r, from_child_w = os.pipe()
-        sys_path, readable, denied = child_paths()
-        config = {"sys_path": sys_path, "readable": readable, "denied": denied,
-                  "workdir": self.workdir, "wire": str(HERE / "wire.py"), "probes": str(HERE / "probes.py"),
-                  "fd_in": to_child_r, "fd_out": from_child_w, "limits": asdict(self.limits)}
-        config_path = Path(self.workdir) / "config.json"
-        config_path.write_text(json.dumps(config))
-        env = {"PATH": "/usr/bin:/bin", "HOME": self.workdir, "LANG": "C.UTF-8",
+        err_r, err_w = os.pipe()
+        env = {"PATH": "/usr/bin:/bin", "HOME": self.launch.config["scratch"], "LANG": "C.UTF-8",
                "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
-        command = [*isolation_prefix(), sys.executable, "-I", "-S", str(HERE / "child.py"),
-                   str(config_path)]
-        # The child's own stderr (before it swaps in a sink) explains a failed start.
-        with open(Path(self.workdir) / "stderr.txt", "wb") as stderr:
+        try:
             self.proc = subprocess.Popen(
-                command, env=env, cwd=self.workdir, stdin=subprocess.DEVNULL,
-                stdout=subprocess.DEVNULL, stderr=stderr,
-                pass_fds=(to_child_r, from_child_w), start_new_session=True)
-        os.close(to_child_r)
-        os.close(from_child_w)
-        self.fd_out, self.fd_in = to_child_w, from_child_r
+                [*self.launch.argv, str(to_child_r), str(from_child_w)], env=env,
+                cwd=self.launch.cwd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                stderr=err_w, pass_fds=(to_child_r, from_child_w), start_new_session=True)
+        finally:
+            for fd in (to_child_r, from_child_w, err_w):
+                os.close(fd)
+        self.fd_out, self.fd_in, self.fd_err = to_child_w, from_child_r, err_r
+        os.set_blocking(err_r, False)
         self.generation += 1
         try:
-            self.receive(self.limits.startup_seconds)
+            wire.send(DeadlineWriter(self.fd_out, time.monotonic() + seconds), self.launch.config)
+            ready, _ = self.receive(seconds)
         except StudentError as error:
             self.kill()
             raise StudentError("crashed", f"the grading process did not start: {error}\n"
                                           f"{self.last_stderr}") from None
+        if not ready.get("ok"):
+            self.kill()
+            raise StudentError("crashed", "the grading process could not be contained: "
+                                          f"{str(ready.get('message'))[:300]}")
+        self.walls = [str(w)[:120] for w in ready.get("walls", [])][:8]
         self.timing["startup"] += time.monotonic() - start
 
     def kill(self):
         if self.proc is None:
             return
-        try:
+        try:  # bubblewrap's pid 1 dies with it, and the kernel ends its whole namespace
             os.killpg(self.proc.pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
             pass
         self.proc.wait()
-        for fd in (self.fd_in, self.fd_out):
+        try:
+            self.last_stderr = os.read(self.fd_err, 1500).decode(errors="replace")
+        except OSError:
+            self.last_stderr = ""
+        for fd in (self.fd_in, self.fd_out, self.fd_err):
             try:
                 os.close(fd)
             except OSError:
                 pass
-        log = Path(self.workdir) / "stderr.txt"
-        self.last_stderr = log.read_text(errors="replace")[-1500:] if log.exists() else ""
-        shutil.rmtree(self.workdir, ignore_errors=True)
+        for step in self.launch.cleanup:
+            step()
         self.proc = None
 
     def close(self):
@@ -257,6 +230,7 @@ class StudentProcess:
     # ------------------------------------------------------------------ talking to the child
 
     def receive(self, seconds):
+        seconds = self.within_budget(seconds)
         try:
             return wire.receive(DeadlineReader(self.fd_in, time.monotonic() + seconds))
         except TimeoutError:
@@ -268,6 +242,7 @@ class StudentProcess:
             raise StudentError("crashed", describe_exit(code, error)) from None
 
     def request(self, message, arrays, seconds):
+        seconds = self.within_budget(seconds)
         try:
             wire.send(DeadlineWriter(self.fd_out, time.monotonic() + seconds), message, arrays)
         except (TimeoutError, OSError):
@@ -352,6 +327,8 @@ class StudentProcess:
 def describe_exit(code, error):
     if code is None:
         return f"the grading process broke off ({error})"
+    if code > 128 and code - 128 in signal.valid_signals():  # bubblewrap reports 128 + signal
+        code = -(code - 128)
     if code < 0:
         name = signal.Signals(-code).name
         reasons = {"SIGKILL": "killed (CPU time or memory limit)", "SIGXCPU": "CPU time limit",
