@@ -1,7 +1,10 @@
 """The contained child: what student code can't reach, and that failures cost only a call."""
+import os
+
 import numpy as np
 import pytest
 
+from autograder.sandbox.containment import ContainmentUnavailable, choose, doctor
 from autograder.sandbox.runner import Limits, StudentError, StudentProcess
 from notebook_utils import ROOT
 
@@ -60,3 +63,77 @@ def test_values_cross_as_arrays_and_objects_stay_in_the_child(proc):
     from autograder.sandbox.probes import Probe
     box, _ = proc.call(Probe("item"), handle, 1, keep=True)
     assert proc.call("unbox", box).tolist() == [1.0, 1.0]
+
+
+# ------------------------------------------------------- the walls, without the tripwire
+
+# Each attack as student code that has got past the audit hook: only the operating system
+# stands in its way. The answer must be an OS error, at both levels of containment.
+RAW_ATTACKS = {
+    "read_solutions": f"open({str(ROOT / 'solutions' / 'layers.py')!r}).read()",
+    "list_root": "__import__('os').listdir('/')",
+    "read_passwd": "open('/etc/passwd').read()",
+    "read_site_packages": f"open({str(ROOT / 'autograder' / 'judge.py')!r}).read()",
+    "write_stdlib": f"open({os.path.join(os.path.dirname(os.__file__), 'os.py')!r}, 'a').write('#')",
+    "write_tmp": "open('/tmp/backproplab-escape', 'w').write('x')",
+    "fork": "__import__('os').fork()",
+    "exec": "__import__('os').execv('/usr/bin/true', ['true'])",
+    "kill_parent": "__import__('os').kill(__import__('os').getppid(), 9)",
+    "kill_everyone": "__import__('os').kill(-1, 9)",
+    "socket_tcp": "__import__('socket').socket().connect(('127.0.0.1', 22))",
+    "socket_unix": "__import__('socket').socket(__import__('socket').AF_UNIX)",
+    "socket_udp": "__import__('socket').socket(__import__('socket').AF_INET, __import__('socket').SOCK_DGRAM)",
+    "mkfifo": "__import__('os').mkfifo('pipe')",
+    "setuid_root": "__import__('os').setuid(0) or __import__('os').setgid(0) or open('/root/x', 'w')",
+    "raise_limits": "__import__('resource').setrlimit(__import__('resource').RLIMIT_NPROC, (-1, -1))",
+    "proc_of_parent": "open(f'/proc/{__import__(\"os\").getppid()}/environ').read()",
+    "subinterpreter": ("__import__('_xxsubinterpreters').run_string(__import__('_xxsubinterpreters')"
+                       f".create(), 'open({str(ROOT / 'solutions' / 'layers.py')!r}).read()')"),
+    "ptrace_via_ctypes": "__import__('ctypes').CDLL(None).ptrace(16, 1, 0, 0) == 0 or 1/0",
+}
+OS_ERRORS = ("PermissionError", "FileNotFoundError", "ModuleNotFoundError", "ValueError",
+             "RunFailedError", "ZeroDivisionError", "OSError")
+
+
+@pytest.fixture(scope="module", params=["namespaces", "landlock"])
+def raw(request):
+    os.environ["BACKPROPLAB_CONTAINMENT"] = request.param
+    try:
+        level = choose()
+    finally:
+        del os.environ["BACKPROPLAB_CONTAINMENT"]
+    assert level.level == request.param
+    cells = [(0, "def ok(x):\n    return 2 * x\n")]
+    with StudentProcess(cells, Limits(call_seconds=5), containment=level, tripwire=False) as p:
+        yield p
+
+
+@pytest.mark.parametrize("attack", sorted(RAW_ATTACKS))
+def test_the_operating_system_stops_it_without_the_tripwire(raw, attack):
+    raw.add_cell(len(raw.cells) + 1, f"def attack():\n    return {RAW_ATTACKS[attack]}\n")
+    with pytest.raises(StudentError) as err:
+        raw.call("attack")
+    assert err.value.kind == "exception" and err.value.error in OS_ERRORS, err.value
+    assert raw.call("ok", np.arange(3.0)).tolist() == [0.0, 2.0, 4.0]
+    assert not os.path.exists("/tmp/backproplab-escape")
+
+
+def test_the_child_reports_its_walls():
+    with StudentProcess([(0, "x = 1\n")], Limits()) as p:
+        p.defined(["x"])
+        walls = " | ".join(p.walls)
+    assert "landlock ABI" in walls and "seccomp" in walls and "uid 19" in walls
+
+
+def test_grading_refuses_without_containment_unless_told(tmp_path, monkeypatch):
+    monkeypatch.setenv("BACKPROPLAB_CONTAINMENT", "none")
+    with pytest.raises(ContainmentUnavailable, match="--no-containment"):
+        choose()
+    assert choose(allow_none=True).level == "none"
+    with pytest.raises(ContainmentUnavailable):
+        StudentProcess([(0, "x = 1\n")])
+
+
+def test_doctor_says_what_this_machine_offers():
+    text = doctor()
+    assert "Landlock: ABI" in text and "backproplab grade will use: namespaces" in text

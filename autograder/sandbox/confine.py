@@ -209,6 +209,27 @@ def drop_user(uid):
     return f"uid {uid}"
 
 
+PR_CAPBSET_DROP, PR_SET_SECUREBITS, PR_CAP_AMBIENT = 24, 28, 47
+SECURE_NOROOT_ALL_LOCKED = 0x2F  # noroot, no setuid fixup, no keep-caps: each locked
+CAP_VERSION_3 = 0x20080522
+
+
+def drop_capabilities():
+    """Stay uid 0 but hold no capability, now or after any exec (the fallback where no other
+    user can read this Python); Landlock and seccomp then do the rest."""
+    libc.prctl(PR_SET_SECUREBITS, SECURE_NOROOT_ALL_LOCKED, 0, 0, 0)
+    for cap in range(64):
+        libc.prctl(PR_CAPBSET_DROP, cap, 0, 0, 0)
+    libc.prctl(PR_CAP_AMBIENT, 4, 0, 0, 0)  # clear all ambient capabilities
+    header = struct.pack("=Ii", CAP_VERSION_3, 0)
+    data = ctypes.create_string_buffer(24)
+    if libc.capset(ctypes.create_string_buffer(header, 8), data) != 0:
+        raise OSError(ctypes.get_errno(), "capset failed")
+    if "CapEff:\t0000000000000000" not in open("/proc/self/status").read():
+        raise OSError("capabilities are still held")
+    return "uid 0 without capabilities"
+
+
 def lower_limits(limits, own_user):
     def lower(kind, value):
         soft, hard = resource.getrlimit(kind)
@@ -233,6 +254,8 @@ def confine(config):
                                              config["writable"])
     if config.get("uid") is not None:
         done.append(drop_user(int(config["uid"])))
+    elif config.get("drop_caps"):
+        done.append(drop_capabilities())
     lower_limits(config["limits"], own_user=config.get("uid") is not None)
     done.append("rlimits")
     libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)

@@ -24,6 +24,7 @@ and are applied by the child itself through ``prctl``/``syscall``.
 """
 import fcntl
 import os
+import pwd
 import shutil
 import subprocess
 import sys
@@ -38,7 +39,7 @@ from . import confine
 HERE = Path(__file__).resolve().parent
 CHILD_FILES = ("child.py", "wire.py", "probes.py", "confine.py")
 SITE, CODE, SCRATCH = "/opt/backproplab/site", "/opt/backproplab/sandbox", "/scratch"
-UID_BASE = int(os.environ.get("BACKPROPLAB_UID_BASE", "1900000"))
+UID_BASE = 1900000  # children get uids from here on, unless BACKPROPLAB_SANDBOX_USER names one
 UID_SLOTS = 256
 SCRATCH_BYTES = 64 * 1024**2
 
@@ -58,15 +59,16 @@ class Containment:
     landlock_abi: int = 0
     seccomp: bool = False
     own_user: bool = False
+    no_caps: bool = False
 
     @property
     def label(self):
         """A short name for reports and exports, e.g. 'namespaces+landlock7+seccomp+uid'."""
-        parts = [self.level]
+        parts = [] if self.level == "landlock" else [self.level]
         if self.level != "none":
             parts += [f"landlock{self.landlock_abi}"] if self.landlock_abi else []
             parts += ["seccomp"] if self.seccomp else []
-            parts += ["uid"] if self.own_user else []
+            parts += ["uid"] if self.own_user else ["nocaps"] if self.no_caps else []
         return "+".join(parts)
 
 
@@ -119,12 +121,20 @@ def seccomp_in_kernel():
 
 def choose(allow_none=False):
     """The best containment this machine offers; raises ContainmentUnavailable when there is
-    none and ``allow_none`` is false."""
+    none and ``allow_none`` is false. ``BACKPROPLAB_CONTAINMENT=landlock`` asks for the
+    level without namespaces (as in a Gradescope container) even where bubblewrap works, and
+    ``=none`` behaves as a machine without any (so grading refuses: fail closed)."""
     bwrap, abi, seccomp, root, problems = offered()
+    forced = os.environ.get("BACKPROPLAB_CONTAINMENT")
+    if forced in ("landlock", "none"):
+        bwrap = ""
+    if forced == "none":  # as on a machine that offers nothing (for tests and trials)
+        abi, seccomp, problems = 0, False, (*problems, "BACKPROPLAB_CONTAINMENT=none is set")
+    own_user = root and (bool(bwrap) or python_world_readable())
     if bwrap:
         walls = ["mount, pid, network, IPC and UTS namespaces (bubblewrap)"]
         level = "namespaces"
-    elif abi and seccomp and (abi >= 6 or root):
+    elif abi and seccomp and (abi >= 6 or own_user):
         walls, level = [], "landlock"
     elif allow_none:
         return Containment("none", (), problems)
@@ -136,8 +146,29 @@ def choose(allow_none=False):
             "to grade without it (only for code you trust; the report records it).")
     walls += [f"Landlock ABI {abi}"] if abi else []
     walls += ["seccomp filter"] if seccomp else []
-    walls += ["a user of its own"] if root else []
-    return Containment(level, tuple(walls), problems, bwrap, abi, seccomp, root)
+    walls += ["a user of its own"] if own_user else []
+    no_caps = root and not own_user
+    if no_caps:
+        walls.append("uid 0 without capabilities")
+        problems += ("a user of its own: other users can't read this Python "
+                     f"({python_binary()}); the child stays uid 0 without capabilities",)
+    return Containment(level, tuple(walls), problems, bwrap, abi, seccomp, own_user, no_caps)
+
+
+def python_world_readable():
+    """Whether a user other than root can run this Python and read its standard library and
+    NumPy (every folder above them searchable, the files readable)."""
+    paths = [python_binary(), os.path.join(stdlib_dir(), "os.py"),
+             *[str(d / "__init__.py") for d in numpy_dirs() if d.name == "numpy"]]
+    for path in paths:
+        if not os.path.exists(path) or not os.stat(path).st_mode & 0o004:
+            return False
+        folder = os.path.dirname(path)
+        while folder not in ("/", ""):
+            if not os.stat(folder).st_mode & 0o001:
+                return False
+            folder = os.path.dirname(folder)
+    return True
 
 
 def doctor():
@@ -146,10 +177,12 @@ def doctor():
     lines = [f"bubblewrap namespaces: {'yes (' + bwrap + ')' if bwrap else 'no'}",
              f"Landlock: {'ABI ' + str(abi) if abi else 'no'}",
              f"seccomp filter: {'yes' if seccomp else 'no'}",
-             f"a user of its own per child: {'yes (running as root)' if root else 'no (not root)'}"]
+             f"running as root: {'yes' if root else 'no'}"]
     try:
         chosen = choose()
         lines.append(f"backproplab grade will use: {chosen.label}")
+        lines += [f"  - {wall}" for wall in chosen.walls]
+        problems = chosen.missing
     except ContainmentUnavailable:
         lines.append("backproplab grade will refuse to run student code (no containment); "
                      "--no-containment overrides")
@@ -272,20 +305,33 @@ def stdlib_entries():
 
 # ------------------------------------------------------------------------ starting the child
 
+def uid_base():
+    """The first uid for children: that of BACKPROPLAB_SANDBOX_USER where it exists (the user
+    the Gradescope setup.sh creates), else UID_BASE (a uid needs no account to be used)."""
+    name = os.environ.get("BACKPROPLAB_SANDBOX_USER")
+    if name:
+        try:
+            return pwd.getpwnam(name).pw_uid
+        except KeyError:
+            pass
+    return UID_BASE
+
+
 class UidSlot:
     """A uid no other running child has: an exclusive lock on one of UID_SLOTS lock files."""
 
     def __init__(self):
         folder = Path(tempfile.gettempdir()) / "backproplab-uids"
         folder.mkdir(mode=0o700, exist_ok=True)
+        base = uid_base()
         for slot in range(UID_SLOTS):
-            handle = open(folder / f"{UID_BASE + slot}.lock", "w")
+            handle = open(folder / f"{base + slot}.lock", "w")
             try:
                 fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
                 handle.close()
                 continue
-            self.uid, self.handle = UID_BASE + slot, handle
+            self.uid, self.handle = base + slot, handle
             return
         raise RuntimeError(f"all {UID_SLOTS} sandbox uids are in use")
 
@@ -308,6 +354,7 @@ def launch(containment, limits):
     slot = UidSlot() if containment.own_user else None
     cleanup = [slot.release] if slot else []
     config = {"limits": limits, "uid": slot.uid if slot else None,
+              "drop_caps": containment.no_caps,
               "landlock": bool(containment.landlock_abi), "seccomp": containment.seccomp}
     readable_libs = library_dirs()
     if containment.level == "namespaces":
