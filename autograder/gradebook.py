@@ -4,6 +4,8 @@ Each graded function's score lands on its test cell ``test_<name>``. Written ans
 "needs manual grade" as nbgrader leaves them. A submission with errors (a notebook that is
 not JSON, a missing notebook) gets no score on the cells it could not grade: they stay
 None and need a manual grade, and the report's flags say why; nothing graded is lost.
+So does every cell of a student the grader failed (flag ``grading_failed`` or
+``time_budget``): an earlier score is not left standing, and no 0 is invented.
 """
 import os
 import sys
@@ -19,6 +21,9 @@ from .course import nbgrader
 _BIN = os.path.dirname(sys.executable)
 if _BIN not in os.environ.get("PATH", "").split(os.pathsep):
     os.environ["PATH"] = _BIN + os.pathsep + os.environ.get("PATH", "")
+
+
+GRADER_FAILED = ("grading_failed", "time_budget")  # flag codes: the grader owes this student
 
 
 def db_url(course, url=None):
@@ -40,6 +45,7 @@ def ensure_assignment(course, assignment, url=None):
 
 def record(course, assignment, student, report, url=None):
     """Store one student's report: auto scores per test cell, untouched manual cells."""
+    failed = any(f.get("code") in GRADER_FAILED for f in report.get("flags", []))
     with Gradebook(db_url(course, url)) as gb, warnings.catch_warnings():
         # nbgrader's own create-submission path trips SQLAlchemy's autoflush warning
         warnings.simplefilter("ignore", SAWarning)
@@ -52,7 +58,7 @@ def record(course, assignment, student, report, url=None):
                 if function is None:
                     continue
                 unreadable = any(c.get("kind") == "unreadable_notebook" for c in function["checks"])
-                if unreadable:
+                if unreadable or failed:
                     grade.auto_score = None
                     grade.needs_manual_grade = True
                 else:

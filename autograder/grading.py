@@ -17,7 +17,9 @@ import solutions
 from .checks import all_checks
 from .judge import Check, FunctionGrade, Judge
 from .sandbox.runner import Limits, StudentError, StudentProcess
-from .submission import Flag, find_notebooks, load_notebook, prepare
+from .submission import (NOTEBOOK_MAX_BYTES, Flag, find_notebooks, hash_regular_file,
+                         kind_of, load_notebook, prepare, refused_folder, refused_kind,
+                         walk_entries)
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -52,11 +54,24 @@ def grader_version():
     return digest.hexdigest()[:16]
 
 
+FINGERPRINT_READ_BYTES = 100 * 1024**2  # over a whole submission; beyond, size and mtime
+
+
 def submission_fingerprint(folder):
+    """The grader's version and everything under ``folder`` (its first FOLDER_MAX_ENTRIES
+    entries), never following a link: regular files by content, read in chunks and at most
+    NOTEBOOK_MAX_BYTES each (beyond, by size and mtime), anything else by name and kind."""
     digest = hashlib.sha256(grader_version().encode())
-    for path in sorted(Path(folder).rglob("*")):
-        if path.is_file():
-            digest.update(path.name.encode() + path.read_bytes())
+    refused = refused_kind(folder)
+    if refused:
+        digest.update(refused.encode())
+        return digest.hexdigest()
+    budget = FINGERPRINT_READ_BYTES
+    for relative, info in walk_entries(folder):
+        digest.update(f"\0{relative}\0{kind_of(info)}\0".encode())
+        if kind_of(info) == "file":
+            budget -= hash_regular_file(digest, Path(folder) / relative,
+                                        cap=max(0, min(NOTEBOOK_MAX_BYTES, budget)))
     return digest.hexdigest()
 
 
@@ -70,7 +85,9 @@ def grade_submission(course, assignment, student, limits=None):
     sources = source_notebooks(course, assignment)
     points = points_by_function(sources)
     folder = Path(course) / "submitted" / student / assignment
-    found, flags = find_notebooks(folder, list(sources))
+    refused = refused_folder(course, student, assignment)
+    found, flags = ({n: None for n in sources}, [refused]) if refused else \
+        find_notebooks(folder, list(sources))
     graded = solutions.ASSIGNMENTS[assignment]
     cells, readable = [], set()
     for name, path in found.items():

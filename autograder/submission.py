@@ -3,6 +3,10 @@
 Decides which cells the contained child runs, in which order, and notes everything odd
 about the submission as flags (with a clear message naming the file or the cell):
 - a notebook that is not JSON or not nbformat 4, a missing or renamed notebook, stray files;
+- anything that is not a regular file: symbolic links (never followed, not even for the
+  student's or the assignment's folder), folders with notebook names, FIFOs and devices;
+  notebooks over ``NOTEBOOK_MAX_BYTES`` or nesting JSON deeper than ``JSON_MAX_DEPTH``
+  (every entry is looked at with ``lstat`` and opened with ``O_NOFOLLOW``);
 - locked cells (set-up, given code) the student edited or deleted: taken from the source,
   as nbgrader does; test and self-check cells never run (the judge decides);
 - cells duplicated, a graded function defined twice (the last definition is graded, as
@@ -10,8 +14,11 @@ about the submission as flags (with a clear message naming the file or the cell)
 Demonstration cells (tagged ``demo``: training runs, plots, widgets) are skipped.
 """
 import ast
+import errno
 import json
+import os
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,6 +26,10 @@ import nbformat
 
 MAGIC = re.compile(r"^\s*[%!].*$", re.M)
 NBGRADER_FILES = {"timestamp.txt", "submission_secret.txt"}  # written by nbgrader submit
+NOTEBOOK_MAX_BYTES = 20 * 1024**2  # a notebook beyond this is flagged, never read
+JSON_MAX_DEPTH = 100               # notebooks nest about 6 deep; widget state a little more
+FOLDER_MAX_ENTRIES = 1000          # entries of a submission looked at (and fingerprinted)
+STRAY_NOTEBOOKS_CHECKED = 5        # stray notebooks opened to say whether they are readable
 
 
 @dataclass
@@ -65,11 +76,108 @@ def tags(cell):
     return cell.get("metadata", {}).get("tags", [])
 
 
+class NotReadable(Exception):
+    """A file the grader won't read: ``code`` names why, the message says it to a person."""
+
+    def __init__(self, code, message):
+        super().__init__(message)
+        self.code = code
+
+
+def kind_of(info):
+    """'file', 'folder', 'symlink' or 'other' (FIFO, socket, device) from an lstat result."""
+    mode = info.st_mode
+    if stat.S_ISLNK(mode):
+        return "symlink"
+    if stat.S_ISREG(mode):
+        return "file"
+    return "folder" if stat.S_ISDIR(mode) else "other"
+
+
+def open_regular_file(path):
+    """A binary handle on ``path`` and its fstat, only if it is a regular file. The last
+    component is never followed (``O_NOFOLLOW``) and a FIFO can't block the open."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError as err:
+        if err.errno == errno.ELOOP:
+            raise NotReadable("symlink", f"{Path(path).name} is a symbolic link") from None
+        raise NotReadable("unreadable", f"{Path(path).name} can't be opened "
+                          f"({errno.errorcode.get(err.errno, 'error')})") from None
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode):
+        os.close(fd)
+        raise NotReadable("not_a_file", f"{Path(path).name} is a {kind_of(info)}, not a file")
+    return os.fdopen(fd, "rb"), info
+
+
+def read_regular_file(path, cap=NOTEBOOK_MAX_BYTES):
+    """The bytes of the regular file ``path``; NotReadable if it is anything else or holds
+    more than ``cap`` bytes (nothing beyond ``cap`` is ever read)."""
+    handle, info = open_regular_file(path)
+    with handle:
+        data = b"" if info.st_size > cap else handle.read(cap + 1)
+    if info.st_size > cap or len(data) > cap:
+        raise NotReadable("too_large", f"{Path(path).name} is {max(info.st_size, len(data)):,} "
+                          f"bytes, over the {cap // 1024**2} MB a notebook may have")
+    return data
+
+
+def hash_regular_file(digest, path, cap=NOTEBOOK_MAX_BYTES, chunk=1024**2):
+    """Feed ``digest`` the regular file ``path`` in chunks: its content when it holds at most
+    ``cap`` bytes, else its size and mtime; anything else, why it was not read. Returns the
+    number of bytes read."""
+    try:
+        handle, info = open_regular_file(path)
+    except NotReadable as err:
+        digest.update(err.code.encode())
+        return 0
+    read = 0
+    with handle:
+        if info.st_size > cap:
+            digest.update(f"size {info.st_size} mtime {info.st_mtime_ns}".encode())
+            return 0
+        while read < cap and (block := handle.read(min(chunk, cap - read))):
+            digest.update(block)
+            read += len(block)
+    return read
+
+
+def json_depth(value, limit=JSON_MAX_DEPTH):
+    """How deep ``value`` nests lists and dicts (counted without recursion; stops at limit+1)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, (dict, list)):
+            deepest = max(deepest, depth)
+            if depth > limit:
+                return depth
+            stack.extend((v, depth + 1) for v in (item.values() if isinstance(item, dict) else item))
+    return deepest
+
+
+def parse_json(data, name):
+    """The JSON in ``data``; NotReadable when it nests deeper than JSON_MAX_DEPTH."""
+    too_deep = NotReadable("too_deep", f"{name} nests JSON more than {JSON_MAX_DEPTH} levels "
+                           "deep (a notebook needs about 6)")
+    try:
+        raw = json.loads(data.decode("utf-8"))
+    except RecursionError:
+        raise too_deep from None
+    if json_depth(raw) > JSON_MAX_DEPTH:
+        raise too_deep
+    return raw
+
+
 def load_notebook(path, flags):
     """The notebook at ``path`` as a dict, or None with an error flag naming the file."""
     name = path.name
     try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
+        raw = parse_json(read_regular_file(path), name)
+    except NotReadable as err:
+        flags.append(Flag(err.code, "error", f"{err}: it was not read, so nothing in it "
+                          "was graded."))
+        return None
     except (UnicodeDecodeError, json.JSONDecodeError) as err:
         flags.append(Flag("not_json", "error", f"{name} is not a notebook: it is not valid JSON "
                           f"({type(err).__name__} at {getattr(err, 'pos', '?')}). Nothing in "
@@ -95,10 +203,96 @@ def load_notebook(path, flags):
     return raw
 
 
-def find_notebooks(folder, expected_names):
-    """{expected name: path or None} plus flags for renamed, missing and stray files."""
+def folder_entries(folder, limit=FOLDER_MAX_ENTRIES):
+    """{name: kind} of the first ``limit`` entries of ``folder`` by name, from ``lstat``
+    (nothing is followed), and whether there were more."""
+    try:
+        with os.scandir(folder) as listing:
+            names = sorted(entry.name for entry in listing)
+    except OSError:
+        return {}, False
+    entries = {}
+    for name in names[:limit]:
+        try:
+            entries[name] = kind_of(os.lstat(os.path.join(folder, name)))
+        except OSError:
+            continue  # gone meanwhile
+    return entries, len(names) > limit
+
+
+def walk_entries(folder, limit=FOLDER_MAX_ENTRIES):
+    """(relative path, lstat result) of everything under ``folder``, sorted, at most ``limit``
+    entries, never entering a symlinked folder."""
+    found, pending = [], [""]
+    while pending and len(found) < limit:
+        relative = pending.pop(0)
+        entries, _ = folder_entries(os.path.join(folder, relative), limit - len(found))
+        for name in entries:
+            path = os.path.join(relative, name)
+            try:
+                info = os.lstat(os.path.join(folder, path))
+            except OSError:
+                continue
+            found.append((path, info))
+            if stat.S_ISDIR(info.st_mode):
+                pending.append(path)
+    return sorted(found, key=lambda item: item[0])
+
+
+def refused_folder(course, student, assignment):
+    """An error flag when ``submitted/<student>/<assignment>/`` can't be graded without
+    following a symbolic link (or isn't a folder); None when it can."""
+    submitted = Path(course) / "submitted"
+    for path, what in ((submitted / student, "student folder"),
+                       (submitted / student / assignment, "assignment folder")):
+        kind = refused_kind(path)
+        if kind:
+            why = ("is a symbolic link; links are never followed" if kind == "symlink"
+                   else "is not a folder")
+            return Flag(kind, "error", f"the {what} submitted/{path.relative_to(submitted)} "
+                        f"{why}, so nothing was graded. Submit the folder itself.")
+    return None
+
+
+def flags_for_odd_entries(entries, expected_names):
+    """Flags for what in a submission folder is not a regular file."""
     flags = []
-    present = sorted(p for p in Path(folder).iterdir() if p.is_file()) if Path(folder).is_dir() else []
+    for name, kind in entries.items():
+        if kind == "symlink":
+            flags.append(Flag("symlink", "error", f"{name} is a symbolic link; links are never "
+                              "followed, so it was not read. Submit the file itself."))
+        elif kind == "folder" and name.endswith(".ipynb"):
+            flags.append(Flag("notebook_folder", "error" if name in expected_names else "warning",
+                              f"{name} is a folder, not a notebook; it was not read."))
+        elif kind == "other":
+            flags.append(Flag("not_a_file", "error", f"{name} is not a regular file (a FIFO, "
+                              "socket or device); it was not read."))
+    return flags
+
+
+def flags_for_stray_notebooks(folder, names):
+    """Warnings for the first few stray notebooks that could not even be read as JSON."""
+    flags = []
+    for name in names[:STRAY_NOTEBOOKS_CHECKED]:
+        problems = []
+        load_notebook(Path(folder) / name, problems)
+        flags += [Flag(f.code, "warning", f"ignored notebook: {f.message}") for f in problems
+                  if f.severity == "error"]
+    return flags
+
+
+def find_notebooks(folder, expected_names):
+    """{expected name: path or None} plus flags for renamed, missing and stray files, and
+    for anything that is not a regular file (never followed nor read)."""
+    refused = refused_kind(folder)
+    entries, more = ({}, False) if refused else folder_entries(folder)
+    flags = [Flag(refused, "error", f"the submission folder {Path(folder).name} is a symbolic "
+                  "link or not a folder; nothing in it was read.")] if refused else []
+    flags += flags_for_odd_entries(entries, expected_names)
+    if more:
+        flags.append(Flag("too_many_files", "warning", f"the submission holds more than "
+                          f"{FOLDER_MAX_ENTRIES} files; only the first were looked at."))
+    present = [Path(folder) / n for n, kind in entries.items() if kind == "file"]
     notebooks = [p for p in present if p.suffix == ".ipynb"]
     found = {}
     for name in expected_names:
@@ -111,13 +305,23 @@ def find_notebooks(folder, expected_names):
         flags.append(Flag("renamed", "warning", f"{missing[0]} was not found; "
                           f"{unmatched[0].name} was graded in its place."))
         unmatched = []
-    for name in [n for n, p in found.items() if p is None]:
+    for name in [n for n, p in found.items() if p is None and n not in entries]:
         flags.append(Flag("missing_notebook", "error", f"{name} is missing from the submission."))
     stray = [p.name for p in present if p not in found.values() and p.name not in NBGRADER_FILES]
     if stray:
         flags.append(Flag("stray_files", "warning", "ignored files in the submission: "
                           + ", ".join(stray[:10]) + (" ..." if len(stray) > 10 else "")))
+    flags += flags_for_stray_notebooks(folder, [p.name for p in unmatched])
     return found, flags
+
+
+def refused_kind(folder):
+    """'symlink' or 'not_a_folder' when ``folder`` itself can't be listed safely, else None."""
+    try:
+        kind = kind_of(os.lstat(folder))
+    except OSError:
+        return "not_a_folder"
+    return None if kind == "folder" else ("symlink" if kind == "symlink" else "not_a_folder")
 
 
 def prepare(student_nb, source_nb, notebook_name, graded_names):
