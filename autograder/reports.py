@@ -1,54 +1,113 @@
-"""What the class did, from the saved reports: CSV export and class statistics."""
+"""What the class did, from nbgrader's gradebook and the saved reports: CSV export and class
+statistics."""
 import csv
 import json
+import os
+import tempfile
 from collections import Counter
 from pathlib import Path
 
+from nbgrader.api import Gradebook, MissingEntry
+
 import solutions
 
-from .course import nbgrader
+from . import gradebook
 from .pipeline import report_path, students_of
 
 
 def saved_reports(course, assignment):
-    """{student: report} for every graded submission of ``assignment``."""
+    """{student: report} for every graded submission of ``assignment`` (an unreadable saved
+    report is left out, as if not graded)."""
     reports = {}
     for student in students_of(course, assignment):
         path = report_path(course, assignment, student)
-        if path.exists():
+        try:
             reports[student] = json.loads(path.read_text())["report"]
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
     return reports
 
 
-def export(course, out="grades.csv"):
-    """nbgrader's CSV export plus one column per graded function and a flags column.
+NBGRADER_COLUMNS = ["assignment", "duedate", "timestamp", "student_id", "last_name",
+                    "first_name", "email", "raw_score", "late_submission_penalty", "score",
+                    "max_score"]  # the columns of nbgrader's CsvExportPlugin, in its order
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "'")
 
-    A student whose submission could not be read shows its flags in ``flags``: a zero there
-    is never silent."""
+
+def gradebook_rows(course, db_url=None):
+    """One row per assignment and student from nbgrader's gradebook, as nbgrader's own CSV
+    export computes it (a student without a submission scores 0)."""
+    rows = []
+    with Gradebook(gradebook.db_url(course, db_url)) as gb:
+        for assignment in gb.assignments:
+            for student in gb.students:
+                row = {"assignment": assignment.name, "duedate": assignment.duedate,
+                       "student_id": student.id, "last_name": student.last_name,
+                       "first_name": student.first_name, "email": student.email,
+                       "max_score": assignment.max_score, "timestamp": None, "raw_score": 0.0,
+                       "late_submission_penalty": 0.0, "score": 0.0}
+                try:
+                    submission = gb.find_submission(assignment.name, student.id)
+                except MissingEntry:
+                    rows.append(row)
+                    continue
+                penalty = submission.late_submission_penalty or 0.0
+                row.update(timestamp=submission.timestamp, raw_score=submission.score,
+                           late_submission_penalty=penalty,
+                           score=max(0.0, submission.score - penalty))
+                rows.append(row)
+    return rows
+
+
+def cell(value):
+    """A CSV cell no spreadsheet runs as a formula: numbers as numbers, None as empty, text
+    starting with = + - @ a tab, CR or ' behind a ' (strip one leading ' to read it back)."""
+    if value is None:
+        return ""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return repr(float(value)) if isinstance(value, float) else str(value)
+    text = str(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def flags_text(report):
+    if report is None:
+        return "not graded by backproplab"
+    return "; ".join(f"{f['severity']}: {f['code']}" for f in report.get("flags", []))
+
+
+def export(course, out="grades.csv", db_url=None):
+    """nbgrader's CSV export (built from its gradebook) plus one column per graded function,
+    a ``flags`` column (a zero there is never silent) and the ``containment`` the student's
+    code ran under. Every field is quoted and no cell is a formula; the file is replaced
+    whole, so a failure never truncates an existing export."""
     course = Path(course)
-    plain = course / ".nbgrader-export.csv"
-    nbgrader(course, "export", "--to", str(plain))
-    rows = list(csv.DictReader(plain.open()))
-    plain.unlink()
-    columns = list(rows[0].keys()) if rows else ["assignment", "student_id", "score", "max_score"]
     extra = [f"{a}:{name}" for a in solutions.ASSIGNMENTS for name in solutions.ASSIGNMENTS[a]]
     cache = {a: saved_reports(course, a) for a in solutions.ASSIGNMENTS}
+    rows = gradebook_rows(course, db_url)
     for row in rows:
         report = cache.get(row["assignment"], {}).get(row["student_id"])
-        row["flags"] = "; ".join(f"{f['severity']}: {f['code']}" for f in (report or {}).get("flags", []))
-        if report is None and row["assignment"] in cache:
-            row["flags"] = "not graded by backproplab"
+        row["flags"] = flags_text(report) if row["assignment"] in cache else ""
+        row["containment"] = (report or {}).get("containment")
         for column in extra:
-            assignment, name = column.split(":")
-            if report and assignment == row["assignment"]:
-                row[column] = report["functions"].get(name, {}).get("score", "")
-            else:
-                row[column] = ""
-    with open(course / out, "w", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=columns + ["flags"] + extra)
-        writer.writeheader()
-        writer.writerows(rows)
-    return course / out
+            assignment, name = column.split(":", 1)
+            function = (report or {}).get("functions", {}).get(name, {}) \
+                if assignment == row["assignment"] else {}
+            row[column] = function.get("score")
+    target = course / out
+    handle = tempfile.NamedTemporaryFile("w", newline="", encoding="utf-8", delete=False,
+                                         dir=target.parent, prefix=f".{target.name}.")
+    try:
+        with handle:
+            writer = csv.writer(handle, quoting=csv.QUOTE_ALL)
+            columns = NBGRADER_COLUMNS + ["flags", "containment"] + extra
+            writer.writerow(columns)
+            writer.writerows([cell(row[c]) for c in columns] for row in rows)
+        os.replace(handle.name, target)
+    except BaseException:
+        os.unlink(handle.name)
+        raise
+    return target
 
 
 NOT_ATTEMPTED = {"not_implemented", "unreadable_notebook", "not_defined", "no_check"}
