@@ -128,15 +128,17 @@ def prepare_course(course, assignment, db_url=None):
 
 
 def known_report(course, assignment, student):
-    """The report decided without grading: refused (a symlinked folder: 0, flagged) or cached;
-    None when the student must be graded."""
+    """(report, new) decided without grading: a refused folder (a symlink: 0, flagged) or a
+    failure reading it (new, to be saved), or the cached report; (None, True) when the
+    student must be graded."""
     try:
         refused = refused_folder(course, student, assignment)
         if refused:
-            return failed_report(assignment, refused.message, code=refused.code)
-        return cached(course, assignment, student)
+            return failed_report(assignment, refused.message, code=refused.code), True
+        previous = cached(course, assignment, student)
+        return previous, previous is None
     except Exception as err:
-        return failure(assignment, "reading the submission", err)
+        return failure(assignment, "reading the submission", err), True
 
 
 def grade_all(course, assignment, jobs=1, json_path=None, limits=None, db_url=None,
@@ -149,14 +151,8 @@ def grade_all(course, assignment, jobs=1, json_path=None, limits=None, db_url=No
     prepare_course(course, assignment, db_url)
     students = students_of(course, assignment)
     reports, todo = {}, []
-    for student in students:
-        known = known_report(course, assignment, student)
-        if known is None:
-            todo.append(student)
-        else:
-            reports[student] = known
-    bar = tqdm(total=len(students), initial=len(reports), desc=f"grading {assignment}",
-               disable=not progress, unit="student")
+    bar = tqdm(total=len(students), desc=f"grading {assignment}", disable=not progress,
+               unit="student")
 
     def done(student, report):
         try:
@@ -167,6 +163,15 @@ def grade_all(course, assignment, jobs=1, json_path=None, limits=None, db_url=No
         bar.update(1)
         bar.set_postfix_str(student)
 
+    for student in students:
+        known, new = known_report(course, assignment, student)
+        if known is None:
+            todo.append(student)
+        elif new:
+            done(student, known)
+        else:
+            reports[student] = known
+            bar.update(1)
     grade_in_workers(course, assignment, todo, limits, containment, jobs, done)
     bar.close()
     for student in students:
@@ -199,8 +204,10 @@ def record(course, assignment, student, report, db_url=None):
 # ------------------------------------------------------------------- workers and their budget
 
 def student_budget(limits):
-    """Seconds a worker may take for one student before it is given up."""
-    return getattr(limits, "student_seconds", DEFAULT_STUDENT_SECONDS) + MARGIN_SECONDS
+    """Seconds a worker may take for one student before it is given up: the child's own
+    budget, its start-up and a margin for the judge."""
+    return (getattr(limits, "student_seconds", DEFAULT_STUDENT_SECONDS)
+            + getattr(limits, "startup_seconds", 0) + MARGIN_SECONDS)
 
 
 def exit_on_sigterm():

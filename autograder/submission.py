@@ -20,6 +20,7 @@ import os
 import re
 import stat
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
 
 import nbformat
@@ -55,25 +56,36 @@ class Prepared:
     readable: bool = True
 
 
+def metadata(cell, key=None):
+    """A cell's metadata (or its ``key`` entry) as a dict, whatever a student's file holds."""
+    meta = cell.get("metadata")
+    meta = meta if isinstance(meta, dict) else {}
+    if key is not None:
+        meta = meta.get(key)
+    return meta if isinstance(meta, dict) else {}
+
+
 def grade_id(cell):
-    return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+    gid = metadata(cell, "nbgrader").get("grade_id")
+    return gid if isinstance(gid, str) else None
 
 
 def source_text(cell):
     src = cell.get("source", "")
-    return "".join(src) if isinstance(src, list) else str(src)
+    return "".join(map(str, src)) if isinstance(src, list) else str(src)
 
 
 def is_runnable_source_cell(cell):
     """Locked code cells of the source that the student's code may need (set-up, given)."""
-    meta = cell.get("metadata", {}).get("nbgrader", {})
-    gid = meta.get("grade_id", "")
+    meta = metadata(cell, "nbgrader")
+    gid = grade_id(cell) or ""
     return (cell["cell_type"] == "code" and meta.get("locked") and not meta.get("grade")
             and not gid.startswith("selfcheck_") and "demo" not in tags(cell))
 
 
 def tags(cell):
-    return cell.get("metadata", {}).get("tags", [])
+    found = metadata(cell).get("tags", [])
+    return found if isinstance(found, list) else []
 
 
 class NotReadable(Exception):
@@ -178,7 +190,7 @@ def load_notebook(path, flags):
         flags.append(Flag(err.code, "error", f"{err}: it was not read, so nothing in it "
                           "was graded."))
         return None
-    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+    except ValueError as err:  # not UTF-8, not JSON, or a number too long to convert
         flags.append(Flag("not_json", "error", f"{name} is not a notebook: it is not valid JSON "
                           f"({type(err).__name__} at {getattr(err, 'pos', '?')}). Nothing in "
                           "it could be graded; open it in Jupyter, save it, and submit again."))
@@ -204,11 +216,11 @@ def load_notebook(path, flags):
 
 
 def folder_entries(folder, limit=FOLDER_MAX_ENTRIES):
-    """{name: kind} of the first ``limit`` entries of ``folder`` by name, from ``lstat``
-    (nothing is followed), and whether there were more."""
+    """{name: kind} of the first ``limit`` entries of ``folder`` by name (among the first
+    10 * ``limit`` listed), from ``lstat`` (nothing is followed), and whether there were more."""
     try:
         with os.scandir(folder) as listing:
-            names = sorted(entry.name for entry in listing)
+            names = sorted(entry.name for entry in islice(listing, 10 * limit))
     except OSError:
         return {}, False
     entries = {}
@@ -381,8 +393,8 @@ def note_double_definitions(prepared, graded_names):
     for _, src in prepared.cells:
         try:
             tree = ast.parse(src)
-        except SyntaxError:
-            continue
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            continue  # the child will say what is wrong with it
         for node in tree.body:
             if isinstance(node, (ast.FunctionDef, ast.ClassDef)) and node.name in graded_names:
                 counts[node.name] = counts.get(node.name, 0) + 1

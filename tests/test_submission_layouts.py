@@ -142,6 +142,15 @@ def test_nothing_is_written_through_a_link_and_nobody_failed(graded):
     assert (copied / NB).is_file() and not (copied / "scratch.ipynb").exists()
 
 
+def test_export_shows_the_refused_and_flagged(graded):
+    import csv
+    from autograder.reports import export
+    rows = {r["student_id"]: r for r in csv.DictReader(export(graded["course"]).open())}
+    for student, (_, code, _) in graded["expected"].items():
+        assert code in rows[student]["flags"], rows[student]
+    assert rows["ada"]["flags"] == "" and float(rows["ada"]["score"]) > 0
+
+
 def test_a_rerun_completes_with_the_same_reports(graded):
     again = grade_all(graded["course"], A, jobs=2, limits=LIMITS, progress=False)
     strip = lambda reports: {s: {k: v for k, v in r.items() if k != "timing"}  # noqa: E731
@@ -190,3 +199,20 @@ def test_a_stuck_or_dying_worker_costs_only_its_student(monkeypatch):
     assert [f["code"] for f in reports["stuck"]["flags"]] == ["time_budget"]
     assert "time budget used up" in reports["stuck"]["errors"][0]
     assert [f["code"] for f in reports["dies"]["flags"]] == ["grading_failed"]
+
+
+def test_junk_in_a_notebook_is_read_without_raising(tmp_path):
+    from autograder.submission import load_notebook, prepare
+    source = json.loads((ROOT / "source" / A / NB).read_text())
+    junk = [{"cell_type": "code", "metadata": [], "source": "x = 1"},
+            {"cell_type": "code", "metadata": {"nbgrader": {"grade_id": ["a"]}}, "source": [1, 2]},
+            {"cell_type": "code", "metadata": {"tags": "demo", "nbgrader": []}, "source": {}},
+            {"cell_type": "code", "metadata": {}, "source": "(" * 500 + ")" * 500},
+            {"cell_type": "code", "metadata": {}, "source": "x\0 = 1"}, 7, None]
+    path = tmp_path / NB
+    path.write_text(json.dumps({"cells": junk, "nbformat": 4, "n": int("9" * 4000)}))
+    flags = []
+    prepared = prepare(load_notebook(path, flags), source, NB, ["affine_forward"])
+    assert flags == [] and len(prepared.cells) > 5
+    path.write_text('{"cells": [], "nbformat": 4, "n": ' + "9" * 5000 + "}")
+    assert load_notebook(path, flags) is None and flags[0].code == "not_json"
