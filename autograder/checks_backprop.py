@@ -15,7 +15,8 @@ import numpy as np
 import solutions
 
 from .diagnose import Diagnosis, diagnose
-from .judge import REF_RTOL, failure, first_mutation, mutation_check, value_check
+from .judge import (REF_RTOL, as_float_array, failure, first_mutation, guarded, mutation_check,
+                    shape_of, value_check)
 from .sandbox import probes
 from .sandbox.probes import Probe
 from .sandbox.runner import StudentError
@@ -105,15 +106,20 @@ def reversed_order(grads, ref_grads):
         if not isinstance(entry, (tuple, list)) or len(entry) != len(ref):
             return None
         for g, e in zip(entry, ref):
-            if np.shape(g) != np.shape(e) or not diagnose(g, e, function=NAME, check="reference",
+            if shape_of(g) != np.shape(e) or not diagnose(g, e, function=NAME, check="reference",
                                                           what="grads", rtol=REF_RTOL).ok:
                 return None
-    if all(np.shape(g) == np.shape(e) and np.allclose(g, e) for entry, ref in
-           zip(grads, ref_grads) for g, e in zip(entry, ref)):
+    if all(close(g, e) for entry, ref in zip(grads, ref_grads) for g, e in zip(entry, ref)):
         return None  # a symmetric network: the order can't be told
     return Diagnosis("reversed_order", f"{NAME}: your grads are in reverse order, the last "
                      "layer's first. grads[i] belongs to layers[i]: fill the list by layer index "
                      "while walking backwards, or reverse it at the end.")
+
+
+def close(got, expected):
+    """Whether the student's ``got`` is an array of numbers close to ``expected``."""
+    got = as_float_array(got)
+    return got is not None and got.shape == np.shape(expected) and np.allclose(got, expected)
 
 
 def compare_grads(grads, ref_grads, case, batch_size):
@@ -203,5 +209,5 @@ def arguments_changed(layers, x, y, after):
 
 def checks():
     """{graded name: check(judge) -> [Check]} for hw2's backprop."""
-    return {NAME: check_backprop}
+    return {NAME: guarded(check_backprop, NAME)}
 

@@ -23,8 +23,9 @@ import solutions
 
 from .checks_layers import weighted
 from .diagnose import Diagnosis, diagnose, diagnose_missing_path
-from .judge import (FD_RTOL, FD_STEP, REF_RTOL, Check, directional_fd, failure,
-                    first_mutation, flat, mutation_check, numeric, value_check)
+from .judge import (FD_RTOL, REF_RTOL, Check, Unusable, as_float_array, derivatives, failure,
+                    fd_verdict, first_mutation, guarded, mutation_check, numeric, one_check,
+                    value_check, weighted_sum)
 from .sandbox import probes
 from .sandbox.probes import Probe
 from .sandbox.runner import StudentError
@@ -34,43 +35,6 @@ OPS = {"Add": ("a", "b"), "Multiply": ("a", "b"), "Divide": ("a", "b"),
        "Exp": ("a",), "Log": ("a",), "Sin": ("a",)}
 SCALARS, VECTORS, MATRICES = "scalars", "1-D arrays", "2-D arrays"
 OP_CASES = {SCALARS: (), VECTORS: (5,), MATRICES: (3, 4)}
-
-
-def as_float_array(value):
-    """``value`` as a float array, or None when it is not a plain number or array of numbers."""
-    if not numeric(value):
-        return None
-    try:
-        return np.asarray(value, dtype=np.float64)
-    except (TypeError, ValueError):
-        return None
-
-
-def fd_pairs(F, x, grad, rng):
-    """(analytic, numeric) directional derivatives of F at x (a float or an array)."""
-    grad = np.asarray(grad, dtype=np.float64)
-    if np.ndim(x) == 0:
-        x = float(x)
-        numeric_d = (F(x + FD_STEP) - F(x - FD_STEP)) / (2 * FD_STEP)
-        return np.array([float(grad)]), np.array([numeric_d])
-    return directional_fd(F, np.asarray(x, dtype=np.float64), grad, rng)
-
-
-def fd_verdict(analytic, numeric_d, paths=None, **options):
-    """``diagnose`` (or ``diagnose_missing_path`` with ``paths``) of analytic derivatives
-    against finite differences of the student's own function, which may not be finite."""
-    if not np.all(np.isfinite(numeric_d)):
-        return Diagnosis("nan_or_inf", f"{options['function']}, {options['what']}: your own "
-                         "function gives NaN or inf near the hidden inputs, so its finite "
-                         "differences can't be taken. Make it finite there first.")
-    if flat(numeric_d):
-        return Diagnosis("forward_ignores_input", f"{options['function']}, {options['what']}: "
-                         "your own function does not change at all when this input changes, "
-                         "so there is nothing to compare a gradient with. Implement the "
-                         "forward computation first.")
-    if paths is not None:
-        return diagnose_missing_path(analytic, numeric_d, paths, **options)
-    return diagnose(analytic, numeric_d, **options)
 
 
 # ------------------------------------------------------------------------------ operations
@@ -239,9 +203,13 @@ def student_output(judge, name, args):
     return value
 
 
+OP_FD_TITLE = "backward matches finite differences of your forward"
+
+
+@one_check(OP_FD_TITLE)
 def op_fd_check(judge, name):
     """Backward vs finite differences of the student's own forward, on scalars and arrays."""
-    title = "backward matches finite differences of your forward"
+    title = OP_FD_TITLE
     names = OPS[name]
     agree = total = 0
     first_bad = None
@@ -277,17 +245,11 @@ def op_fd_verdict(judge, name, args, g, k, grad, argname, rng, case):
     def F(t):
         new = list(args)
         new[k] = float(t) if case == SCALARS else t
-        out = as_float_array(student_output(judge, name, new))
-        if out is None:
-            raise TypeError("not a number")
-        return float(np.sum(out * g))
-    try:
-        analytic, numeric_d = fd_pairs(F, x, got, rng)
-    except StudentError as err:
-        return failure(err, name, "value")
-    except (TypeError, ValueError):
-        return Diagnosis("not_numeric", f"{name}: the output of forward is not a number or an "
-                         "array of numbers, so its finite differences can't be taken.")
+        return weighted_sum(student_output(judge, name, new), g, name)
+    pairs = derivatives(F, x, got, rng, name)
+    if not isinstance(pairs, tuple):
+        return pairs
+    analytic, numeric_d = pairs
     return fd_verdict(analytic, numeric_d, function=function,
                       check=f"finite differences of your forward ({case})", what="d" + argname,
                       rtol=FD_RTOL, atol=1e-8)
@@ -394,14 +356,12 @@ def example_fd(judge, result, x, z, k, what, rng):
         new[k] = float(t)
         value, problem = example_result(judge, *new)
         if problem is not None:
-            raise ValueError(problem.message)
+            raise Unusable(problem)
         return value[0]
-    try:
-        analytic, numeric_d = fd_pairs(F, point[k], result[1 + k], rng)
-    except StudentError as err:
-        return failure(err, EXAMPLE, "y")
-    except ValueError as err:
-        return Diagnosis("wrong_structure", str(err))
+    pairs = derivatives(F, point[k], result[1 + k], rng, EXAMPLE, "y")
+    if not isinstance(pairs, tuple):
+        return pairs
+    analytic, numeric_d = pairs
     paths = {name: np.array([part]) for name, part in example_paths(x, z)[k].items()}
     return fd_verdict(analytic, numeric_d, paths, function=EXAMPLE,
                       check="finite differences of your y", what=what, rtol=FD_RTOL, atol=1e-8)
@@ -587,4 +547,4 @@ def checks():
     table = {name: (lambda j, n=name: check_op(j, n)) for name in OPS}
     table[EXAMPLE] = check_example
     table[NG] = check_numerical_gradient
-    return table
+    return {name: guarded(check, name) for name, check in table.items()}

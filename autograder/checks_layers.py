@@ -15,8 +15,9 @@ import solutions
 
 from . import hidden_inputs as hidden
 from .diagnose import Diagnosis, diagnose
-from .judge import (FD_RTOL, REF_RTOL, Check, Judge, directional_fd, failure,
-                    first_mutation, flat, mutation_check, numeric, value_check)
+from .judge import (FD_RTOL, REF_RTOL, Check, Judge, Unusable, as_float_array, derivatives,
+                    failure, first_mutation, flat, guarded, mutation_check, numeric,
+                    one_check, shape_of, usable_base, value_check, weighted_sum)
 from .sandbox.probes import Probe
 from .sandbox.runner import StudentError
 
@@ -144,44 +145,50 @@ def check_backward(judge: Judge, pair: Pair):
     return [weighted(fd_check(judge, pair), 3), *reference_checks(judge, pair)]
 
 
+FD_TITLE = "matches finite differences of your forward"
+
+
+@one_check(FD_TITLE)
 def fd_check(judge, pair):
     """Backward vs finite differences of the student's own forward, on the smooth case."""
     backward, forward = f"{pair.stem}_backward", f"{pair.stem}_forward"
     args, kwargs = case_inputs(judge, pair, pair.smooth)
     rng = judge.rng([7, len(pair.stem)])
-    out = judge.call(forward, *args, **kwargs)
-    split = split_forward(out, forward)
+    split = split_forward(judge.call(forward, *args, **kwargs), forward)
+    if isinstance(split, tuple):
+        try:
+            split = (usable_base(split[0], forward), split[1])
+        except Unusable as err:
+            split = err.diagnosis
     if not isinstance(split, tuple):
-        return Check("matches finite differences of your forward", 0, 0.0,
-                     f"{backward} could not be checked: {split.message}", split.kind)
-    dout = rng.standard_normal(np.shape(split[0]))
+        return Check(FD_TITLE, 0, 0.0, f"{backward} could not be checked: {split.message}",
+                     split.kind)
+    dout = rng.standard_normal(split[0].shape)
     got = student_gradients(judge, pair, args, kwargs, dout)
     if not isinstance(got, tuple):
-        return Check("matches finite differences of your forward", 0, 0.0, got.message, got.kind)
+        return Check(FD_TITLE, 0, 0.0, got.message, got.kind)
     grads, _ = got
     agree, first_bad = 0, None
-    for k, (x, g, name) in enumerate(zip(args, grads, pair.names)):
-        g = np.asarray(g, dtype=float) if numeric(g) else None
+    for k, (x, given, name) in enumerate(zip(args, grads, pair.names)):
+        g = as_float_array(given)
         if g is None or g.shape != x.shape:
-            verdict = diagnose(g, np.zeros_like(x), function=backward, check="your forward",
+            verdict = diagnose(given, np.zeros_like(x), function=backward, check="your forward",
                                what="d" + name, batch_size=len(args[0]))
         else:
-            try:
-                analytic, numeric_d = directional_fd(judge.forward_scalar(forward, args, kwargs,
-                                                                          k, dout), x, g, rng)
+            verdict = derivatives(judge.forward_scalar(forward, args, kwargs, k, dout), x, g,
+                                  rng, forward)
+            if isinstance(verdict, tuple):
+                analytic, numeric_d = verdict
                 verdict = (constant_forward(backward, forward, name) if flat(numeric_d) else
                            diagnose(analytic, numeric_d, function=backward,
                                     check="finite differences of your forward", what="d" + name,
                                     rtol=FD_RTOL, atol=1e-8, batch_size=len(args[0])))
-            except StudentError as err:
-                verdict = failure(err, forward)
         agree += verdict.ok
         first_bad = first_bad or (None if verdict.ok else verdict)
-    name = "matches finite differences of your forward"
     if agree == len(args):
-        return Check(name, 0, 1.0, "every gradient agrees with finite differences of your "
+        return Check(FD_TITLE, 0, 1.0, "every gradient agrees with finite differences of your "
                      "own forward.")
-    return Check(name, 0, agree / len(args), first_bad.message, first_bad.kind)
+    return Check(FD_TITLE, 0, agree / len(args), first_bad.message, first_bad.kind)
 
 
 def constant_forward(function, forward, name):
@@ -219,7 +226,7 @@ def reference_checks(judge, pair):
                                hint_overflow=case == pair.huge_case, rtol=REF_RTOL)
             passed += verdict.ok
             first_bad = first_bad or (None if verdict.ok else verdict)
-            if np.shape(g) != np.shape(e):
+            if shape_of(g) != np.shape(e):
                 shape_bad = shape_bad or verdict
     shapes = (Check("gradient shapes", 1, 1.0, "every gradient has the shape of its input.")
               if shape_bad is None else Check("gradient shapes", 1, 0.0, shape_bad.message,
@@ -289,9 +296,13 @@ def check_loss(judge: Judge, name):
             mutation_check(mutated, name, 1, ran, bad_value)]
 
 
+LOSS_FD_TITLE = "gradient matches finite differences of your loss"
+
+
+@one_check(LOSS_FD_TITLE)
 def loss_fd_check(judge, name, make, case, what):
     args, _ = make(judge.rng([17, len(name)]), case)
-    title = "gradient matches finite differences of your loss"
+    title = LOSS_FD_TITLE
     result = judge.call(name, *args)
     if isinstance(result, StudentError) or not (isinstance(result, tuple) and len(result) == 2):
         d = failure(result, name) if isinstance(result, StudentError) else None
@@ -306,13 +317,17 @@ def loss_fd_check(judge, name, make, case, what):
         value = judge.call(name, x, args[1])
         if isinstance(value, StudentError):
             raise value
-        return float(np.asarray(value[0], dtype=float))
-    try:
-        analytic, numeric_d = directional_fd(F, args[0], np.asarray(dx, dtype=float),
-                                           judge.rng([19]))
-    except (StudentError, TypeError, ValueError, IndexError) as err:
-        d = failure(err, name)
-        return Check(title, 0, 0.0, d.message, d.kind)
+        if not (isinstance(value, tuple) and len(value) == 2):
+            raise Unusable(Diagnosis("wrong_structure", f"{name} must return (loss, {what})."))
+        loss = as_float_array(value[0])
+        if loss is not None and loss.size != 1:
+            raise Unusable(Diagnosis("not_numeric", f"{name}: the loss is not a single number, "
+                                     "so its finite differences can't be taken."))
+        return weighted_sum(value[0], 1.0, name, "loss")
+    pairs = derivatives(F, args[0], np.asarray(dx, dtype=float), judge.rng([19]), name, "loss")
+    if not isinstance(pairs, tuple):
+        return Check(title, 0, 0.0, pairs.message, pairs.kind)
+    analytic, numeric_d = pairs
     d = (constant_forward(name, name, "scores") if flat(numeric_d) else
          diagnose(analytic, numeric_d, function=name, check="finite differences of your loss",
                   what=what, rtol=FD_RTOL, atol=1e-8, batch_size=len(args[0])))
@@ -328,4 +343,4 @@ def checks():
         table[f"{stem}_backward"] = lambda j, p=pair: check_backward(j, p)
     for name in LOSSES:
         table[name] = lambda j, n=name: check_loss(j, n)
-    return table
+    return {name: guarded(check, name) for name, check in table.items()}

@@ -21,12 +21,12 @@ import numpy as np
 
 import solutions
 
-from .checks_graphs import as_float_array, fd_pairs, fd_verdict
 from .checks_layers import split_forward
 from .diagnose import Diagnosis, diagnose
 from .hidden_inputs import away_from_zero
-from .judge import (FD_RTOL, REF_RTOL, Check, failure, first_mutation, mutation_check,
-                    value_check)
+from .judge import (FD_RTOL, REF_RTOL, Check, Unusable, as_float_array, derivatives, failure,
+                    exception_name, fd_verdict, first_mutation, guarded, mutation_check,
+                    one_check, value_check, weighted_sum)
 from .sandbox.probes import Probe, Rng
 from .sandbox.runner import StudentError
 
@@ -266,6 +266,7 @@ def unscaled_mask(dx, dout, expected):
     return None
 
 
+@one_check("matches finite differences of your forward", 3)
 def dropout_fd_check(judge):
     """dx vs finite differences of the student's forward, same seed at every evaluation."""
     title = "matches finite differences of your forward"
@@ -284,16 +285,15 @@ def dropout_fd_check(judge):
         result = judge.call(FORWARD, t, p, True, Rng(seed))
         if isinstance(result, StudentError):
             raise result
-        return float(np.sum(np.asarray(result[0], dtype=float) * dout))
-    try:
-        analytic, numeric_d = fd_pairs(F, x, dx, judge.rng([67]))
-    except StudentError as err:
-        d = failure(err, FORWARD, "out")
-        return Check(title, 3, 0.0, d.message, d.kind)
-    except (TypeError, ValueError, IndexError, KeyError):
-        return Check(title, 3, 0.0, f"{BACKWARD} could not be checked: {FORWARD} does not "
-                     "always return a pair (out, cache) with out an array of numbers.",
-                     "not_numeric")
+        split = split_forward(result, FORWARD)
+        if not isinstance(split, tuple):
+            raise Unusable(split)
+        return weighted_sum(split[0], dout, FORWARD)
+    pairs = derivatives(F, x, dx, judge.rng([67]), FORWARD)
+    if not isinstance(pairs, tuple):
+        return Check(title, 3, 0.0, f"{BACKWARD} could not be checked: {pairs.message}",
+                     pairs.kind)
+    analytic, numeric_d = pairs
     d = fd_verdict(analytic, numeric_d, function=BACKWARD, check="finite differences of your "
                    "forward (same seed)", what="dx", rtol=FD_RTOL, atol=1e-8)
     return Check(title, 3, float(d.ok), "agrees with finite differences of your own forward."
@@ -324,14 +324,6 @@ def compare_list(got, expected, function, check, what, **options):
         right += d.ok
         first_bad = first_bad or (None if d.ok else d)
     return right, first_bad
-
-
-class Unusable(Exception):
-    """A student's value that a finite difference can't use; carries its Diagnosis."""
-
-    def __init__(self, diagnosis):
-        super().__init__(diagnosis.message)
-        self.diagnosis = diagnosis
 
 
 def pair_of(result, function, names):
@@ -374,6 +366,7 @@ def check_l2(judge):
             mutation_check(mutated, name, 1, ran, bad_loss)]
 
 
+@one_check("grads match finite differences of your loss", 3)
 def l2_fd_check(judge):
     """Each gradient vs finite differences of the student's own loss."""
     name, title = "l2_penalty", "grads match finite differences of your loss"
@@ -402,15 +395,11 @@ def l2_fd_check(judge):
                     raise Unusable(Diagnosis("not_numeric", f"{name}: the loss is not a single "
                                              "number, so its finite differences can't be "
                                              "taken."))
-                return float(loss.ravel()[0])
-            try:
-                analytic, numeric_d = fd_pairs(F, p, got, judge.rng([71, k]))
-                d = fd_verdict(analytic, numeric_d, function=name, check="finite differences "
-                               "of your loss", what=f"grads[{k}]", rtol=FD_RTOL, atol=1e-8)
-            except StudentError as err:
-                d = failure(err, name, "loss")
-            except Unusable as err:
-                d = err.diagnosis
+                return weighted_sum(loss, 1.0, name, "loss")
+            d = derivatives(F, p, got, judge.rng([71, k]), name, "loss")
+            if isinstance(d, tuple):
+                d = fd_verdict(*d, function=name, check="finite differences of your loss",
+                               what=f"grads[{k}]", rtol=FD_RTOL, atol=1e-8)
         agree += d.ok
         first_bad = first_bad or (None if d.ok else d)
     return value_check(title, 3, agree, len(params), first_bad, "gradients",
@@ -775,15 +764,17 @@ def check_unknown_scheme(judge):
         if result.kind != "exception" or result.is_a("NotImplementedError"):
             d = failure(result, INIT, "w")
             return Check(title, 1, 0.0, d.message, d.kind)
-        return Check(title, 1, 0.0, f"{INIT}: an unknown scheme raised {result.error}; the "
-                     "contract asks for ValueError.", "wrong_exception")
+        return Check(title, 1, 0.0, f"{INIT}: an unknown scheme raised "
+                     f"{exception_name(result)}; the contract asks for ValueError.",
+                     "wrong_exception")
     return Check(title, 1, 0.0, f"{INIT}: an unknown scheme returned a value instead of "
                  "raising ValueError.", "no_error")
 
 
 def checks():
     """{graded name: check(judge) -> [Check]} for hw4."""
-    return {"dropout_forward": check_dropout_forward, "dropout_backward": check_dropout_backward,
-            "l2_penalty": check_l2, "sgd_step": check_sgd,
-            "sgd_momentum_step": check_momentum, "adam_step": check_adam,
-            "init_weights": check_init}
+    table = {"dropout_forward": check_dropout_forward, "dropout_backward": check_dropout_backward,
+             "l2_penalty": check_l2, "sgd_step": check_sgd,
+             "sgd_momentum_step": check_momentum, "adam_step": check_adam,
+             "init_weights": check_init}
+    return {name: guarded(check, name) for name, check in table.items()}

@@ -489,7 +489,10 @@ def _same(before, after):
     if isinstance(before, (list, tuple)) or isinstance(after, (list, tuple)):
         return (isinstance(before, (list, tuple)) and isinstance(after, (list, tuple))
                 and len(before) == len(after) and all(map(_same, before, after)))
-    before, after = np.asarray(before), np.asarray(after)
+    try:
+        before, after = np.asarray(before), np.asarray(after)
+    except Exception:  # a ragged list, say: not what was passed in
+        return False
     if before.shape != after.shape:
         return False
     try:

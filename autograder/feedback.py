@@ -1,9 +1,13 @@
 """Feedback for a student: per function, each check's name, score and diagnosis.
 
 Never the hidden tests' source, inputs or the reference's values: only what the report
-holds, which the judge wrote for students to read."""
+holds, which the judge wrote for students to read. Its size is bounded whatever the report
+holds: each text is cut to ``MAX_TEXT`` characters, the page to ``MAX_HTML`` bytes."""
 import html
 from pathlib import Path
+
+MAX_TEXT = 600
+MAX_HTML = 1_000_000
 
 STYLE = """
 body { font-family: system-ui, sans-serif; max-width: 60rem; margin: 2rem auto; color: #222; }
@@ -18,8 +22,28 @@ def css_class(score, max_score):
     return "full" if max_score and score >= max_score - 1e-9 else "part" if score > 0 else "none"
 
 
+def clip(text, limit=MAX_TEXT):
+    """``text`` HTML-escaped, cut to ``limit`` characters first."""
+    text = str(text)
+    return html.escape(text if len(text) <= limit else text[:limit - 3] + "...")
+
+
+def bounded(parts, limit=MAX_HTML):
+    """The parts joined, the tail beyond ``limit`` bytes replaced by a note."""
+    note = ("<p class='flag'>This feedback was cut short: it was longer than "
+            f"{limit // 1000} kB. The total score at the top is complete.</p>")
+    kept, size, in_table = [], len(note.encode()) + 10, False
+    for part in parts:
+        size += len(part.encode()) + 1
+        if size > limit:
+            return "\n".join(kept + (["</table>"] if in_table else []) + [note])
+        kept.append(part)
+        in_table = "<table>" in part or (in_table and part != "</table>")
+    return "\n".join(kept)
+
+
 def render(student, assignment, report):
-    e = html.escape
+    e = clip
     parts = [f"<!doctype html><meta charset='utf-8'><title>{e(assignment)}: {e(student)}</title>",
              f"<style>{STYLE}</style><h1>{e(assignment)}</h1>",
              f"<p>Student <b>{e(student)}</b>: <b>{report['score']:.2f}</b> of "
@@ -37,7 +61,7 @@ def render(student, assignment, report):
             parts.append(f"<tr><td>{e(check['name'])}</td><td class='{c}'>{check['score']:.2f} / "
                          f"{check['max_score']:.2f}</td><td>{e(check['message'])}</td></tr>")
         parts.append("</table>")
-    return "\n".join(parts)
+    return bounded(parts)
 
 
 def write(course, assignment, student, report):

@@ -7,15 +7,32 @@ child (a cache, an Operation), ``{"p": name}`` one of the grader's probe functio
 probes.py), ``{"rng": seed}`` a fresh ``numpy.random.Generator`` made in the child,
 ``{"str": text}`` a string, ``{"o": typename}`` anything else, ``null`` None.
 This module imports only the standard library and NumPy: the child loads it by path.
+
+Nothing that arrives is trusted: ``receive`` reads an array's ``.npy`` header before NumPy
+allocates anything and takes only plain arrays of booleans, integers and floats (at most
+``MAX_NDIM`` axes, ``MAX_ELEMENTS`` numbers in one message), caps the nesting of the JSON,
+and cuts the strings a reply carries about an exception; ``decode`` takes only the forms
+above, with array indices in range and short type names. Anything else is a ``WireError``,
+whose message never repeats what was sent.
 """
 import io
 import json
 import struct
 
 import numpy as np
+from numpy.lib import format as npy
 
 HEADER = struct.Struct(">I")
 MAX_FRAME = 64 * 1024 * 1024
+MAX_NDIM = 8
+MAX_ELEMENTS = 50_000_000      # numbers in all the arrays of one message
+MAX_ARRAY_BYTES = 256 * 1024**2  # bytes in all the arrays of one message
+MAX_DEPTH = 40                 # nesting of a value tree (encode stops at 20)
+MAX_NAME = 100                 # a type name, an exception class name, a handle
+MAX_TEXT = 300                 # an exception's message
+ARRAY_KINDS = "biuf"           # bool, int, uint, float
+KIND_WORDS = {"c": "complex numbers", "O": "Python objects", "U": "text", "S": "bytes",
+              "V": "records or raw bytes", "M": "dates", "m": "time spans"}
 
 
 class WireError(Exception):
@@ -27,13 +44,13 @@ def write_frame(stream, payload: bytes):
 
 
 def read_exact(stream, n):
-    data = b""
+    data = bytearray()  # grows in place: a large frame arrives in many small chunks
     while len(data) < n:
         chunk = stream.read(n - len(data))
         if not chunk:
             raise EOFError("the other side closed the channel")
         data += chunk
-    return data
+    return bytes(data)
 
 
 def read_frame(stream):
@@ -55,23 +72,91 @@ def send(stream, message: dict, arrays=()):
 
 
 def receive(stream):
-    """Read one message and its arrays: ``(message, [arrays])``."""
+    """Read one message and its arrays: ``(message, [arrays])``, validated (see above)."""
     try:
         message = json.loads(read_frame(stream))
-    except (ValueError, UnicodeDecodeError) as error:
-        raise WireError(f"malformed message: {error}") from None
+    except RecursionError:
+        raise WireError("a message nested too deeply") from None
+    except (ValueError, UnicodeDecodeError):
+        raise WireError("a message that is not well-formed JSON") from None
     if not isinstance(message, dict):
-        raise WireError("malformed message: not an object")
+        raise WireError("a message that is not a JSON object")
     count = message.get("n_arrays", 0)
-    if not isinstance(count, int) or not 0 <= count <= 10_000:
-        raise WireError("malformed message: bad array count")
-    arrays = []
+    if type(count) is not int or not 0 <= count <= 10_000:
+        raise WireError("a message with a bad array count")
+    message = checked_fields(message)
+    arrays, elements, size = [], 0, 0
     for _ in range(count):
-        try:
-            arrays.append(np.load(io.BytesIO(read_frame(stream)), allow_pickle=False))
-        except ValueError as error:
-            raise WireError(f"malformed array: {error}") from None
+        array = load_array(read_frame(stream))
+        elements, size = elements + array.size, size + array.nbytes
+        if elements > MAX_ELEMENTS or size > MAX_ARRAY_BYTES:
+            raise WireError(f"arrays of more than {MAX_ELEMENTS} numbers or "
+                            f"{MAX_ARRAY_BYTES >> 20} MB in one reply")
+        arrays.append(array)
     return message, arrays
+
+
+def load_array(frame):
+    """One ``.npy`` frame as an array, its header checked before anything is allocated."""
+    buffer = io.BytesIO(frame)
+    try:
+        version = npy.read_magic(buffer)
+        if version == (1, 0):
+            shape, fortran, dtype = npy.read_array_header_1_0(buffer)
+        elif version == (2, 0):
+            shape, fortran, dtype = npy.read_array_header_2_0(buffer)
+        else:
+            raise ValueError
+    except Exception:  # numpy's header parser raises several kinds; none may escape
+        raise WireError("an array frame whose header is not a plain .npy header") from None
+    if dtype.kind not in ARRAY_KINDS or dtype.fields is not None or dtype.subdtype is not None:
+        what = KIND_WORDS.get(dtype.kind, "values of an unknown kind")
+        raise WireError(f"an array of {what}; the grader reads arrays of booleans, integers "
+                        "and floats only")
+    if len(shape) > MAX_NDIM:
+        raise WireError(f"an array of more than {MAX_NDIM} axes")
+    count = 1
+    for n in shape:
+        count *= n
+    if count > MAX_ELEMENTS or count * dtype.itemsize != len(frame) - buffer.tell():
+        raise WireError("an array frame whose size does not match its header, or is over "
+                        f"the limit of {MAX_ELEMENTS} numbers")
+    buffer.seek(0)
+    try:
+        return np.load(buffer, allow_pickle=False)
+    except Exception:
+        raise WireError("an array frame that could not be read") from None
+
+
+def short(text, limit):
+    """``text`` cut to ``limit`` characters, every unprintable character a '?'."""
+    return "".join(c if c.isprintable() else "?" for c in text[:limit])
+
+
+def checked_fields(message):
+    """The message with the fields a reply may carry about a student's exception type-checked
+    and cut short (a class name can be megabytes long, or spell out an input)."""
+    def text(key, limit):
+        if key in message:
+            if not isinstance(message[key], str):
+                raise WireError(f"a message whose {key!r} is not a string")
+            message[key] = short(message[key], limit)
+    if "ok" in message and not isinstance(message["ok"], bool):
+        raise WireError("a message whose 'ok' is not true or false")
+    text("error", MAX_NAME)
+    text("message", MAX_TEXT)
+    text("handle", MAX_NAME)
+    if "mro" in message:
+        mro = message["mro"]
+        if not isinstance(mro, list) or not all(isinstance(n, str) for n in mro):
+            raise WireError("a message whose 'mro' is not a list of names")
+        message["mro"] = [short(n, MAX_NAME) for n in mro[:8]]
+    if "defined" in message:
+        defined = message["defined"]
+        if not isinstance(defined, dict) or not all(isinstance(t, str) for t in defined.values()):
+            raise WireError("a message whose 'defined' is not a table of type names")
+        message["defined"] = {short(k, MAX_NAME): short(t, MAX_NAME) for k, t in defined.items()}
+    return message
 
 
 def encode(value, arrays, keep=None, depth=0):
@@ -118,34 +203,73 @@ class Opaque:
         return f"<{self.typename}>"
 
 
-def decode(tree, arrays, resolve=None, probes=None):
+FORMS = {frozenset(keys) for keys in (
+    {"a"}, {"a", "scalar"}, {"f"}, {"s"}, {"s", "t"}, {"str"}, {"d"}, {"rng"}, {"p"},
+    {"h"}, {"h", "o"}, {"o"})}
+
+
+def decode(tree, arrays, resolve=None, probes=None, depth=0):
     """The inverse of ``encode`` on the receiving side: handles become ``resolve(id)``,
-    probes ``probes[name]`` (only the child resolves probes)."""
+    probes ``probes[name]`` (only the child resolves probes, and makes generators).
+    Raises WireError on anything ``encode`` does not make."""
     if tree is None:
         return None
-    if not isinstance(tree, dict):
-        raise WireError("malformed value")
+    if not isinstance(tree, dict) or frozenset(tree) not in FORMS:
+        raise WireError("a value of an unknown form")
+    if depth > MAX_DEPTH:
+        raise WireError("a value nested too deeply")
     if "a" in tree:
-        array = arrays[tree["a"]]
-        if "scalar" in tree:
-            kind = tree["scalar"]
-            return int(array) if kind == "int" else float(array) if kind == "float" else array[()]
-        return array
+        return array_value(tree, arrays)
     if "f" in tree:
+        if not isinstance(tree["f"], bool):
+            raise WireError("a truth value that is not true or false")
         return tree["f"]
     if "s" in tree:
-        items = [decode(v, arrays, resolve, probes) for v in tree["s"]]
+        if not isinstance(tree["s"], list) or tree.get("t", "list") not in ("list", "tuple"):
+            raise WireError("a malformed sequence")
+        items = [decode(v, arrays, resolve, probes, depth + 1) for v in tree["s"]]
         return tuple(items) if tree.get("t") == "tuple" else items
     if "str" in tree:
-        return str(tree["str"])
-    if "rng" in tree and probes is not None:
-        return np.random.default_rng(int(tree["rng"]))
-    if "p" in tree and probes is not None:
-        if tree["p"] not in probes:
-            raise WireError(f"unknown probe {tree['p']!r}")
-        return probes[tree["p"]]
+        if not isinstance(tree["str"], str) or len(tree["str"]) > 10_000:
+            raise WireError("a malformed string")
+        return tree["str"]
     if "d" in tree:
-        return {k: decode(v, arrays, resolve, probes) for k, v in tree["d"].items()}
-    if "h" in tree and resolve is not None:
-        return resolve(tree["h"])
-    return Opaque(tree.get("o", "object"), tree.get("h"))
+        if not isinstance(tree["d"], dict):
+            raise WireError("a malformed dict")
+        return {k: decode(v, arrays, resolve, probes, depth + 1) for k, v in tree["d"].items()}
+    if "rng" in tree or "p" in tree:
+        return probe_value(tree, probes)
+    handle, typename = tree.get("h"), tree.get("o", "object")
+    for name in (handle, typename):
+        if name is not None and not (isinstance(name, str) and len(name) <= MAX_NAME):
+            raise WireError(f"a type name or handle that is not a string of at most {MAX_NAME} "
+                            "characters")
+    if handle is not None and resolve is not None:
+        return resolve(handle)
+    return Opaque(typename, handle)
+
+
+def array_value(tree, arrays):
+    index = tree["a"]
+    if type(index) is not int or not 0 <= index < len(arrays):
+        raise WireError("an array index out of range")
+    array = arrays[index]
+    if "scalar" not in tree:
+        return array
+    kind = tree["scalar"]
+    if not isinstance(kind, str) or len(kind) > MAX_NAME or array.ndim != 0:
+        raise WireError("a malformed number")
+    return int(array) if kind == "int" else float(array) if kind == "float" else array[()]
+
+
+def probe_value(tree, probes):
+    """A generator or a probe function: only the child makes them from a message."""
+    if probes is None:
+        raise WireError("a probe or generator in a reply")
+    if "rng" in tree:
+        if type(tree["rng"]) is not int:
+            raise WireError("a malformed generator seed")
+        return np.random.default_rng(tree["rng"])
+    if not isinstance(tree["p"], str) or tree["p"] not in probes:
+        raise WireError("an unknown probe")
+    return probes[tree["p"]]
