@@ -9,6 +9,7 @@ So does every cell of a student the grader failed (flag ``grading_failed`` or
 """
 import os
 import sys
+import tempfile
 import warnings
 
 from nbgrader.api import Gradebook, MissingEntry
@@ -31,7 +32,8 @@ def db_url(course, url=None):
 
 
 def ensure_assignment(course, assignment, url=None):
-    """The assignment and its cells are in the gradebook (nbgrader generate_assignment)."""
+    """The assignment and its cells are in the gradebook (nbgrader generate_assignment, its
+    student version written to a scratch folder: ``release/`` is left as it is)."""
     with Gradebook(db_url(course, url)) as gb:
         try:
             a = gb.find_assignment(assignment)
@@ -40,7 +42,9 @@ def ensure_assignment(course, assignment, url=None):
         except MissingEntry:
             pass
     extra = [f"--CourseDirectory.db_url={url}"] if url else []
-    nbgrader(course, "generate_assignment", assignment, "--force", *extra)
+    with tempfile.TemporaryDirectory() as scratch:  # grading never rewrites release/
+        nbgrader(course, "generate_assignment", assignment, "--force",
+                 f"--CourseDirectory.release_directory={scratch}", *extra)
 
 
 def record(course, assignment, student, report, url=None):
