@@ -251,6 +251,15 @@ def walk_entries(folder, limit=FOLDER_MAX_ENTRIES):
     return sorted(found, key=lambda item: item[0])
 
 
+def refused_kind(folder):
+    """'symlink' or 'not_a_folder' when ``folder`` itself can't be listed safely, else None."""
+    try:
+        kind = kind_of(os.lstat(folder))
+    except OSError:
+        return "not_a_folder"
+    return None if kind == "folder" else ("symlink" if kind == "symlink" else "not_a_folder")
+
+
 def refused_folder(course, student, assignment):
     """An error flag when ``submitted/<student>/<assignment>/`` can't be graded without
     following a symbolic link (or isn't a folder); None when it can."""
@@ -325,15 +334,6 @@ def find_notebooks(folder, expected_names):
                           + ", ".join(stray[:10]) + (" ..." if len(stray) > 10 else "")))
     flags += flags_for_stray_notebooks(folder, [p.name for p in unmatched])
     return found, flags
-
-
-def refused_kind(folder):
-    """'symlink' or 'not_a_folder' when ``folder`` itself can't be listed safely, else None."""
-    try:
-        kind = kind_of(os.lstat(folder))
-    except OSError:
-        return "not_a_folder"
-    return None if kind == "folder" else ("symlink" if kind == "symlink" else "not_a_folder")
 
 
 def prepare(student_nb, source_nb, notebook_name, graded_names):
