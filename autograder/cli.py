@@ -25,6 +25,12 @@ def parse_args(argv):
     grade.add_argument("--call-seconds", type=float, default=10.0)
     grade.add_argument("--memory-mb", type=int, default=3072)
     grade.add_argument("--cpu-seconds", type=int, default=300)
+    grade.add_argument("--student-seconds", type=float, default=180.0,
+                       help="wall-clock budget per student over every cell, call and restart "
+                            "(default 180)")
+    grade.add_argument("--no-containment", action="store_true",
+                       help="run student code even where the machine offers no operating-system "
+                            "containment (only for code you trust; the report records it)")
     export = sub.add_parser("export", help="grades as CSV: nbgrader's export plus per-function columns")
     export.add_argument("--to", default="grades.csv")
     stats = sub.add_parser("stats", help="what the class got wrong: a table and a plot")
@@ -33,6 +39,7 @@ def parse_args(argv):
     gradescope = sub.add_parser("gradescope", help="a Gradescope autograder zip")
     gradescope.add_argument("assignment")
     gradescope.add_argument("--to", help="the zip to write (default gradescope-<assignment>.zip)")
+    sub.add_parser("doctor", help="what containment this machine offers for student code")
     demo = sub.add_parser("demo", help="a whole grading round in a fresh course directory")
     demo.add_argument("--assignment", default="hw2_layers")
     demo.add_argument("--jobs", type=int, default=2)
@@ -60,6 +67,9 @@ def main(argv=None):
             from .gradescope import build_zip
             steps.check_assignment(args.assignment)
             print(f"wrote {build_zip(course, args.assignment, args.to)}")
+        elif args.command == "doctor":
+            from .sandbox.containment import doctor
+            print(doctor())
         elif args.command == "demo":
             from .demo import run
             run(course if args.course != "." else "demo-course", args.assignment, args.jobs)
@@ -85,18 +95,39 @@ def stats(course, args):
 
 def grade(course, args):
     from .pipeline import grade_all
+    from .sandbox.containment import ContainmentUnavailable, choose
     from .sandbox.runner import Limits
+    try:
+        containment = choose(allow_none=args.no_containment)
+    except ContainmentUnavailable as err:
+        print(f"backproplab grade: {err}", file=sys.stderr)
+        return 2
+    if containment.level == "none":
+        print("WARNING: grading WITHOUT operating-system containment (--no-containment): "
+              "student code can read and change anything this user can. The report, the "
+              "feedback and the export record it.", file=sys.stderr)
+    else:
+        print(f"containment: {containment.label}")
     limits = Limits(cell_seconds=args.cell_seconds, call_seconds=args.call_seconds,
-                    memory_bytes=args.memory_mb * 1024**2, cpu_seconds=args.cpu_seconds)
+                    memory_bytes=args.memory_mb * 1024**2, cpu_seconds=args.cpu_seconds,
+                    student_seconds=args.student_seconds)
     reports = grade_all(course, args.assignment, jobs=args.jobs, json_path=args.json,
-                        limits=limits, db_url=args.db)
+                        limits=limits, db_url=args.db, containment=containment)
     if not reports:
         print(f"no submissions: nothing in {course / 'submitted'}/<student>/{args.assignment}/")
         return 1
+    from .pipeline import failed_students
     flagged = [s for s, r in reports.items() if r.get("errors")]
     total = sum(r["score"] for r in reports.values()) / len(reports)
-    print(f"graded {len(reports)} students of {args.assignment}: mean {total:.2f}; "
-          f"{len(flagged)} flagged ({', '.join(flagged) or 'none'})")
+    print(f"graded {len(reports)} students of {args.assignment} ({containment.label}): mean "
+          f"{total:.2f}; {len(flagged)} flagged ({', '.join(flagged) or 'none'})")
+    failed = failed_students(reports)
+    for student in failed:
+        print(f"  not graded: {student}: {reports[student]['errors'][-1]}", file=sys.stderr)
+    if failed:
+        print(f"{len(failed)} of {len(reports)} students could not be graded; everyone else is "
+              "recorded. Run `backproplab grade` again to retry them.", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -12,6 +12,7 @@ import solutions
 from . import course as steps
 from .pipeline import grade_all
 from .samples import demo_class, write_submission
+from .sandbox.containment import choose
 
 MARKER = ".backproplab-demo"
 
@@ -63,6 +64,13 @@ def table(reports, assignment, samples):
 
 def run(course="demo-course", assignment="hw2_layers", jobs=2):
     start = time.monotonic()
+    containment = choose(allow_none=True)  # the demo grades only its own sample class
+    if containment.level == "none":
+        print("containment: NONE. This machine offers no operating-system containment "
+              "(`backproplab doctor` says what is missing); the demo grades only its own "
+              "sample class, and `backproplab grade` would refuse to run student code.")
+    else:
+        print(f"containment: {containment.label}")
     course = fresh_course(course)
     print(f"course directory: {course}")
     steps.ensure_config(course)
@@ -74,7 +82,8 @@ def run(course="demo-course", assignment="hw2_layers", jobs=2):
         write_submission(course, assignment, sample)
     print(f"wrote {len(samples)} submissions to submitted/; grading with {jobs} jobs ...")
     t = time.monotonic()
-    reports = grade_all(course, assignment, jobs=jobs, json_path=course / "grades.json")
+    reports = grade_all(course, assignment, jobs=jobs, json_path=course / "grades.json",
+                        containment=containment)
     print(f"graded {len(reports)} submissions in {time.monotonic() - t:.1f} s\n")
     print(table(reports, assignment, samples))
     print(f"\ngradebook: {course / 'gradebook.db'} (nbgrader formgrader reads it)")

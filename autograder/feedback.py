@@ -48,7 +48,9 @@ def render(student, assignment, report):
              f"<style>{STYLE}</style><h1>{e(assignment)}</h1>",
              f"<p>Student <b>{e(student)}</b>: <b>{report['score']:.2f}</b> of "
              f"{report['max_score']:.2f} points from the hidden tests. Written answers are "
-             "graded by hand.</p>"]
+             "graded by hand.</p>",
+             f"<p class='containment'>Your code ran in a contained process: "
+             f"{e(str(report.get('containment', 'not recorded')))}.</p>"]
     for flag in report.get("flags", []):
         parts.append(f"<p class='flag'>{e(flag['message'])}</p>")
     for name, function in report["functions"].items():

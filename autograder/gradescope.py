@@ -20,6 +20,16 @@ set -euo pipefail
 apt-get update -q && apt-get install -y -q python3 python3-venv python3-pip
 python3 -m venv /autograder/venv
 /autograder/venv/bin/pip install -q /autograder/source/kit/lib /autograder/source/kit
+# Student code runs as this user (backproplab's child drops to it), with Landlock and seccomp
+# on top: it can read Python and NumPy, not the grader, the solutions or results/.
+id -u backproplab-student >/dev/null 2>&1 \
+    || useradd --system --no-create-home --shell /usr/sbin/nologin backproplab-student
+chmod 711 /autograder
+chmod -R go-rwx /autograder/source
+chmod -R go-w,go+rX /autograder/venv
+for package in solutions autograder; do
+    find /autograder/venv -type d -name "$package" -path "*site-packages*" -exec chmod -R go-rwx {} +
+done
 """
 
 RUN = """#!/usr/bin/env bash
@@ -29,6 +39,9 @@ set -euo pipefail
 root="${AUTOGRADER_ROOT:-/autograder}"
 python="${BACKPROPLAB_PYTHON:-$root/venv/bin/python}"
 mkdir -p "$root/results"
+chmod 700 "$root/results"
+chmod -R go-rwx "$root/submission" 2>/dev/null || true
+export BACKPROPLAB_SANDBOX_USER="${BACKPROPLAB_SANDBOX_USER:-backproplab-student}"
 cd "$root/source"
 "$python" -m autograder.gradescope ASSIGNMENT "$root/submission" "$root/source/kit/source" \\
     "$root/results/results.json"
@@ -71,18 +84,25 @@ def results(report):
                           "max_score": check["max_score"], "output": check["message"],
                           "visibility": "visible"})
     notes = [f"{f['severity']}: {f['message']}" for f in report.get("flags", [])]
+    notes.append(f"containment: {report.get('containment', 'unknown')}")
     return {"score": report["score"], "tests": tests, "stdout_visibility": "hidden",
-            "output": "\n".join(notes) or "Graded by backproplab's hidden checks."}
+            "output": "\n".join(notes)}
 
 
 def main(argv=None):
     from .grading import grade_submission
+    from .sandbox.containment import ContainmentUnavailable, choose
     assignment, submission, sources, out = (argv or sys.argv[1:])[:4]
+    try:  # fail closed: no containment, no student code
+        containment = choose()
+    except ContainmentUnavailable as err:
+        print(f"backproplab on Gradescope: {err}", file=sys.stderr)
+        return 2
     with tempfile.TemporaryDirectory() as course:
         shutil.copytree(Path(sources) / assignment, Path(course) / "source" / assignment)
         target = Path(course) / "submitted" / "student" / assignment
         shutil.copytree(submission, target)
-        report = grade_submission(course, assignment, "student")
+        report = grade_submission(course, assignment, "student", containment=containment)
     Path(out).write_text(json.dumps(results(report), indent=1))
     return 0
 

@@ -79,8 +79,10 @@ def student_seed(assignment, student):
     return zlib.crc32(f"{assignment}/{student}".encode())
 
 
-def grade_submission(course, assignment, student, limits=None):
-    """Grade ``submitted/<student>/<assignment>/`` of ``course``; returns the report dict."""
+def grade_submission(course, assignment, student, limits=None, containment=None):
+    """Grade ``submitted/<student>/<assignment>/`` of ``course``; returns the report dict.
+    ``containment`` is the level to run the student's code at (default: the best this
+    machine offers; refuses, raising ContainmentUnavailable, when it offers none)."""
     start = time.monotonic()
     sources = source_notebooks(course, assignment)
     points = points_by_function(sources)
@@ -101,8 +103,8 @@ def grade_submission(course, assignment, student, limits=None):
         offset = len(cells)
         cells += [(offset + i, src) for i, src in prepared.cells]
         readable.add(name)
-    functions, timing = judge_all(cells, graded, points, readable, assignment, student, limits,
-                                  flags)
+    functions, timing, walls = judge_all(cells, graded, points, readable, assignment, student,
+                                         limits, flags, containment)
     report = {
         "score": round(sum(f["score"] for f in functions.values()), 6),
         "max_score": round(sum(f["max_score"] for f in functions.values()), 6),
@@ -110,17 +112,20 @@ def grade_submission(course, assignment, student, limits=None):
         "errors": [f.message for f in flags if f.severity == "error"],
         "flags": [f.as_dict() for f in flags],
         "timing": timing,
+        "containment": walls.label,
+        "walls": list(walls.walls),
     }
     timing["total"] = time.monotonic() - start
     timing["judging"] = max(0.0, timing["total"] - timing["startup"] - timing["student_code"])
     return report
 
 
-def judge_all(cells, graded, points, readable, assignment, student, limits, flags):
+def judge_all(cells, graded, points, readable, assignment, student, limits, flags,
+              containment=None):
     checks = all_checks()
     functions = {}
     timing = {"startup": 0.0, "student_code": 0.0, "judging": 0.0}
-    with StudentProcess(cells, limits or Limits()) as proc:
+    with StudentProcess(cells, limits or Limits(), containment) as proc:
         judge = Judge(proc, student_seed(assignment, student))
         for name in graded:
             notebook, max_score = points.get(name, (None, 0.0))
@@ -132,6 +137,8 @@ def judge_all(cells, graded, points, readable, assignment, student, limits, flag
             elif name not in checks:
                 grade.checks = [Check("graded", 1, 0.0, f"{name} has no hidden check in this "
                                       "version of the grader; grade it by hand.", "no_check")]
+            elif proc.budget_left() <= 0:
+                grade.checks = [budget_used_up(name, proc.limits.student_seconds)]
             else:
                 proc.begin(name)
                 grade.checks = run_checks(checks[name], judge, name)
@@ -139,7 +146,7 @@ def judge_all(cells, graded, points, readable, assignment, student, limits, flag
         flags += cell_flags(proc)
         timing["startup"] = proc.timing["startup"]
         timing["student_code"] = proc.timing["cells"] + proc.timing["calls"]
-    return functions, timing
+    return functions, timing, proc.containment
 
 
 def cell_flags(proc):
@@ -148,18 +155,32 @@ def cell_flags(proc):
     flags = []
     for outcome in failed[:5]:
         what = {"timeout": "did not finish in time and was skipped",
-                "crashed": "stopped the grading process and was skipped"}.get(
+                "crashed": "stopped the grading process and was skipped",
+                "budget": "was not run: the time budget was used up"}.get(
             outcome.error, f"raised {outcome.message.split(':')[0]}")
         flags.append(Flag("cell_failed", "warning", f"code cell {outcome.index + 1} (counting "
                           f"the cells the grader runs) {what}."))
     return flags
 
 
+def budget_used_up(name, seconds):
+    return Check("graded", 1, 0.0, f"{name} was not graded: the time budget of {seconds:g} s "
+                 "for this submission was used up by the functions before it (slow or "
+                 "endless code, or a process that kept crashing).", "time_budget")
+
+
 def run_checks(check, judge, name):
     try:
-        return check(judge)
+        checks = check(judge)
     except StudentError as err:  # a process that gave up: no more checks can run
+        if err.kind == "budget":
+            return [budget_used_up(name, judge.proc.limits.student_seconds)]
         return [Check("graded", 1, 0.0, f"{name} could not be graded: {err}", "crashed")]
+    if judge.proc.budget_left() <= 0:  # checks cut short by the budget: say so
+        checks = [c if c.fraction >= 1 else Check(c.name, c.weight, c.fraction,
+                  "not finished: the time budget for this submission was used up.",
+                  "time_budget") for c in checks]
+    return checks
 
 
 def failed_report(assignment, message, code="grading_failed"):

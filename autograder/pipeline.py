@@ -28,6 +28,7 @@ from tqdm.auto import tqdm
 from . import course as steps
 from . import feedback, gradebook
 from .grading import failed_report, grade_submission, submission_fingerprint
+from .sandbox.containment import choose
 from .submission import load_notebook, refused_folder
 
 FAILED = gradebook.GRADER_FAILED  # flag codes of a report the grader owes a student
@@ -127,7 +128,7 @@ def prepare_course(course, assignment, db_url=None):
     gradebook.ensure_assignment(course, assignment, db_url)
 
 
-def known_report(course, assignment, student):
+def known_report(course, assignment, student, containment):
     """(report, new) decided without grading: a refused folder (a symlink: 0, flagged) or a
     failure reading it (new, to be saved), or the cached report; (None, True) when the
     student must be graded."""
@@ -136,6 +137,8 @@ def known_report(course, assignment, student):
         if refused:
             return failed_report(assignment, refused.message, code=refused.code), True
         previous = cached(course, assignment, student)
+        if previous and previous.get("containment") != containment.label:
+            previous = None  # graded at another containment level (--no-containment?): again
         return previous, previous is None
     except Exception as err:
         return failure(assignment, "reading the submission", err), True
@@ -146,8 +149,10 @@ def grade_all(course, assignment, jobs=1, json_path=None, limits=None, db_url=No
     """Grade every submission of ``assignment``; returns {student: report}. Reports of the
     students the grader failed carry a ``grading_failed`` or ``time_budget`` flag
     (``failed_students``); everyone else is graded and recorded regardless. ``containment``
-    is handed to grade_submission (default: its own choice)."""
+    is the level to grade at (default: the best this machine offers; raises
+    ContainmentUnavailable before anything runs when it offers none)."""
     course = Path(course).resolve()
+    containment = containment or choose()  # no containment here: refuse before anything runs
     prepare_course(course, assignment, db_url)
     students = students_of(course, assignment)
     reports, todo = {}, []
@@ -164,7 +169,7 @@ def grade_all(course, assignment, jobs=1, json_path=None, limits=None, db_url=No
         bar.set_postfix_str(student)
 
     for student in students:
-        known, new = known_report(course, assignment, student)
+        known, new = known_report(course, assignment, student, containment)
         if known is None:
             todo.append(student)
         elif new:

@@ -2,8 +2,10 @@
 on the same submissions, measured in one run.
 
 Run: ``python benchmarks/bench_grading.py [--students N] [--assignment hw2_layers]``.
-Prints submissions per minute for each, and the time per submission split into start-up of
-the contained process, student code and judging.
+Prints submissions per minute for each, the time per submission split into start-up of
+the contained process, student code and judging, and the start-up cost of one contained
+child at each containment level this machine offers, side by side.
+``--no-nbgrader`` skips the (slow) nbgrader run.
 """
 import argparse
 import os
@@ -19,6 +21,22 @@ sys.path.insert(0, str(ROOT))
 
 from autograder.pipeline import grade_all  # noqa: E402
 from autograder.samples import Sample, demo_class, write_submission  # noqa: E402
+from autograder.sandbox.containment import choose  # noqa: E402
+from autograder.sandbox.runner import StudentProcess  # noqa: E402
+
+
+def time_startup(level, n=20):
+    """Mean seconds from spawning a child at ``level`` to its first answer."""
+    os.environ["BACKPROPLAB_CONTAINMENT"] = level
+    try:
+        containment = choose(allow_none=True)
+    finally:
+        del os.environ["BACKPROPLAB_CONTAINMENT"]
+    start = time.perf_counter()
+    for _ in range(n):
+        with StudentProcess([(0, "x = 1\n")], containment=containment) as proc:
+            proc.defined(["x"])
+    return containment.label, (time.perf_counter() - start) / n
 
 
 def make_course(folder, assignment, students):
@@ -54,7 +72,12 @@ def main(argv=None):
     parser = argparse.ArgumentParser()
     parser.add_argument("--students", type=int, default=12)
     parser.add_argument("--assignment", default="hw2_layers")
+    parser.add_argument("--no-nbgrader", action="store_true")
     args = parser.parse_args(argv)
+    print("start-up of one contained child (spawn to first answer, mean of 20):")
+    for level in ("namespaces", "landlock", "none"):
+        label, seconds = time_startup(level)
+        print(f"  {label:40s} {1000 * seconds:7.1f} ms")
     with tempfile.TemporaryDirectory() as tmp:
         course = Path(tmp)
         make_course(course, args.assignment, args.students)
@@ -64,15 +87,17 @@ def main(argv=None):
         for jobs in (1, 2):
             elapsed, reports = time_backproplab(course, args.assignment, jobs)
             rows.append((f"backproplab grade --jobs {jobs}", elapsed, reports))
-        nb = time_nbgrader(course, args.assignment)
-        rows.append(("nbgrader autograde (one batch)", nb, None))
+        nb = None if args.no_nbgrader else time_nbgrader(course, args.assignment)
+        if nb:
+            rows.append(("nbgrader autograde (one batch)", nb, None))
         print(f"{args.assignment}: {n} submissions, {os.cpu_count()} cores")
         print(f"{'':34s} {'wall s':>8s} {'per minute':>11s}")
         for name, elapsed, _ in rows:
             print(f"{name:34s} {elapsed:8.1f} {60 * n / elapsed:11.1f}")
         one, two = rows[0][1], rows[1][1]
-        print(f"speed-up from --jobs 2: {one / two:.2f}x; backproplab --jobs 2 vs nbgrader: "
-              f"{nb / two:.2f}x the submissions per minute")
+        print(f"speed-up from --jobs 2: {one / two:.2f}x" + (
+            f"; backproplab --jobs 2 vs nbgrader: {nb / two:.2f}x the submissions per minute"
+            if nb else ""))
         reports = rows[0][2]
         parts = {k: sum(r["timing"][k] for r in reports.values()) / n
                  for k in ("startup", "student_code", "judging", "total")}

@@ -181,6 +181,26 @@ def attack_samples(course):
     return samples
 
 
+LAYOUT_ATTACKERS = ["atk_link_notebook", "atk_link_folder", "atk_layout"]
+
+
+def write_layout_attacks(course):
+    """Submissions whose files, not code, attack: a graded notebook that is a symlink to the
+    source (solutions included), an assignment folder that is a symlink to a classmate's, and
+    a folder named like a notebook beside a notebook nested 100,000 deep and a 64 GiB file."""
+    submitted = course / "submitted"
+    (submitted / "atk_link_notebook" / A).mkdir(parents=True)
+    os.symlink(course / "source" / A / f"{A}.ipynb",
+               submitted / "atk_link_notebook" / A / f"{A}.ipynb")
+    (submitted / "atk_link_folder").mkdir()
+    os.symlink(submitted / "ctl_perfect" / A, submitted / "atk_link_folder" / A)
+    layout = write_submission(course, A, Sample("atk_layout", "layout", all_blank=True))
+    (layout / "scratch.ipynb").mkdir()
+    (layout / "deep.ipynb").write_text("[" * 100_000 + "]" * 100_000)
+    with open(layout / "huge.ipynb", "wb") as handle:
+        handle.truncate(64 * 1024**3)
+
+
 def make_course(path):
     for folder in ("source", "release"):
         shutil.copytree(ROOT / folder / A, path / folder / A)
@@ -278,6 +298,7 @@ def graded(tmp_path_factory):
     samples = controls() + attack_samples(course)
     for sample in samples:
         write_submission(course, A, sample)
+    write_layout_attacks(course)
     watched = [ROOT / "solutions", ROOT / "autograder", ROOT / "lib", ROOT / "source",
                ROOT / "release", os.path.join(VENV_SITE, "numpy"), "/etc/passwd",
                course / "source", course / "release", course / "submitted",
@@ -297,7 +318,8 @@ def graded(tmp_path_factory):
             "elapsed": elapsed, "contacts": contacts, "left": sandbox_processes()}
 
 
-ATTACKERS = sorted(attacks(Path("/nowhere")))
+CODE_ATTACKERS = sorted(attacks(Path("/nowhere")))
+ATTACKERS = CODE_ATTACKERS + LAYOUT_ATTACKERS
 
 
 @pytest.mark.parametrize("student", ATTACKERS)
@@ -305,7 +327,19 @@ def test_attacker_earns_nothing(graded, student):
     report = graded["reports"][student]
     assert report["score"] == 0.0, {n: f["score"] for n, f in report["functions"].items()
                                     if f["score"]}
-    assert report["containment"].startswith("namespaces")
+
+
+@pytest.mark.parametrize("student", CODE_ATTACKERS)
+def test_the_report_and_feedback_record_the_containment(graded, student):
+    label = graded["reports"][student]["containment"]
+    assert label.startswith("namespaces+landlock")
+    feedback = graded["course"] / "feedback" / student / A / "feedback.html"
+    assert f"contained process: {label}" in feedback.read_text()
+
+
+def test_layout_attacks_are_flagged(graded):
+    for student in LAYOUT_ATTACKERS:
+        assert graded["reports"][student]["flags"], student
 
 
 def test_controls_keep_their_exact_scores_in_report_and_gradebook(graded):
