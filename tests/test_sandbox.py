@@ -137,3 +137,17 @@ def test_grading_refuses_without_containment_unless_told(tmp_path, monkeypatch):
 def test_doctor_says_what_this_machine_offers():
     text = doctor()
     assert "Landlock: ABI" in text and "backproplab grade will use: namespaces" in text
+
+
+def test_without_the_walls_the_same_attacks_succeed(monkeypatch):
+    """The attacks above are real: at level none, with the tripwire off, they get through
+    (so the tests that they fail can fail)."""
+    monkeypatch.setenv("BACKPROPLAB_CONTAINMENT", "none")
+    bare = choose(allow_none=True)
+    monkeypatch.delenv("BACKPROPLAB_CONTAINMENT")
+    cells = [(0, "".join(f"def {name}():\n    return {RAW_ATTACKS[name]}\n"
+                         for name in ("read_solutions", "read_passwd", "list_root")))]
+    with StudentProcess(cells, Limits(call_seconds=5), containment=bare, tripwire=False) as p:
+        assert "def affine_forward" in p.call("read_solutions")
+        assert "root:" in p.call("read_passwd")
+        assert "etc" in p.call("list_root")
