@@ -5,19 +5,22 @@ Instructor only: it never ships to students. Each graded body sits between
 """
 from .activations import (
     leaky_relu_backward, leaky_relu_forward, relu_backward, relu_forward,
-    sigmoid_backward, sigmoid_forward, tanh_backward, tanh_forward,
+    sigmoid_backward, sigmoid_forward, softmax_backward, softmax_forward, tanh_backward,
+    tanh_forward,
 )
 from .backprop import backprop
-from .contract import ASSIGNMENTS, GRADED_NAMES
+from .contract import ASSIGNMENTS, AWAITING_NOTEBOOKS, CONTRACT_NAMES, GRADED_NAMES
 from .conv import conv_backward, conv_forward, max_pool_backward, max_pool_forward
 from .graphs import (
     Add, Divide, Exp, Log, Multiply, Operation, Sin, example_forward_backward,
     numerical_gradient,
 )
+from .engine import backward_pass, topological_order
 from .initialization import init_weights
 from .layers import affine_backward, affine_forward
 from .losses import bce_loss, mse_loss, softmax_loss
-from .optim import adam_step, sgd_momentum_step, sgd_step
+from .optim import adam_step, sgd_momentum_step, sgd_step, train_epoch
 from .regularization import dropout_backward, dropout_forward, l2_penalty
 
-__all__ = ["Operation", *GRADED_NAMES, "ASSIGNMENTS", "GRADED_NAMES"]
+__all__ = ["Operation", *CONTRACT_NAMES, "ASSIGNMENTS", "GRADED_NAMES", "CONTRACT_NAMES",
+           "AWAITING_NOTEBOOKS"]

@@ -84,3 +84,29 @@ def tanh_backward(dout, cache):
     dx = dout * (1.0 - t * t)
     ### END SOLUTION
     return dx
+
+
+def softmax_forward(x):
+    """Row-wise softmax of scores.
+
+    Inputs: x (N, C) scores. Returns ``(out, cache)``: out (N, C), each row positive and
+    summing to 1; finite for scores of magnitude 1e3.
+    """
+    ### BEGIN SOLUTION
+    shifted = np.exp(x - x.max(axis=1, keepdims=True))
+    out = shifted / shifted.sum(axis=1, keepdims=True)
+    cache = out
+    ### END SOLUTION
+    return out, cache
+
+
+def softmax_backward(dout, cache):
+    """Each row's softmax Jacobian applied to the upstream gradient (no batch averaging).
+
+    Inputs: dout (N, C) upstream gradient; cache from softmax_forward. Returns dx (N, C).
+    """
+    ### BEGIN SOLUTION
+    y = cache
+    dx = y * (dout - (dout * y).sum(axis=1, keepdims=True))
+    ### END SOLUTION
+    return dx

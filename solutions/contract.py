@@ -22,3 +22,14 @@ ASSIGNMENTS = {
 }
 
 GRADED_NAMES = [name for names in ASSIGNMENTS.values() for name in names]
+
+# Added to the contract by the issue "Students derive, then check". The library implements
+# them (and tests them against independent oracles); their notebook cells, hidden checks and
+# points come with that issue, and until then they are not graded.
+AWAITING_NOTEBOOKS = {
+    "hw1_graphs": ["topological_order", "backward_pass"],
+    "hw2_layers": ["softmax_forward", "softmax_backward"],
+    "hw4_training": ["train_epoch"],
+}
+
+CONTRACT_NAMES = GRADED_NAMES + [name for names in AWAITING_NOTEBOOKS.values() for name in names]

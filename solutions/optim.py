@@ -48,3 +48,25 @@ def adam_step(params, grads, state, lr, beta1=0.9, beta2=0.999, eps=1e-8):
     new_state = {"t": t, "m": m, "v": v}
     ### END SOLUTION
     return new_params, new_state
+
+
+def train_epoch(params, x, y, grad_fn, lr, batch_size, rng):
+    """One epoch of minibatch SGD.
+
+    Inputs: params, a list of arrays; x (N, ...) and y (N, ...) the data; grad_fn(params,
+    x_batch, y_batch) -> (loss, grads), grads one array per param; lr the step size;
+    batch_size; rng a numpy Generator. The batches are ``order[i:i + batch_size]`` of
+    ``order = rng.permutation(N)``, in that order (the last may be shorter).
+    Returns ``(new_params, losses)``: new arrays, and one float loss per batch. The arrays
+    passed in are left unchanged.
+    """
+    ### BEGIN SOLUTION
+    order = rng.permutation(x.shape[0])
+    losses = []
+    for start in range(0, len(order), batch_size):
+        batch = order[start:start + batch_size]
+        loss, grads = grad_fn(params, x[batch], y[batch])
+        params = [p - lr * g for p, g in zip(params, grads)]
+        losses.append(float(loss))
+    ### END SOLUTION
+    return params, losses

@@ -36,6 +36,11 @@ SIGNATURES = {
     "sgd_momentum_step": "(params, grads, velocities, lr, momentum=0.9)",
     "adam_step": "(params, grads, state, lr, beta1=0.9, beta2=0.999, eps=1e-08)",
     "init_weights": "(fan_in, fan_out, scheme, rng)",
+    "topological_order": "(parents)",
+    "backward_pass": "(nodes, output)",
+    "softmax_forward": "(x)",
+    "softmax_backward": "(dout, cache)",
+    "train_epoch": "(params, x, y, grad_fn, lr, batch_size, rng)",
 }
 OPERATIONS = ["Add", "Multiply", "Divide", "Exp", "Log", "Sin"]
 CONTRACT_MD = Path(__file__).resolve().parents[2] / "shared" / "CONTRACT.md"
@@ -54,7 +59,9 @@ def test_operations_subclass_operation(name):
 
 
 def test_every_graded_name_is_listed_once_by_assignment():
-    assert sorted(solutions.GRADED_NAMES) == sorted([*SIGNATURES, *OPERATIONS])
+    assert sorted(solutions.CONTRACT_NAMES) == sorted([*SIGNATURES, *OPERATIONS])
+    assert len(set(solutions.CONTRACT_NAMES)) == len(solutions.CONTRACT_NAMES)
+    assert set(solutions.AWAITING_NOTEBOOKS) <= set(solutions.ASSIGNMENTS)
     assert list(solutions.ASSIGNMENTS) == ["hw1_graphs", "hw2_layers", "hw3_cnn", "hw4_training"]
 
 
@@ -63,4 +70,4 @@ def test_table_names_match_the_contract_document():
     first_columns = [line.split("|")[1] for line in CONTRACT_MD.read_text().splitlines()
                      if line.startswith("| `")]
     names = {name for column in first_columns for name in re.findall(r"`(\w+)`", column)}
-    assert names - {"Operation"} == set(solutions.GRADED_NAMES)
+    assert names - {"Operation"} == set(solutions.CONTRACT_NAMES)

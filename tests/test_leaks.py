@@ -17,11 +17,17 @@ GENERIC = {"x, w = cache", "return a + b", "(a,) = self.inputs", "a, b = self.in
            "n = x.shape[0]", "mask = cache", "s = cache", "t = cache", "x = cache",
            "cache = x", "cache = out", "return a * b", "return a / b", "cache = mask",
            "if mask is none:", "n = pred.shape[0]", "n = prob.shape[0]", "out = x * mask",
-           "return grad", "for forward, _, params in layers:"}
+           "return grad", "for forward, _, params in layers:", "losses = []"}
 # DESIGN.md rule 4 lets the student package hold a fast conv and pool: zero padding is
 # the same line there as in the naive solution.
 ALLOWED = {("lib/backproplab/fast_layers.py",
             "xp = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))")}
+# hw1 section 6 still gives students the engine that the contract now grades
+# (topological_order, backward_pass, in solutions.AWAITING_NOTEBOOKS). The issue "Students
+# derive, then check" makes the engine the student's work; it must empty this set.
+GIVEN_UNTIL_DERIVED = {("release/hw1_graphs/hw1_graphs.ipynb cell 46", "order.append(name)"),
+                       ("release/hw1_graphs/hw1_graphs.ipynb cell 46", "grads = {output: 1.0}")}
+ALLOWED |= GIVEN_UNTIL_DERIVED
 
 
 def normalize(line):
