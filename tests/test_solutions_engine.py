@@ -185,7 +185,8 @@ def test_softmax_layer_matches_autograd_and_finite_differences(n, c, seed, scale
     assert O.rel_error(out, softmax_oracle(x)) < O.EXACT_RTOL
     dx = O.call_unchanged(softmax_backward, dout, cache)
     expected = grad(lambda v: anp.sum(softmax_oracle(v) * dout))(x)
-    assert O.rel_error(dx, expected) < 1e-10
+    # saturated rows cancel (dout_k - sum ~ 0): rounding is relative to |dout|, not to |dx|
+    assert np.allclose(dx, expected, rtol=1e-9, atol=1e-14 * np.abs(dout).max())
     if scale == 1.0:
         assert O.rel_error(dx, O.fd_vjp(lambda v: softmax_forward(v)[0], x, dout)) < 1e-7
 
