@@ -7,8 +7,9 @@ whatever can't be graded becomes a flag and the functions it touches score 0 wit
 """
 import hashlib
 import json
+import os
+import secrets
 import time
-import zlib
 from functools import lru_cache
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from .sandbox.runner import Limits, StudentError, StudentProcess
 from .submission import (NOTEBOOK_MAX_BYTES, Flag, find_notebooks, hash_regular_file,
                          kind_of, load_notebook, prepare, refused_folder, refused_kind,
                          walk_entries)
+from .weights import course_weights
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -75,8 +77,25 @@ def submission_fingerprint(folder):
     return digest.hexdigest()
 
 
-def student_seed(assignment, student):
-    return zlib.crc32(f"{assignment}/{student}".encode())
+SECRET = Path(".backproplab") / "secret"  # in the course root; never in source/ or release/
+
+
+def course_secret(course):
+    """The course's secret salt for hidden inputs, made on first use (readable by its owner
+    only): students who read the grader's code still can't compute their hidden inputs."""
+    path = Path(course) / SECRET
+    if not path.exists():
+        path.parent.mkdir(mode=0o700, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_hex(32))
+    return path.read_text().strip()
+
+
+def student_seed(course, assignment, student):
+    """128 bits from the course secret, the assignment and the student id."""
+    digest = hashlib.sha256(f"{course_secret(course)}/{assignment}/{student}".encode())
+    return int.from_bytes(digest.digest()[:16], "big")
 
 
 def grade_submission(course, assignment, student, limits=None, containment=None):
@@ -103,7 +122,8 @@ def grade_submission(course, assignment, student, limits=None, containment=None)
         offset = len(cells)
         cells += [(offset + i, src) for i, src in prepared.cells]
         readable.add(name)
-    functions, timing, walls = judge_all(cells, graded, points, readable, assignment, student,
+    seed, weights = student_seed(course, assignment, student), course_weights(course, assignment)
+    functions, timing, walls = judge_all(cells, graded, points, readable, seed, weights,
                                          limits, flags, containment)
     report = {
         "score": round(sum(f["score"] for f in functions.values()), 6),
@@ -113,6 +133,7 @@ def grade_submission(course, assignment, student, limits=None, containment=None)
         "flags": [f.as_dict() for f in flags],
         "timing": timing,
         "containment": walls.label,
+        "weights": weights,
         "walls": list(walls.walls),
     }
     timing["total"] = time.monotonic() - start
@@ -120,16 +141,16 @@ def grade_submission(course, assignment, student, limits=None, containment=None)
     return report
 
 
-def judge_all(cells, graded, points, readable, assignment, student, limits, flags,
+def judge_all(cells, graded, points, readable, seed, weights, limits, flags,
               containment=None):
     checks = all_checks()
     functions = {}
     timing = {"startup": 0.0, "student_code": 0.0, "judging": 0.0}
     with StudentProcess(cells, limits or Limits(), containment) as proc:
-        judge = Judge(proc, student_seed(assignment, student))
+        judge = Judge(proc, seed)
         for name in graded:
             notebook, max_score = points.get(name, (None, 0.0))
-            grade = FunctionGrade(name, max_score)
+            grade = FunctionGrade(name, max_score, weights=weights)
             if notebook not in readable:
                 grade.checks = [Check("notebook readable", 1, 0.0, f"{name} could not be graded: "
                                       f"its notebook {notebook} is missing or unreadable.",

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .diagnose import Diagnosis, diagnose, diagnose_missing_path, diagnose_mutation
+from .weights import EARNING, default_weight, role_of
 from .sandbox.runner import StudentError
 from .sandbox.wire import WireError, short
 
@@ -58,23 +59,44 @@ class Check:
 
 @dataclass
 class FunctionGrade:
+    """A function's checks and points. Weights and roles come from ``weights.TABLE`` (the
+    instructor's ``weights`` override them); a check whose role is not an earning one pays
+    only when an earning check of the function pays something."""
+
     name: str
     max_score: float
     checks: list = field(default_factory=list)
+    weights: dict = field(default_factory=dict)
+
+    def weight(self, check):
+        if check.name in self.weights:
+            return self.weights[check.name]
+        table = default_weight(check.name)
+        return check.weight if table is None else table
+
+    def earns(self):
+        return any(c.fraction > 0 for c in self.checks if role_of(c.name) in EARNING)
+
+    def paid(self, check):
+        """The fraction of its weight ``check`` pays."""
+        return check.fraction if role_of(check.name) in EARNING or self.earns() else 0.0
 
     @property
     def score(self):
-        total = sum(c.weight for c in self.checks)
+        total = sum(self.weight(c) for c in self.checks)
         if not total:
             return 0.0
-        return round(self.max_score * sum(c.weight * c.fraction for c in self.checks) / total, 6)
+        return round(self.max_score * sum(self.weight(c) * self.paid(c)
+                                          for c in self.checks) / total, 6)
 
     def as_report(self):
-        total = sum(c.weight for c in self.checks) or 1.0
+        total = sum(self.weight(c) for c in self.checks) or 1.0
         return {"score": self.score, "max_score": self.max_score, "checks": [
-            {"name": c.name, "score": round(self.max_score * c.weight * c.fraction / total, 6),
-             "max_score": round(self.max_score * c.weight / total, 6), "message": c.message,
-             "kind": c.kind} for c in self.checks]}
+            {"name": c.name, "score": round(self.max_score * self.weight(c) * self.paid(c) / total, 6),
+             "max_score": round(self.max_score * self.weight(c) / total, 6),
+             "message": c.message if self.paid(c) >= c.fraction else
+             f"{c.message} (not paid: this check pays only once {self.name} gets some values "
+             "or gradients right)", "kind": c.kind} for c in self.checks]}
 
 
 def exception_name(err):

@@ -30,6 +30,7 @@ from . import feedback, gradebook
 from .grading import failed_report, grade_submission, submission_fingerprint
 from .sandbox.containment import choose
 from .submission import load_notebook, refused_folder
+from .weights import course_weights
 
 FAILED = gradebook.GRADER_FAILED  # flag codes of a report the grader owes a student
 DEFAULT_STUDENT_SECONDS = 600
@@ -137,8 +138,9 @@ def known_report(course, assignment, student, containment):
         if refused:
             return failed_report(assignment, refused.message, code=refused.code), True
         previous = cached(course, assignment, student)
-        if previous and previous.get("containment") != containment.label:
-            previous = None  # graded at another containment level (--no-containment?): again
+        if previous and (previous.get("containment") != containment.label or
+                         previous.get("weights", {}) != course_weights(course, assignment)):
+            previous = None  # graded at another containment level or with other weights
         return previous, previous is None
     except Exception as err:
         return failure(assignment, "reading the submission", err), True
@@ -154,6 +156,10 @@ def grade_all(course, assignment, jobs=1, json_path=None, limits=None, db_url=No
     course = Path(course).resolve()
     containment = containment or choose()  # no containment here: refuse before anything runs
     prepare_course(course, assignment, db_url)
+    try:
+        course_weights(course, assignment)
+    except ValueError as err:  # a malformed weights.json: say so before grading anyone
+        raise steps.CourseError(str(err)) from None
     students = students_of(course, assignment)
     reports, todo = {}, []
     bar = tqdm(total=len(students), desc=f"grading {assignment}", disable=not progress,

@@ -18,6 +18,7 @@ import os
 import struct
 import sys
 import types
+import warnings
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -101,13 +102,23 @@ class GraderOnly(RuntimeError):
 
 # ------------------------------------------------------------------ the stub student package
 
+class Running:
+    """Whether the child is running the notebook's cells (set-up included) or a graded call."""
+
+    cells = False
+
+
 class Refusing:
-    """Any name of the student package: calling it (or anything reached from it) refuses."""
+    """Any name of the student package: calling it from a graded function refuses; while the
+    notebook's cells run (the locked set-up loads data and makes plots) it is a silent
+    stand-in, so that the set-up runs without noise and without the real package."""
 
     def __init__(self, path):
         self._path = path
 
     def __call__(self, *args, **kwargs):
+        if Running.cells:
+            return Anything()
         raise GraderOnly(f"{self._path} is not available while grading: a graded "
                          f"function must compute its result with your own code")
 
@@ -138,6 +149,12 @@ class Anything:
     def __iter__(self):
         return iter(())
 
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
 
 class QuietModule(types.ModuleType):
     def __getattr__(self, name):
@@ -148,7 +165,7 @@ class QuietModule(types.ModuleType):
 
 # Plots, widgets and progress bars are never graded: they become silent stand-ins, which
 # also spares every child the second it takes to import them.
-QUIET_PACKAGES = {"matplotlib", "ipywidgets", "IPython", "tqdm", "mpl_toolkits"}
+QUIET_PACKAGES = {"matplotlib", "ipywidgets", "IPython", "tqdm", "mpl_toolkits", "threadpoolctl"}
 
 
 class StubFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
@@ -214,7 +231,11 @@ class Service:
 
     def exec_cell(self, message):
         code = compile(message["source"], f"<cell {message['index']}>", "exec")
-        exec(code, self.namespace)
+        Running.cells = True
+        try:
+            exec(code, self.namespace)
+        finally:
+            Running.cells = False
         return {"ok": True}
 
     def target(self, spec):
@@ -231,11 +252,14 @@ class Service:
     def call(self, message, arrays):
         args = wire.decode(message.get("args"), arrays, self.handle, probes.PROBES) or []
         kwargs = wire.decode(message.get("kwargs"), arrays, self.handle, probes.PROBES) or {}
-        result = self.target(message["target"])(*args, **kwargs)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            result = self.target(message["target"])(*args, **kwargs)
+        reply = {"ok": True, "fp_warnings": floating_point_warnings(caught)}
         echo = args if message.get("echo_args") else None
         if message.get("keep"):
-            return {"ok": True, "handle": self.keep(result)}, result, echo
-        return {"ok": True}, result, echo
+            reply["handle"] = self.keep(result)
+        return reply, result, echo
 
     def serve(self):
         while True:
@@ -257,6 +281,19 @@ class Service:
                     self.reply({"ok": False, "error": "ProtocolError", "message": str(op)})
             except BaseException as error:  # the student's error, reported as data
                 self.reply(describe_error(error))
+
+
+FP_WORDS = ("overflow", "invalid value", "divide by zero")
+
+
+def floating_point_warnings(caught):
+    """The kinds of floating-point trouble NumPy warned about during a call, e.g. ['overflow']."""
+    found = set()
+    for item in caught:
+        if issubclass(item.category, RuntimeWarning):
+            text = str(item.message)
+            found.update(word for word in FP_WORDS if word in text)
+    return sorted(found)
 
 
 def describe_error(error):

@@ -21,6 +21,9 @@ from . import containment as walls
 from . import wire
 
 
+FP_WARNINGS = ("overflow", "invalid value", "divide by zero")
+
+
 @dataclass
 class Limits:
     """What one student's child may use. Wall times in seconds, sizes in bytes."""
@@ -119,6 +122,7 @@ class StudentProcess:
         self.walls = []
         self.last_stderr = ""
         self.started = time.monotonic()
+        self.fp_warnings = []  # what NumPy warned about during the last call
         self.timing = {"startup": 0.0, "cells": 0.0, "calls": 0.0}
 
     # ------------------------------------------------------------------ life cycle
@@ -294,6 +298,7 @@ class StudentProcess:
         ``keep``; ``(result, args as they are after the call)`` when ``echo_args``).
         Raises StudentError when the student's code fails."""
         self.ensure_started()
+        self.fp_warnings = []
         start = time.monotonic()
         arrays = []
         handles = [v for v in (*args, *kwargs.values(), target[0] if isinstance(target, tuple)
@@ -313,6 +318,7 @@ class StudentProcess:
             reply, reply_arrays = self.request(message, arrays, self.limits.call_seconds)
         finally:
             self.timing["calls"] += time.monotonic() - start
+        self.fp_warnings = [w for w in reply.get("fp_warnings", []) if w in FP_WARNINGS]
         value = wire.decode(reply.get("value"), reply_arrays, resolve=self.handle_of)
         if keep:
             value = Handle(reply["handle"], type(value).__name__, self.generation), value
