@@ -29,7 +29,7 @@ FD_STEP = 1e-5
 FD_RTOL = 1e-6      # backward vs finite differences of the student's own forward
 REF_RTOL = 1e-7     # values and gradients vs the reference solution
 MAX_FD_COORDS = 120  # coordinates probed per input; larger inputs add random directions
-MAX_MESSAGE = 600    # characters of one check's message
+MAX_MESSAGE = 1200   # characters of one check's message (every distinct diagnosis)
 
 #: Exception classes whose names feedback may show: the builtins, the student package's
 #: refusal, and NumPy's own. Any other name was made up by the student's code, and could
@@ -51,6 +51,7 @@ class Check:
     fraction: float
     message: str
     kind: str = "ok"
+    also: tuple = ()  # the kinds of the other distinct mistakes the message names
 
     def __post_init__(self):
         if len(self.message) > MAX_MESSAGE:
@@ -96,7 +97,8 @@ class FunctionGrade:
              "max_score": round(self.max_score * self.weight(c) / total, 6),
              "message": c.message if self.paid(c) >= c.fraction else
              f"{c.message} (not paid: this check pays only once {self.name} gets some values "
-             "or gradients right)", "kind": c.kind} for c in self.checks]}
+             "or gradients right)", "kind": c.kind, "also": list(c.also)}
+            for c in self.checks]}
 
 
 def exception_name(err):
@@ -387,13 +389,39 @@ def flat(derivatives):
     return bool(np.all(np.abs(derivatives) < 1e-12))
 
 
-def value_check(title, weight, passed, total, first_bad, noun="hidden cases", ok=None):
+# Kinds that say only that something is wrong, not what: a more specific diagnosis of the
+# same function is shown first, since it best shows the mistake.
+VAGUE_KINDS = ("wrong_values", "raised", "crashed", "timeout", "grader_error", "bad_reply",
+               "not_finite", "nan_or_inf", "time_budget")
+
+
+def distinct(verdicts):
+    """One Diagnosis per kind among ``verdicts`` (a Diagnosis, a list, or None), the most
+    specific first (the order they came in otherwise)."""
+    if verdicts is None:
+        return []
+    if not isinstance(verdicts, (list, tuple)):
+        verdicts = [verdicts]
+    by_kind = {}
+    for verdict in verdicts:
+        if verdict is not None and not verdict.ok:
+            by_kind.setdefault(verdict.kind, verdict)
+    return sorted(by_kind.values(), key=lambda d: d.kind in VAGUE_KINDS)
+
+
+def value_check(title, weight, passed, total, bad, noun="hidden cases", ok=None):
     """A Check scoring the fraction ``passed / total`` of ``noun`` that were right; ``ok`` is
-    the message when all were."""
+    the message when all were. ``bad`` is the failing verdict, or all of them: every distinct
+    kind of mistake is named, the most specific first (its kind is the check's)."""
     if passed == total:
         return Check(title, weight, 1.0, ok or f"right on all {total} {noun}.")
+    found = distinct(bad)
+    if not found:
+        return Check(title, weight, passed / total, f"right on {passed} of {total} {noun}.",
+                     "wrong_values")
+    also = " Also: " + " ".join(d.message for d in found[1:]) if len(found) > 1 else ""
     return Check(title, weight, passed / total, f"right on {passed} of {total} {noun}. "
-                 f"{first_bad.message}", first_bad.kind)
+                 f"{found[0].message}{also}", found[0].kind, tuple(d.kind for d in found[1:]))
 
 
 def first_mutation(before, after, function, names):
