@@ -9,7 +9,9 @@ import hashlib
 import json
 import os
 import secrets
+import tempfile
 import time
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
@@ -82,13 +84,20 @@ SECRET = Path(".backproplab") / "secret"  # in the course root; never in source/
 
 def course_secret(course):
     """The course's secret salt for hidden inputs, made on first use (readable by its owner
-    only): students who read the grader's code still can't compute their hidden inputs."""
+    only): students who read the grader's code still can't compute their hidden inputs.
+    Made whole before it appears (a link), so parallel graders never read half a secret."""
     path = Path(course) / SECRET
     if not path.exists():
         path.parent.mkdir(mode=0o700, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        fd, tmp = tempfile.mkstemp(dir=path.parent)
         with os.fdopen(fd, "w") as handle:
             handle.write(secrets.token_hex(32))
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            pass  # another grader made it first: use theirs
+        finally:
+            os.unlink(tmp)
     return path.read_text().strip()
 
 
@@ -98,11 +107,18 @@ def student_seed(course, assignment, student):
     return int.from_bytes(digest.digest()[:16], "big")
 
 
-def grade_submission(course, assignment, student, limits=None, containment=None):
-    """Grade ``submitted/<student>/<assignment>/`` of ``course``; returns the report dict.
-    ``containment`` is the level to run the student's code at (default: the best this
-    machine offers; refuses, raising ContainmentUnavailable, when it offers none)."""
-    start = time.monotonic()
+@dataclass
+class Submission:
+    """What grading one submission needs: the cells to run as (index, source), the readable
+    notebooks, the flags found on the way, and {graded name: (notebook, points)}."""
+
+    cells: list
+    readable: set
+    flags: list
+    points: dict
+
+
+def read_submission(course, assignment, student):
     sources = source_notebooks(course, assignment)
     points = points_by_function(sources)
     folder = Path(course) / "submitted" / student / assignment
@@ -122,6 +138,18 @@ def grade_submission(course, assignment, student, limits=None, containment=None)
         offset = len(cells)
         cells += [(offset + i, src) for i, src in prepared.cells]
         readable.add(name)
+    return Submission(cells, readable, flags, points)
+
+
+def grade_submission(course, assignment, student, limits=None, containment=None):
+    """Grade ``submitted/<student>/<assignment>/`` of ``course``; returns the report dict.
+    ``containment`` is the level to run the student's code at (default: the best this
+    machine offers; refuses, raising ContainmentUnavailable, when it offers none)."""
+    start = time.monotonic()
+    submission = read_submission(course, assignment, student)
+    cells, readable, flags, points = (submission.cells, submission.readable, submission.flags,
+                                      submission.points)
+    graded = solutions.ASSIGNMENTS[assignment]
     seed, weights = student_seed(course, assignment, student), course_weights(course, assignment)
     functions, timing, walls = judge_all(cells, graded, points, readable, seed, weights,
                                          limits, flags, containment)
@@ -143,31 +171,39 @@ def grade_submission(course, assignment, student, limits=None, containment=None)
 
 def judge_all(cells, graded, points, readable, seed, weights, limits, flags,
               containment=None):
-    checks = all_checks()
-    functions = {}
     timing = {"startup": 0.0, "student_code": 0.0, "judging": 0.0}
     with StudentProcess(cells, limits or Limits(), containment) as proc:
-        judge = Judge(proc, seed)
-        for name in graded:
-            notebook, max_score = points.get(name, (None, 0.0))
-            grade = FunctionGrade(name, max_score, weights=weights)
-            if notebook not in readable:
-                grade.checks = [Check("notebook readable", 1, 0.0, f"{name} could not be graded: "
-                                      f"its notebook {notebook} is missing or unreadable.",
-                                      "unreadable_notebook")]
-            elif name not in checks:
-                grade.checks = [Check("graded", 1, 0.0, f"{name} has no hidden check in this "
-                                      "version of the grader; grade it by hand.", "no_check")]
-            elif proc.budget_left() <= 0:
-                grade.checks = [budget_used_up(name, proc.limits.student_seconds)]
-            else:
-                proc.begin(name)
-                grade.checks = run_checks(checks[name], judge, name)
-            functions[name] = grade.as_report()
+        functions = judge_functions(proc, seed, graded, points, readable, weights)
         flags += cell_flags(proc)
         timing["startup"] = proc.timing["startup"]
         timing["student_code"] = proc.timing["cells"] + proc.timing["calls"]
     return functions, timing, proc.containment
+
+
+def judge_functions(proc, seed, names, points, readable, weights):
+    """{name: function report} for ``names``, judged in ``proc`` with hidden inputs drawn from
+    ``seed``. ``points`` maps a name to (its notebook, its points); ``readable`` holds the
+    notebooks that could be read."""
+    checks = all_checks()
+    judge = Judge(proc, seed)
+    functions = {}
+    for name in names:
+        notebook, max_score = points.get(name, (None, 0.0))
+        grade = FunctionGrade(name, max_score, weights=weights)
+        if notebook not in readable:
+            grade.checks = [Check("notebook readable", 1, 0.0, f"{name} could not be graded: "
+                                  f"its notebook {notebook} is missing or unreadable.",
+                                  "unreadable_notebook")]
+        elif name not in checks:
+            grade.checks = [Check("graded", 1, 0.0, f"{name} has no hidden check in this "
+                                  "version of the grader; grade it by hand.", "no_check")]
+        elif proc.budget_left() <= 0:
+            grade.checks = [budget_used_up(name, proc.limits.student_seconds)]
+        else:
+            proc.begin(name)
+            grade.checks = run_checks(checks[name], judge, name)
+        functions[name] = grade.as_report()
+    return functions
 
 
 def cell_flags(proc):
