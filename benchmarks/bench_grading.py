@@ -50,6 +50,26 @@ def make_course(folder, assignment, students):
                                                     base.blank, base.all_blank))
 
 
+def seconds_per_submission(assignment, n):
+    """Mean wall seconds per submission of ``assignment`` with --jobs 1: n copies of the
+    reference under different ids (the gradebook made before the clock starts)."""
+    import solutions  # noqa: F401
+    with tempfile.TemporaryDirectory() as tmp:
+        course = Path(tmp)
+        for part in ("source", "release"):
+            shutil.copytree(ROOT / part / assignment, course / part / assignment)
+        shutil.copy(ROOT / "nbgrader_config.py", course)
+        write_submission(course, assignment, Sample("warmup", "reference"))
+        grade_all(course, assignment, jobs=1, progress=False)
+        for i in range(n):
+            write_submission(course, assignment, Sample(f"r{i:02d}", "reference"))
+        start = time.perf_counter()
+        reports = grade_all(course, assignment, jobs=1, progress=False)
+        elapsed = time.perf_counter() - start
+        assert all(r["score"] == r["max_score"] for r in reports.values())
+        return elapsed / n
+
+
 def time_backproplab(course, assignment, jobs):
     shutil.rmtree(course / "autograded", ignore_errors=True)
     start = time.perf_counter()
@@ -74,6 +94,9 @@ def main(argv=None):
     parser.add_argument("--assignment", default="hw2_layers")
     parser.add_argument("--no-nbgrader", action="store_true")
     args = parser.parse_args(argv)
+    print("seconds per submission with --jobs 1 (the reference, 6 students):")
+    for assignment in ("hw1_graphs", "hw2_layers", "hw3_cnn", "hw4_training"):
+        print(f"  {assignment:14s} {seconds_per_submission(assignment, 6):6.2f} s")
     print("start-up of one contained child (spawn to first answer, mean of 20):")
     for level in ("namespaces", "landlock", "none"):
         label, seconds = time_startup(level)
