@@ -9,7 +9,8 @@ from .activations import (
     tanh_forward,
 )
 from .backprop import backprop
-from .contract import ASSIGNMENTS, AWAITING_NOTEBOOKS, CONTRACT_NAMES, GRADED_NAMES
+from .contract import (ASSIGNMENTS, AWAITING_NOTEBOOKS, CONTRACT_BY_ASSIGNMENT, CONTRACT_NAMES,
+                       GRADED_NAMES)
 from .conv import conv_backward, conv_forward, max_pool_backward, max_pool_forward
 from .graphs import (
     Add, Divide, Exp, Log, Multiply, Operation, Sin, example_forward_backward,

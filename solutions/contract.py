@@ -33,3 +33,5 @@ AWAITING_NOTEBOOKS = {
 }
 
 CONTRACT_NAMES = GRADED_NAMES + [name for names in AWAITING_NOTEBOOKS.values() for name in names]
+
+CONTRACT_BY_ASSIGNMENT = {a: names + AWAITING_NOTEBOOKS.get(a, []) for a, names in ASSIGNMENTS.items()}
