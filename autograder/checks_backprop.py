@@ -14,6 +14,7 @@ import numpy as np
 
 import solutions
 
+from .checks_graphs import Findings
 from .diagnose import Diagnosis, diagnose
 from .judge import (REF_RTOL, as_float_array, failure, first_mutation, guarded, mutation_check,
                     shape_of, value_check)
@@ -122,42 +123,41 @@ def close(got, expected):
     return got is not None and got.shape == np.shape(expected) and np.allclose(got, expected)
 
 
-def compare_grads(grads, ref_grads, case, batch_size):
-    """(number right, first Diagnosis of a wrong one) for grads of the right structure."""
-    right, first_bad, layer_ok = 0, None, []
+def compare_grads(grads, ref_grads, case, batch_size, found):
+    """How many of the grads (of the right structure) are right; the failing verdicts go to
+    the Findings ``found``, with ``upstream_not_passed`` when only the last layers are right."""
+    right, layer_ok = 0, []
     for i, (entry, ref) in enumerate(zip(grads, ref_grads)):
-        oks = []
-        for j, (g, e) in enumerate(zip(entry, ref)):
-            d = diagnose(g, e, function=NAME, check=f"reference ({case})",
-                         what=f"grads[{i}][{j}]", batch_size=batch_size,
-                         rtol=REF_RTOL)
-            oks.append(d.ok)
-            first_bad = first_bad or (None if d.ok else d)
+        oks = [found.add(diagnose(g, e, function=NAME, check=f"reference ({case})",
+                                  what=f"grads[{i}][{j}]", batch_size=batch_size,
+                                  rtol=REF_RTOL), g, e)
+               for j, (g, e) in enumerate(zip(entry, ref))]
         right += sum(oks)
         layer_ok.append(all(oks) if ref else None)
     with_params = [ok for ok in layer_ok if ok is not None]
-    if first_bad is not None and with_params and with_params[-1] and not all(with_params):
-        first_bad = Diagnosis("upstream_not_passed", f"{NAME}, grads vs reference ({case}): the "
-                              "gradients of the last layer with params are right, those of an "
-                              "earlier layer are not. Check that the dx each backward call "
-                              "returns becomes the upstream gradient of the layer before it, "
-                              "and that each backward gets its own layer's cache.")
-    return right, first_bad
+    if with_params and with_params[-1] and not all(with_params):
+        found.add(Diagnosis("upstream_not_passed", f"{NAME}, grads vs reference ({case}): the "
+                            "gradients of the last layer with params are right, those of an "
+                            "earlier layer are not. Check that the dx each backward call "
+                            "returns becomes the upstream gradient of the layer before it, "
+                            "and that each backward gets its own layer's cache."))
+    return right
 
 
 def check_backprop(judge):
     losses = grads_right = n_grads = structure_ok = ran = 0
-    bad_loss = bad_grads = bad_structure = mutated = None
+    bad_loss, bad_grads, bad_structure = Findings(), Findings(), Findings()
+    mutated = None
     cases = (WITH_PARAMLESS, TWO_PARAMS, BATCH_OF_ONE)
     for case in cases:
         layers, x, y = network(judge, case)
         ref_loss, ref_grads = expected(layers, x, y)
-        count = sum(len(g) for g in ref_grads)
-        n_grads += count
+        n_grads += sum(len(g) for g in ref_grads)
         outcome = judge.call(NAME, wire_layers(layers), x, y, Probe(LOSS), echo_args=True)
         if isinstance(outcome, StudentError):
             d = failure(outcome, NAME, "(loss, grads)")
-            bad_loss, bad_grads, bad_structure = bad_loss or d, bad_grads or d, bad_structure or d
+            for found in (bad_loss, bad_grads, bad_structure):
+                found.add(d)
             continue
         ran += 1
         result, after = outcome
@@ -165,28 +165,28 @@ def check_backprop(judge):
         grads, problem = structure(result, layers)
         pair = isinstance(result, (tuple, list)) and len(result) == 2
         if pair:
-            v = diagnose(result[0], ref_loss, function=NAME, check=f"reference ({case})",
-                         what="loss", rtol=REF_RTOL)
-            losses += v.ok
-            bad_loss = bad_loss or (None if v.ok else v)
+            losses += bad_loss.add(diagnose(result[0], ref_loss, function=NAME, what="loss",
+                                            check=f"reference ({case})", rtol=REF_RTOL),
+                                   result[0], ref_loss)
         else:
-            bad_loss = bad_loss or problem
+            bad_loss.add(problem)
         problem = (reversed_order(result[1], ref_grads) if pair else None) or problem
         if problem is not None:
-            bad_structure = bad_structure or problem
-            bad_grads = bad_grads or problem
+            bad_structure.add(problem)
+            bad_grads.add(problem)
             continue
         structure_ok += 1
-        right, first_bad = compare_grads(grads, ref_grads, case, len(x))
-        grads_right += right
-        bad_grads = bad_grads or first_bad
+        grads_right += compare_grads(grads, ref_grads, case, len(x), bad_grads)
     total = len(cases)
-    return [value_check("loss on hidden networks", 3, losses, total, bad_loss, "networks"),
-            value_check("gradients on hidden networks", 4, grads_right, n_grads, bad_grads,
-                        "gradients of the hidden networks' params"),
-            value_check("grads has one tuple per layer", 1, structure_ok, total, bad_structure,
-                        "networks", ok="grads holds one tuple per layer, in layer order."),
-            mutation_check(mutated, NAME, 1, ran, bad_loss)]
+    first = next(iter(bad_loss.verdicts()), None)
+    return [value_check("loss on hidden networks", 3, losses, total, bad_loss.verdicts(),
+                        "networks"),
+            value_check("gradients on hidden networks", 4, grads_right, n_grads,
+                        bad_grads.verdicts(), "gradients of the hidden networks' params"),
+            value_check("grads has one tuple per layer", 1, structure_ok, total,
+                        bad_structure.verdicts(), "networks",
+                        ok="grads holds one tuple per layer, in layer order."),
+            mutation_check(mutated, NAME, 1, ran, first)]
 
 
 def arguments_changed(layers, x, y, after):

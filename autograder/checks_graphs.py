@@ -22,10 +22,10 @@ import numpy as np
 import solutions
 
 from .checks_layers import weighted
-from .diagnose import Diagnosis, diagnose, diagnose_missing_path
-from .judge import (FD_RTOL, REF_RTOL, Check, Unusable, as_float_array, derivatives, failure,
-                    fd_verdict, first_mutation, guarded, mutation_check, numeric, one_check,
-                    value_check, weighted_sum)
+from .diagnose import Diagnosis, diagnose, diagnose_missing_path, relative_error
+from .judge import (FD_RTOL, FD_STEP, REF_RTOL, Check, Unusable, as_float_array, failure,
+                    fd_verdict, first_mutation, guarded, mutation_check, not_finite, numeric,
+                    probes_of, value_check, weighted_sum, one_check)
 from .sandbox import probes
 from .sandbox.probes import Probe
 from .sandbox.runner import StudentError
@@ -37,28 +37,144 @@ SCALARS, VECTORS, MATRICES = "scalars", "1-D arrays", "2-D arrays"
 OP_CASES = {SCALARS: (), VECTORS: (5,), MATRICES: (3, 4)}
 
 
+# ------------------------------------------------- what every check of hw1, hw2's backprop and
+# hw4 shares: hidden numbers by recipe, failures ordered by how well they show the mistake, and
+# finite differences a function can't game
+
+def drawn(rng, shape, bands, signs=(1, -1)):
+    """Hidden numbers whose magnitudes lie in ``bands`` ((low, high) pairs) and whose signs are
+    ``signs``: every band and sign takes a fixed share of the entries, in an order that varies
+    (a scalar takes the first band and the first sign). So the seed changes the numbers, never
+    which kinds of numbers a case holds."""
+    size = int(np.prod(shape))
+    band = rng.permutation(np.resize(np.arange(len(bands)), size))
+    sign = rng.permutation(np.resize(np.asarray(signs, dtype=float), size))
+    low, high = np.asarray(bands, dtype=float).T
+    values = sign * rng.uniform(low[band], high[band])
+    return float(values[0]) if shape == () else values.reshape(shape)
+
+
+def distance(got, expected):
+    """How far ``got`` is from ``expected`` (relative error; 1 when they can't be compared)."""
+    got = as_float_array(got)
+    if got is None or expected is None or got.shape != np.shape(expected):
+        return 1.0
+    error = relative_error(got, expected)
+    return error if np.isfinite(error) else 1.0
+
+
+class Findings:
+    """The failing verdicts of one check, each with how far off the student's array was.
+    ``verdicts()`` lists the farthest first, so that value_check reports each kind of mistake
+    on the case that shows it best (not on the first case, where it may be barely visible)."""
+
+    def __init__(self):
+        self.found = []
+
+    def add(self, verdict, got=None, expected=None):
+        """Records ``verdict`` when it is a failure; returns whether it is ok."""
+        if verdict is None or verdict.ok:
+            return True
+        gap = 1.0 if expected is None else distance(got, expected)
+        self.found.append((-gap, len(self.found), verdict))
+        return False
+
+    def verdicts(self):
+        return [verdict for *_, verdict in sorted(self.found, key=lambda f: f[:2])]
+
+
+def not_right_yet(function, agree, total, source="forward"):
+    """Why gradients consistent with the student's own ``source`` pay nothing: that source is
+    right on no hidden case (agreeing with a wrong forward shows no derived gradient)."""
+    return Diagnosis("forward_not_right", f"{function}: your gradients agree with your own "
+                     f"{source} on {agree} of {total}, but that {source} is right on no hidden "
+                     "case, so this pays nothing yet: it pays once your "
+                     f"{source} is right on at least one hidden case.")
+
+
+def unpaid(title, weight, diagnosis):
+    """A Check paying nothing, for the reason ``diagnosis`` gives."""
+    return Check(title, weight, 0.0, diagnosis.message, diagnosis.kind)
+
+
+def probed_derivatives(F, x, grad, rng, function, source="forward", right=None):
+    """(analytic, numeric) directional derivatives of the student's F at x (a float or an
+    array), or the Diagnosis of why they can't be taken or trusted.
+
+    The probes x +- h v are evaluated in a shuffled order between two evaluations of F at x
+    itself, which must agree: a function that counts its calls or remembers earlier inputs is
+    caught. ``right``, when given, is (the right F(x), the right gradient at x): where the
+    student's F is right at x, its finite differences must be those of the right function
+    there, so a function that answers the points next to x differently is caught too."""
+    scalar = np.ndim(x) == 0
+    point = np.asarray(x, dtype=np.float64)
+    directions = [np.ones(())] if scalar else probes_of(point.shape, rng)
+    steps = [(k, sign) for k in range(len(directions)) for sign in (1, -1)]
+    values = {}
+    try:
+        base = F(float(point) if scalar else point)
+        for i in rng.permutation(len(steps)):
+            k, sign = steps[i]
+            moved = point + sign * FD_STEP * directions[k]
+            values[steps[i]] = F(float(moved) if scalar else moved)
+        again = F(float(point) if scalar else point)
+    except StudentError as err:
+        return failure(err, function, "value")
+    except Unusable as err:
+        return err.diagnosis
+    if abs(again - base) > 1e-12 * max(abs(base), 1.0):
+        return Diagnosis("forward_not_repeatable", f"{function}: your {source} gave two "
+                         "different values for the same input, before and after being called "
+                         "at points next to it, so its finite differences can't be trusted. "
+                         f"Compute the {source} from its arguments alone, without keeping "
+                         "anything from one call to the next.")
+    numeric_d = np.array([(values[k, 1] - values[k, -1]) / (2 * FD_STEP)
+                          for k in range(len(directions))])
+    if not np.all(np.isfinite(numeric_d)):
+        return not_finite(function, source)
+    grad = np.asarray(grad, dtype=np.float64)
+    with np.errstate(all="ignore"):
+        analytic = np.array([float(np.sum(grad * d)) for d in directions])
+    if right is not None and answers_probes(base, numeric_d, directions, *right):
+        return Diagnosis("forward_differs_near_point", f"{function}: your {source} is right at "
+                         "a hidden input but changes like another function next to it, so its "
+                         "finite differences can't be trusted. Compute the "
+                         f"{source} from its arguments alone, the same way at every input.")
+    return analytic, numeric_d
+
+
+def answers_probes(base, numeric_d, directions, right_value, right_grad):
+    """Whether a function right at a point has finite differences there that are not those of
+    the right function (it answers the points next to it differently)."""
+    if abs(base - right_value) > REF_RTOL * max(abs(right_value), 1e-8):
+        return False
+    slopes = np.array([float(np.sum(right_grad * d)) for d in directions])
+    return bool(np.max(np.abs(numeric_d - slopes)) > FD_RTOL * np.max(np.abs(slopes)) + 1e-8)
+
+
 # ------------------------------------------------------------------------------ operations
+
+# Each op's hidden numbers by recipe (see ``drawn``): one (bands, signs) per input, away from the
+# points where a usual slip gives the right number (log near 1, exp and sin near 0, cos near 0,
+# a near b) and, for scalars, where one slip would pass for another (a factor near -1, 2 or 1/2).
+A_NUMBERS = (((0.25, 0.45), (1.3, 1.8)), (1, -1))
+B_NUMBERS = (((2.2, 3.0), (0.6, 0.8)), (-1, 1))
+OP_NUMBERS = {"Add": (A_NUMBERS, B_NUMBERS), "Multiply": (A_NUMBERS, B_NUMBERS),
+              "Divide": (A_NUMBERS, B_NUMBERS),
+              "Exp": ((((0.9, 1.6), (0.4, 0.7)), (1, -1)),),
+              "Log": ((((2.6, 3.6), (0.2, 0.6)), (1,)),),
+              "Sin": ((((1.15, 1.4), (1.9, 2.8)), (1, -1)),)}
+# The upstream gradient: away from 0 and from +-1 (where a backward that ignores it passes).
+UPSTREAM = {SCALARS: (((1.3, 1.8),), (-1,)), "arrays": (((0.3, 0.7), (1.3, 2.0)), (1, -1))}
+
 
 def op_inputs(judge, name, case):
     """(args, output_grad) of a hidden case: Python floats for scalars, arrays otherwise."""
     rng = judge.rng([zlib.crc32(name.encode()), list(OP_CASES).index(case)])
     shape = OP_CASES[case]
-    args = []
-    for k in range(len(OPS[name])):
-        if name == "Exp":
-            x = rng.uniform(-2, 2, shape)
-        elif name == "Log":
-            x = rng.uniform(0.3, 3, shape)
-        elif name == "Sin":
-            x = rng.uniform(-3, 3, shape)
-        elif name == "Divide" and k == 1:
-            x = rng.choice([-1.0, 1.0], shape) * rng.uniform(0.5, 2, shape)
-        else:
-            x = rng.uniform(0.2, 2, shape) * rng.choice([-1.0, 1.0], shape)
-        args.append(float(x) if case == SCALARS else x)
-    g = rng.uniform(0.5, 2) * rng.choice([-1.0, 1.0]) if case == SCALARS else \
-        rng.standard_normal(shape)
-    return args, (float(g) if case == SCALARS else g)
+    args = [drawn(rng, shape, *numbers) for numbers in OP_NUMBERS[name]]
+    g = drawn(rng, shape, *UPSTREAM[SCALARS if case == SCALARS else "arrays"])
+    return args, g
 
 
 def reference_op(name, args, output_grad):
@@ -129,51 +245,96 @@ def swapped(got, expected, name):
     return None
 
 
+# The usual slips in a local derivative: op -> [(input index, what the gradient then is,
+# that gradient from (inputs, output, output_grad))]. The hidden numbers keep each of them
+# apart from the right gradient.
+SLIPS = {
+    "Exp": [(0, "output_grad times the input a, where the local derivative of exp at a "
+             "belongs (forward has already computed it)", lambda a, out, g: g * a[0])],
+    "Log": [(0, "output_grad times a; the local derivative of log at a is not a",
+             lambda a, out, g: g * a[0]),
+            (0, "output_grad times the output log(a), where the local derivative of log at a "
+             "belongs", lambda a, out, g: g * out)],
+    "Sin": [(0, "output_grad times the output sin(a); the local derivative of sin is another "
+             "function", lambda a, out, g: g * out),
+            (0, "output_grad times the cosine of the output sin(a): the local derivative is "
+             "taken at the input a, not at the output", lambda a, out, g: g * np.cos(out))],
+    "Divide": [(1, "-output_grad * a / b: the derivative of 1/b with respect to b is not -1/b "
+                "(a power of b is missing)", lambda a, out, g: -g * a[0] / a[1])],
+}
+
+
+def slip(got, name, k, args, value, g):
+    """A Diagnosis naming the slip that gives ``got`` as the gradient of input ``k``, or None."""
+    got = as_float_array(got)
+    if got is None or got.shape != np.shape(args[k]):
+        return None
+    what = "d" + OPS[name][k]
+    function = f"{name}.backward, {what} vs reference"
+    with np.errstate(all="ignore"):
+        known = [(text, make(args, value, g)) for index, text, make in SLIPS.get(name, [])
+                 if index == k]
+        local = np.asarray(local_derivatives(name, args)[k])
+    if len(OPS[name]) == 1:
+        known.append(("output_grad passed on unchanged, without the local derivative of "
+                      f"{name.lower()} at a", g * np.ones(np.shape(args[k]))))
+    for text, candidate in known:
+        if np.allclose(got, candidate, rtol=1e-7, atol=1e-12):
+            return Diagnosis("wrong_local_derivative", f"{function}: your {what} is {text}.")
+    if np.allclose(got, local, rtol=1e-7, atol=1e-12):
+        return Diagnosis("ignores_upstream", f"{function}: your {what} is the local derivative "
+                         "alone. The chain rule multiplies it by output_grad, the gradient "
+                         "arriving from the output.")
+    return None
+
+
+def local_derivatives(name, args):
+    """The reference gradients for an upstream gradient of ones: the local derivatives."""
+    shape = np.shape(args[0])
+    return reference_op(name, args, np.ones(shape) if shape else 1.0)[1]
+
+
 def check_op(judge, name):
     names = OPS[name]
-    values = grads_ok = stored_ok = structure_ok = 0
-    n_grads = 0
-    bad_value = bad_grad = bad_stored = bad_structure = None
+    values = grads_ok = stored_ok = structure_ok = n_grads = 0
+    bad_value, bad_grad, bad_stored, bad_structure = (Findings() for _ in range(4))
     for case in OP_CASES:
         args, g = op_inputs(judge, name, case)
         ref_value, ref_grads = reference_op(name, args, g)
         run = OpRun(judge, name, args, g)
         n_grads += len(names)
         if run.error is not None:
-            bad_value = bad_value or run.error
-            bad_grad = bad_grad or run.error
-            bad_stored = bad_stored or run.error
-            bad_structure = bad_structure or run.error
+            for found in (bad_value, bad_grad, bad_stored, bad_structure):
+                found.add(run.error)
             continue
-        v = diagnose(run.value, ref_value, function=name, check=f"reference ({case})",
-                     what="output", rtol=REF_RTOL)
-        values += v.ok
-        bad_value = bad_value or (None if v.ok else v)
-        s = stored_value(run, name)
-        stored_ok += s.ok
-        bad_stored = bad_stored or (None if s.ok else s)
+        values += bad_value.add(diagnose(run.value, ref_value, function=name,
+                                         check=f"reference ({case})", what="output",
+                                         rtol=REF_RTOL), run.value, ref_value)
+        stored_ok += bad_stored.add(stored_value(run, name))
         grads, structure = split_grads(run.grads, name, len(names))
-        structure_ok += structure is None
-        bad_structure = bad_structure or structure
+        structure_ok += bad_structure.add(structure)
         if grads is None:
-            bad_grad = bad_grad or structure
+            bad_grad.add(structure)
             continue
         swap = swapped(grads, ref_grads, name)
-        for got, expected, argname in zip(grads, ref_grads, names):
+        for k, (got, expected, argname) in enumerate(zip(grads, ref_grads, names)):
             d = swap or diagnose(got, expected, function=f"{name}.backward",
                                  check=f"reference ({case})", what="d" + argname, rtol=REF_RTOL)
-            grads_ok += d.ok
-            bad_grad = bad_grad or (None if d.ok else d)
+            if not d.ok:
+                d = slip(got, name, k, args, ref_value, g) or d
+            grads_ok += bad_grad.add(d, got, expected)
     total = len(OP_CASES)
     structure_check = value_check(
-        "backward returns one gradient per input", 1, structure_ok, total, bad_structure,
-        ok="backward returns a tuple with one gradient per input.")
+        "backward returns one gradient per input", 1, structure_ok, total,
+        bad_structure.verdicts(), ok="backward returns a tuple with one gradient per input.")
     stored_check = value_check("self.value set by calling the op", 1, stored_ok, total,
-                               bad_stored, ok="self.value holds the output after every call.")
-    return [value_check("forward values on hidden inputs", 4, values, total, bad_value),
+                               bad_stored.verdicts(),
+                               ok="self.value holds the output after every call.")
+    return [value_check("forward values on hidden inputs", 4, values, total,
+                        bad_value.verdicts()),
             value_check("backward matches the reference gradients", 3, grads_ok, n_grads,
-                        bad_grad, "gradients on hidden inputs"),
-            weighted(op_fd_check(judge, name), 3),
+                        bad_grad.verdicts(), "gradients on hidden inputs"),
+            weighted(op_fd_check(judge, name, values > 0), 3),
             structure_check, stored_check]
 
 
@@ -207,32 +368,30 @@ OP_FD_TITLE = "backward matches finite differences of your forward"
 
 
 @one_check(OP_FD_TITLE)
-def op_fd_check(judge, name):
-    """Backward vs finite differences of the student's own forward, on scalars and arrays."""
-    title = OP_FD_TITLE
+def op_fd_check(judge, name, forward_right):
+    """Backward vs finite differences of the student's own forward, on scalars and arrays;
+    it pays only when that forward is right on at least one hidden case."""
     names = OPS[name]
     agree = total = 0
-    first_bad = None
+    found = Findings()
     rng = judge.rng([23, len(name)])
     for case in (SCALARS, MATRICES):
         args, g = op_inputs(judge, name, case)
         total += len(names)
         run = OpRun(judge, name, args, g)
         if run.error is not None:
-            first_bad = first_bad or run.error
+            found.add(run.error)
             continue
         grads, structure = split_grads(run.grads, name, len(names))
         if grads is None:
-            first_bad = first_bad or structure
+            found.add(structure)
             continue
         for k, (grad, argname) in enumerate(zip(grads, names)):
-            verdict = op_fd_verdict(judge, name, args, g, k, grad, argname, rng, case)
-            agree += verdict.ok
-            first_bad = first_bad or (None if verdict.ok else verdict)
-    if agree == total:
-        return Check(title, 0, 1.0, "every gradient agrees with finite differences of your "
-                     "own forward.")
-    return Check(title, 0, agree / total, first_bad.message, first_bad.kind)
+            agree += found.add(op_fd_verdict(judge, name, args, g, k, grad, argname, rng, case))
+    if agree and not forward_right:
+        return unpaid(OP_FD_TITLE, 0, not_right_yet(name, agree, total))
+    return value_check(OP_FD_TITLE, 0, agree, total, found.verdicts(), "gradients",
+                       ok="every gradient agrees with finite differences of your own forward.")
 
 
 def op_fd_verdict(judge, name, args, g, k, grad, argname, rng, case):
@@ -244,9 +403,11 @@ def op_fd_verdict(judge, name, args, g, k, grad, argname, rng, case):
 
     def F(t):
         new = list(args)
-        new[k] = float(t) if case == SCALARS else t
+        new[k] = t
         return weighted_sum(student_output(judge, name, new), g, name)
-    pairs = derivatives(F, x, got, rng, name)
+    ref_value, ref_grads = reference_op(name, args, g)
+    pairs = probed_derivatives(F, x, got, rng, name,
+                               right=(float(np.sum(ref_value * g)), ref_grads[k]))
     if not isinstance(pairs, tuple):
         return pairs
     analytic, numeric_d = pairs
@@ -263,11 +424,12 @@ WHATS = ("y", "dy_dx", "dy_dz")
 
 
 def example_points(judge):
-    """Three hidden points with x > 0, x != 1, z != 0 (and |xz| small enough for exp)."""
+    """Three hidden points, one on each side of x = 1 and one beyond e, z of a fixed sign in
+    each (x > 0, x != 1, z != 0, and |xz| small enough for exp)."""
     rng = judge.rng([29])
-    return [(float(rng.uniform(0.3, 0.8)), float(rng.choice([-1, 1]) * rng.uniform(0.5, 2))),
+    return [(float(rng.uniform(0.3, 0.8)), float(rng.uniform(0.5, 2.0))),
             (float(rng.uniform(1.3, 2.5)), float(-rng.uniform(0.4, 1.5))),
-            (float(rng.uniform(2.5, 4.0)), float(rng.uniform(0.3, 1.0)))]
+            (float(rng.uniform(2.8, 4.0)), float(rng.uniform(0.3, 1.0)))]
 
 
 def example_paths(x, z):
@@ -296,59 +458,59 @@ def example_result(judge, x, z):
     return tuple(float(v) for v in result), None
 
 
-def example_verdicts(result, x, z, label):
-    """One Diagnosis per value of (y, dy_dx, dy_dz) against the reference at (x, z)."""
-    ref = solutions.example_forward_backward(x, z)
-    paths = example_paths(x, z)
+def example_verdicts(result, ref, x, z, label):
+    """One Diagnosis per value of (y, dy_dx, dy_dz) against the reference ``ref`` at (x, z)."""
     verdicts = [diagnose(result[0], ref[0], function=EXAMPLE, check=label, what="y",
                          rtol=REF_RTOL)]
-    for got, expected, contributions, what in zip(result[1:], ref[1:], paths, WHATS[1:]):
+    for got, expected, contributions, what in zip(result[1:], ref[1:], example_paths(x, z),
+                                                  WHATS[1:]):
         verdicts.append(diagnose_missing_path(got, expected, contributions, function=EXAMPLE,
                                               check=label, what=what, rtol=REF_RTOL))
     return verdicts
 
 
+EXAMPLE_FD_TITLE = "gradients match finite differences of your y"
+
+
 def check_example(judge):
-    contract_ok, hidden_ok, fd_ok, structure_ok = 0, 0, 0, 0
-    bad_contract = bad_hidden = bad_fd = bad_structure = None
+    contract_ok = hidden_ok = fd_ok = structure_ok = y_right = 0
+    bad_contract, bad_hidden, bad_fd, bad_structure = (Findings() for _ in range(4))
     points = [CONTRACT_POINT] + example_points(judge)
     rng = judge.rng([31])
     for i, (x, z) in enumerate(points):
         label = "reference at x=2, z=3" if i == 0 else "reference at a hidden point"
+        found = bad_contract if i == 0 else bad_hidden
         result, problem = example_result(judge, x, z)
-        structure_ok += problem is None
-        bad_structure = bad_structure or problem
+        structure_ok += bad_structure.add(problem)
         if problem is not None:
-            if i == 0:
-                bad_contract = bad_contract or problem
-            else:
-                bad_hidden = bad_hidden or problem
-            bad_fd = bad_fd or problem
+            found.add(problem)
+            bad_fd.add(problem)
             continue
-        verdicts = example_verdicts(result, x, z, label)
-        ok = sum(v.ok for v in verdicts)
-        first = next((v for v in verdicts if not v.ok), None)
+        ref = solutions.example_forward_backward(x, z)
+        verdicts = example_verdicts(result, ref, x, z, label)
+        ok = sum([found.add(v, got, want) for v, got, want in zip(verdicts, result, ref)])
         if i == 0:
-            contract_ok, bad_contract = ok, first
+            contract_ok = ok
         else:
             hidden_ok += ok
-            bad_hidden = bad_hidden or first
+            y_right += verdicts[0].ok
         for k, what in ((0, "dy_dx"), (1, "dy_dz")):
-            v = example_fd(judge, result, x, z, k, what, rng)
-            fd_ok += v.ok
-            bad_fd = bad_fd or (None if v.ok else v)
+            fd_ok += bad_fd.add(example_fd(judge, result, ref, x, z, k, what, rng))
     structure = value_check("returns (y, dy_dx, dy_dz)", 1, structure_ok, len(points),
-                            bad_structure, "calls", ok="returns three numbers.")
-    return [value_check("values at x=2, z=3", 3, contract_ok, 3, bad_contract,
+                            bad_structure.verdicts(), "calls", ok="returns three numbers.")
+    if fd_ok and not y_right:
+        fd = unpaid(EXAMPLE_FD_TITLE, 3, not_right_yet(EXAMPLE, fd_ok, 2 * len(points), "y"))
+    else:
+        fd = value_check(EXAMPLE_FD_TITLE, 3, fd_ok, 2 * len(points), bad_fd.verdicts(),
+                         "gradients (at x=2, z=3 and hidden points)")
+    return [value_check("values at x=2, z=3", 3, contract_ok, 3, bad_contract.verdicts(),
                         "values (y, dy_dx, dy_dz)"),
             value_check("values at hidden points", 4, hidden_ok, 3 * (len(points) - 1),
-                        bad_hidden, "values at hidden points"),
-            value_check("gradients match finite differences of your y", 3, fd_ok,
-                        2 * len(points), bad_fd, "gradients (at x=2, z=3 and hidden points)"),
-            structure]
+                        bad_hidden.verdicts(), "values at hidden points"),
+            fd, structure]
 
 
-def example_fd(judge, result, x, z, k, what, rng):
+def example_fd(judge, result, ref, x, z, k, what, rng):
     point = [x, z]
 
     def F(t):
@@ -358,7 +520,8 @@ def example_fd(judge, result, x, z, k, what, rng):
         if problem is not None:
             raise Unusable(problem)
         return value[0]
-    pairs = derivatives(F, point[k], result[1 + k], rng, EXAMPLE, "y")
+    pairs = probed_derivatives(F, point[k], result[1 + k], rng, EXAMPLE, "y",
+                               right=(ref[0], ref[1 + k]))
     if not isinstance(pairs, tuple):
         return pairs
     analytic, numeric_d = pairs
@@ -438,38 +601,48 @@ def ng_call(judge, fname, x, **kwargs):
     return result, (after[1] if after and len(after) > 1 else None)
 
 
+def ng_tolerance(fname, x):
+    """How far a central difference with the default step may be from the exact gradient of a
+    probe function at x: its truncation error (h**2 f'''/6, below 1e-9 for these functions and
+    x) and rounding. Far tighter than a one-sided difference's error, whatever x is drawn."""
+    return 1e-9 + roundoff(probes.PROBES[fname], x, 1e-5)
+
+
 def check_numerical_gradient(judge):
     values = shapes = ran = 0
-    bad_value = bad_shape = mutated = None
+    bad_value, bad_shape = Findings(), Findings()
+    mutated = None
     for index, (fname, shape) in enumerate(NG_CASES):
         x = ng_inputs(judge, index, shape)
         result, after = ng_call(judge, fname, x.copy())
         if isinstance(result, StudentError):
             d = failure(result, NG, "gradient")
-            bad_value, bad_shape = bad_value or d, bad_shape or d
+            bad_value.add(d)
+            bad_shape.add(d)
             continue
         ran += 1
         mutated = mutated or first_mutation([x], [after], NG, ["x"])
         expected = analytic_gradient(fname, x)
         d = diagnose(result, expected, function=NG, check="the exact gradient of a hidden "
-                     f"function ({len(shape)}-D x)", what="grad", rtol=FD_RTOL, atol=1e-8)
+                     f"function ({len(shape)}-D x)", what="grad", rtol=0.0,
+                     atol=ng_tolerance(fname, x))
         if not d.ok:
             d = one_sided(result, probes.PROBES[fname], x, 1e-5) or d
-        values += d.ok
-        bad_value = bad_value or (None if d.ok else d)
+        values += bad_value.add(d, result, expected)
         good_shape = numeric(result) and np.shape(result) == x.shape
         shapes += good_shape
         if not good_shape:
-            bad_shape = bad_shape or diagnose(result, expected, function=NG, check="x",
-                                              what="grad")
+            bad_shape.add(diagnose(result, expected, function=NG, check="x", what="grad"))
     total = len(NG_CASES)
     central, h_used, more_ran, more_mutated = check_central_and_step(judge)
-    shape_check = value_check("result has the shape of x", 1, shapes, total, bad_shape,
+    shape_check = value_check("result has the shape of x", 1, shapes, total,
+                              bad_shape.verdicts(),
                               ok="the gradient has the shape of x for 1-D, 2-D and 3-D x.")
+    first = next(iter(bad_value.verdicts()), None)
     return [value_check("matches the gradient of hidden functions", 4, values, total,
-                        bad_value),
+                        bad_value.verdicts()),
             weighted(central, 3), h_used, shape_check,
-            mutation_check(mutated or more_mutated, NG, 1, ran + more_ran, bad_value)]
+            mutation_check(mutated or more_mutated, NG, 1, ran + more_ran, first)]
 
 
 def check_central_and_step(judge):
@@ -493,18 +666,16 @@ def check_central_and_step(judge):
             d = one_sided(result, f, x, 0.1) or one_sided(result, f, x, 1e-5) or d
         central = Check("central differences", 0, float(d.ok), "your differences are central."
                         if d.ok else d.message, d.kind)
-    passed, first_bad = 0, None
+    passed, found = 0, Findings()
     for h in (1e-3, 1e-6):
         result, after = ng_call(judge, "cube_sum", x.copy(), h=h)
         if isinstance(result, StudentError):
-            first_bad = first_bad or failure(result, NG, "gradient")
+            found.add(failure(result, NG, "gradient"))
             continue
         ran += 1
         mutated = mutated or first_mutation([x], [after], NG, ["x"])
-        d = step_verdict(result, f, x, h)
-        passed += d.ok
-        first_bad = first_bad or (None if d.ok else d)
-    h_used = value_check("uses the step h it is given", 2, passed, 2, first_bad, "steps",
+        passed += found.add(step_verdict(result, f, x, h))
+    h_used = value_check("uses the step h it is given", 2, passed, 2, found.verdicts(), "steps",
                          ok="with h=1e-3 and h=1e-6 your gradient has the truncation error of "
                             "that step.")
     return central, h_used, ran, mutated

@@ -21,10 +21,11 @@ import numpy as np
 
 import solutions
 
+from .checks_graphs import Findings, not_right_yet, probed_derivatives, unpaid
 from .checks_layers import split_forward
 from .diagnose import Diagnosis, diagnose
 from .hidden_inputs import away_from_zero
-from .judge import (FD_RTOL, REF_RTOL, Check, Unusable, as_float_array, derivatives, failure,
+from .judge import (FD_RTOL, REF_RTOL, Check, Unusable, as_float_array, failure,
                     exception_name, fd_verdict, first_mutation, guarded, mutation_check,
                     one_check, value_check, weighted_sum)
 from .sandbox.probes import Probe, Rng
@@ -51,9 +52,12 @@ DROP_CASES = {"a small p": (0.3, (200, 50)), "a large p, three axes": (0.75, (40
 
 
 def drop_inputs(judge, case, small=False):
+    """(x, p, seed) of a hidden case; ``small`` for the backward pass and test time, still with
+    enough units that, whatever the seed, some are dropped and some kept, and a forward that
+    drops none is outside the statistical bounds of dropping each with probability p."""
     p, shape = DROP_CASES[case]
     if small:
-        shape = (4, 5) + ((6,) if len(shape) == 3 else ())
+        shape = (4, 5, 6) if len(shape) == 3 else (16, 50)
     index = list(DROP_CASES).index(case)
     return away_from_zero(judge.rng([43, index, small]), shape, 0.1), p, \
         seed_of(judge, 43, index, small)
@@ -130,7 +134,8 @@ def fraction_verdict(out, p, case):
 
 def check_dropout_forward(judge):
     scaled = fraction = ran = 0
-    bad_scale = bad_fraction = mutated = None
+    bad_scale, bad_fraction = Findings(), Findings()
+    mutated = None
     for case in DROP_CASES:
         x, p, seed = drop_inputs(judge, case)
         out, after, problem = dropout_out(judge, x, p, True, seed)
@@ -138,27 +143,26 @@ def check_dropout_forward(judge):
             ran += 1
             mutated = mutated or first_mutation([x], [after], FORWARD, ["x"])
         if problem is not None:
-            bad_scale, bad_fraction = bad_scale or problem, bad_fraction or problem
+            bad_scale.add(problem)
+            bad_fraction.add(problem)
             continue
-        s, f = scaling_verdict(out, x, p, case), fraction_verdict(out, p, case)
-        scaled += s.ok
-        fraction += f.ok
-        bad_scale = bad_scale or (None if s.ok else s)
-        bad_fraction = bad_fraction or (None if f.ok else f)
+        scaled += bad_scale.add(scaling_verdict(out, x, p, case))
+        fraction += bad_fraction.add(fraction_verdict(out, p, case))
     total = len(DROP_CASES)
     test_time, more_ran, more_mutated = check_test_time(judge)
+    first = next(iter(bad_scale.verdicts()), None)
     return [value_check("kept units scaled as inverted dropout asks", 4, scaled, total,
-                        bad_scale),
+                        bad_scale.verdicts()),
             value_check("fraction of units dropped is about p", 3, fraction, total,
-                        bad_fraction),
+                        bad_fraction.verdicts()),
             test_time,
             check_reproducible(judge),
-            mutation_check(mutated or more_mutated, FORWARD, 1, ran + more_ran, bad_scale)]
+            mutation_check(mutated or more_mutated, FORWARD, 1, ran + more_ran, first)]
 
 
 def check_test_time(judge):
     """train=False returns x unchanged."""
-    passed, first_bad, ran, mutated = 0, None, 0, None
+    passed, found, ran, mutated = 0, Findings(), 0, None
     for i, case in enumerate(("a small p", "a large p, three axes")):
         x, p, seed = drop_inputs(judge, case, small=True)
         out, after, problem = dropout_out(judge, x, p, False, seed)
@@ -175,9 +179,8 @@ def check_test_time(judge):
                                         "your out is x scaled. With inverted dropout the "
                                         "scaling happens during training, and test time is "
                                         "the identity.")
-        passed += problem.ok
-        first_bad = first_bad or (None if problem.ok else problem)
-    check = value_check("train=False returns x", 3, passed, 2, first_bad, "hidden cases",
+        passed += found.add(problem)
+    check = value_check("train=False returns x", 3, passed, 2, found.verdicts(), "hidden cases",
                         ok="with train=False out is x.")
     return check, ran, mutated
 
@@ -206,7 +209,7 @@ def check_reproducible(judge):
 
 
 def dropout_gradient(judge, x, p, train, seed, dout):
-    """(dx, expected dx from the student's own out, dout as left) or (None, Diagnosis)."""
+    """((dx, the forward's out, dout as left), None) or (None, Diagnosis)."""
     kept = judge.call(FORWARD, x, p, train, Rng(seed), keep=True)
     if isinstance(kept, StudentError):
         d = failure(kept, FORWARD, "cache")
@@ -226,60 +229,98 @@ def dropout_gradient(judge, x, p, train, seed, dout):
     if isinstance(outcome, StudentError):
         return None, failure(outcome, BACKWARD, "dx")
     dx, after = outcome
-    return (dx, dout * out / x if train else dout, after[0] if after else None), None
+    return (dx, out, after[0] if after else None), None
+
+
+def trains_right(out, x, p, case):
+    """Whether a training forward's out is right in one respect: the units it drops or the
+    factor of those it keeps."""
+    return scaling_verdict(out, x, p, case).ok or fraction_verdict(out, p, case).ok
 
 
 def check_dropout_backward(judge):
-    passed, first_bad, ran, mutated = 0, None, 0, None
+    """dx against what the student's own forward did: in training, dout times the factor that
+    forward applied to each unit (``out / x``); at test time, dout. The training cases, like
+    the finite differences, pay only when that forward is right in training in some respect
+    (it drops about a fraction p of the units, or scales the kept ones right)."""
+    ran, forward_right, mutated = 0, False, None
+    followed = {True: 0, False: 0}
+    found = Findings()
     cases = [(case, True) for case in DROP_CASES] + [("a small p", False)]
     for i, (case, train) in enumerate(cases):
         x, p, seed = drop_inputs(judge, case, small=True)
         dout = judge.rng([53, i]).standard_normal(x.shape)
         got, problem = dropout_gradient(judge, x, p, train, seed, dout.copy())
         label = case if train else "train=False"
-        if problem is None:
-            dx, expected, after = got
-            ran += 1
-            mutated = mutated or first_mutation([dout], [after], BACKWARD, ["dout"])
-            problem = diagnose(dx, expected, function=BACKWARD, check=f"the units your forward "
-                               f"kept and their factor ({label})", what="dx", rtol=REF_RTOL)
-            if not problem.ok and train:
-                problem = unscaled_mask(dx, dout, expected) or problem
-        passed += problem.ok
-        first_bad = first_bad or (None if problem.ok else problem)
+        if problem is not None:
+            found.add(problem)
+            continue
+        dx, out, after = got
+        ran += 1
+        mutated = mutated or first_mutation([dout], [after], BACKWARD, ["dout"])
+        forward_right = forward_right or (train and trains_right(out, x, p, case))
+        expected = dout * out / x if train else dout
+        problem = diagnose(dx, expected, function=BACKWARD, check=f"the units your forward "
+                           f"kept and their factor ({label})", what="dx", rtol=REF_RTOL)
+        if not problem.ok and train:
+            problem = mask_slip(dx, dout, out, x) or problem
+        followed[train] += found.add(problem, dx, expected)
+    passed = followed[False] + (followed[True] if forward_right else 0)
+    verdicts = found.verdicts()
+    if followed[True] and not forward_right:
+        verdicts.insert(0, not_right_yet(BACKWARD, followed[True], len(DROP_CASES),
+                                         "forward in training"))
     return [value_check("dx follows your forward's mask and scaling", 4, passed, len(cases),
-                        first_bad),
-            dropout_fd_check(judge),
-            mutation_check(mutated, BACKWARD, 1, ran, first_bad)]
+                        verdicts),
+            dropout_fd_check(judge, forward_right),
+            mutation_check(mutated, BACKWARD, 1, ran, next(iter(verdicts), None))]
 
 
-def unscaled_mask(dx, dout, expected):
-    """A Diagnosis when dx lets dout through the kept units without their factor."""
+def mask_slip(dx, dout, out, x):
+    """A Diagnosis when dx is dout through a mask other than the forward's, or through the
+    forward's mask without its factor, or None."""
     got = as_float_array(dx)
     if got is None or got.shape != dout.shape:
         return None
-    if np.allclose(got, dout * (expected != 0), rtol=1e-9, atol=1e-12):
-        return Diagnosis("unscaled_mask", f"{BACKWARD}: your dx lets dout through exactly the "
-                         "units your forward kept, but without the factor your forward "
-                         "multiplied them by. The gradient of each kept unit carries that "
-                         "factor too.")
+    kept = out != 0
+    factor = float(np.median(out[kept] / x[kept])) if kept.any() else 1.0
+    passed = ~np.isclose(got, 0.0, rtol=0.0, atol=1e-12)
+    for scale in (factor, 1.0):
+        if not np.allclose(got[passed], dout[passed] * scale, rtol=1e-9, atol=1e-12):
+            continue
+        if not passed.all() and (passed != kept).any():
+            return Diagnosis("different_mask", f"{BACKWARD}: your dx lets dout through a "
+                             "different set of units than the one your forward kept (about as "
+                             "many, but not the same ones). Was a new mask drawn? Keep the "
+                             "forward's mask in the cache and use that same mask backward.")
+        if passed.all() and not kept.all():
+            return Diagnosis("ignores_mask", f"{BACKWARD}: your dx lets dout through every "
+                             "unit, the ones your forward dropped too. A dropped unit had no "
+                             "effect on out, so its gradient is 0.")
+        if scale == 1.0 and factor != 1.0:
+            return Diagnosis("unscaled_mask", f"{BACKWARD}: your dx lets dout through exactly "
+                             "the units your forward kept, but without the factor your forward "
+                             "multiplied them by. The gradient of each kept unit carries that "
+                             "factor too.")
     return None
 
 
-@one_check("matches finite differences of your forward", 3)
-def dropout_fd_check(judge):
+DROPOUT_FD_TITLE = "matches finite differences of your forward"
+
+
+@one_check(DROPOUT_FD_TITLE, 3)
+def dropout_fd_check(judge, forward_right):
     """dx vs finite differences of the student's forward, same seed at every evaluation."""
-    title = "matches finite differences of your forward"
     x = away_from_zero(judge.rng([59]), (6, 5), 0.1)
     p, seed = 0.4, seed_of(judge, 59)
     dout = judge.rng([61]).standard_normal(x.shape)
     got, problem = dropout_gradient(judge, x, p, True, seed, dout.copy())
     if problem is not None:
-        return Check(title, 3, 0.0, problem.message, problem.kind)
+        return Check(DROPOUT_FD_TITLE, 3, 0.0, problem.message, problem.kind)
     dx = as_float_array(got[0])
     if dx is None or dx.shape != x.shape:
         d = diagnose(got[0], x, function=BACKWARD, check="your forward", what="dx")
-        return Check(title, 3, 0.0, d.message, d.kind)
+        return Check(DROPOUT_FD_TITLE, 3, 0.0, d.message, d.kind)
 
     def F(t):
         result = judge.call(FORWARD, t, p, True, Rng(seed))
@@ -289,15 +330,16 @@ def dropout_fd_check(judge):
         if not isinstance(split, tuple):
             raise Unusable(split)
         return weighted_sum(split[0], dout, FORWARD)
-    pairs = derivatives(F, x, dx, judge.rng([67]), FORWARD)
+    pairs = probed_derivatives(F, x, dx, judge.rng([67]), FORWARD)
     if not isinstance(pairs, tuple):
-        return Check(title, 3, 0.0, f"{BACKWARD} could not be checked: {pairs.message}",
-                     pairs.kind)
-    analytic, numeric_d = pairs
-    d = fd_verdict(analytic, numeric_d, function=BACKWARD, check="finite differences of your "
-                   "forward (same seed)", what="dx", rtol=FD_RTOL, atol=1e-8)
-    return Check(title, 3, float(d.ok), "agrees with finite differences of your own forward."
-                 if d.ok else d.message, d.kind)
+        return Check(DROPOUT_FD_TITLE, 3, 0.0, f"{BACKWARD} could not be checked: "
+                     f"{pairs.message}", pairs.kind)
+    d = fd_verdict(*pairs, function=BACKWARD, check="finite differences of your forward (same "
+                   "seed)", what="dx", rtol=FD_RTOL, atol=1e-8)
+    if d.ok and not forward_right:
+        return unpaid(DROPOUT_FD_TITLE, 3, not_right_yet(BACKWARD, 1, 1, "forward in training"))
+    return Check(DROPOUT_FD_TITLE, 3, float(d.ok), "agrees with finite differences of your own "
+                 "forward." if d.ok else d.message, d.kind)
 
 
 # ----------------------------------------------------------------------------- L2 penalty
@@ -311,19 +353,18 @@ def param_list(judge, salt, shapes):
     return [rng.standard_normal(shape) for shape in shapes]
 
 
-def compare_list(got, expected, function, check, what, **options):
-    """(number right, first Diagnosis of a wrong one) for a list of arrays."""
+def compare_list(got, expected, found, function, check, what, **options):
+    """How many arrays of the list ``got`` match ``expected``; each failing verdict goes to
+    the Findings ``found``."""
     if not isinstance(got, (tuple, list)) or len(got) != len(expected):
         size = f"{len(got)} items" if isinstance(got, (tuple, list)) else \
             f"a {type(got).__name__}"
-        return 0, Diagnosis("wrong_structure", f"{function}: {what} must be a list with one "
-                            f"array per param ({len(expected)} here); it is {size}.")
-    right, first_bad = 0, None
-    for k, (g, e) in enumerate(zip(got, expected)):
-        d = diagnose(g, e, function=function, check=check, what=f"{what}[{k}]", **options)
-        right += d.ok
-        first_bad = first_bad or (None if d.ok else d)
-    return right, first_bad
+        found.add(Diagnosis("wrong_structure", f"{function}: {what} must be a list with one "
+                            f"array per param ({len(expected)} here); it is {size}."))
+        return 0
+    return sum([found.add(diagnose(g, e, function=function, check=check, what=f"{what}[{k}]",
+                                   **options), g, e)
+                for k, (g, e) in enumerate(zip(got, expected))])
 
 
 def pair_of(result, function, names):
@@ -337,7 +378,8 @@ def pair_of(result, function, names):
 def check_l2(judge):
     name = "l2_penalty"
     losses = grads = n_grads = ran = 0
-    bad_loss = bad_grads = mutated = None
+    bad_loss, bad_grads = Findings(), Findings()
+    mutated = None
     for case, (shapes, reg) in L2_CASES.items():
         params = param_list(judge, f"l2 {case}", shapes)
         ref_loss, ref_grads = solutions.l2_penalty([p.copy() for p in params], reg)
@@ -349,36 +391,40 @@ def check_l2(judge):
             ran += 1
             mutated = mutated or first_mutation([params], [outcome[1][0]], name, ["params"])
         if problem is not None:
-            bad_loss, bad_grads = bad_loss or problem, bad_grads or problem
+            bad_loss.add(problem)
+            bad_grads.add(problem)
             continue
-        v = diagnose(result[0], ref_loss, function=name, check=f"reference ({case})",
-                     what="loss", rtol=REF_RTOL)
-        losses += v.ok
-        bad_loss = bad_loss or (None if v.ok else v)
-        right, bad = compare_list(result[1], ref_grads, name, f"reference ({case})", "grads",
-                                  rtol=REF_RTOL)
-        grads += right
-        bad_grads = bad_grads or bad
-    return [value_check("loss on hidden params", 4, losses, len(L2_CASES), bad_loss),
-            value_check("grads match the reference", 3, grads, n_grads, bad_grads,
+        losses += bad_loss.add(diagnose(result[0], ref_loss, function=name, what="loss",
+                                        check=f"reference ({case})", rtol=REF_RTOL),
+                               result[0], ref_loss)
+        grads += compare_list(result[1], ref_grads, bad_grads, name, f"reference ({case})",
+                              "grads", rtol=REF_RTOL)
+    first = next(iter(bad_loss.verdicts()), None)
+    return [value_check("loss on hidden params", 4, losses, len(L2_CASES), bad_loss.verdicts()),
+            value_check("grads match the reference", 3, grads, n_grads, bad_grads.verdicts(),
                         "gradients on hidden params"),
-            l2_fd_check(judge),
-            mutation_check(mutated, name, 1, ran, bad_loss)]
+            l2_fd_check(judge, losses > 0),
+            mutation_check(mutated, name, 1, ran, first)]
 
 
-@one_check("grads match finite differences of your loss", 3)
-def l2_fd_check(judge):
-    """Each gradient vs finite differences of the student's own loss."""
-    name, title = "l2_penalty", "grads match finite differences of your loss"
+L2_FD_TITLE = "grads match finite differences of your loss"
+
+
+@one_check(L2_FD_TITLE, 3)
+def l2_fd_check(judge, loss_right):
+    """Each gradient vs finite differences of the student's own loss; it pays only when that
+    loss is right on at least one hidden case."""
+    name = "l2_penalty"
     shapes, reg = L2_CASES["several arrays"]
     params = param_list(judge, "l2 fd", shapes)
+    ref_loss, ref_grads = solutions.l2_penalty([p.copy() for p in params], reg)
     result, problem = pair_of(judge.call(name, params, reg), name, "(loss, grads)")
     if problem is None and not (isinstance(result[1], (tuple, list)) and
                                 len(result[1]) == len(params)):
         problem = Diagnosis("wrong_structure", f"{name}: grads must hold one array per param.")
     if problem is not None:
-        return Check(title, 3, 0.0, problem.message, problem.kind)
-    agree, first_bad = 0, None
+        return unpaid(L2_FD_TITLE, 3, problem)
+    agree, found = 0, Findings()
     for k, (p, g) in enumerate(zip(params, result[1])):
         got = as_float_array(g)
         if got is None or got.shape != p.shape:
@@ -396,13 +442,15 @@ def l2_fd_check(judge):
                                              "number, so its finite differences can't be "
                                              "taken."))
                 return weighted_sum(loss, 1.0, name, "loss")
-            d = derivatives(F, p, got, judge.rng([71, k]), name, "loss")
+            d = probed_derivatives(F, p, got, judge.rng([71, k]), name, "loss",
+                                   right=(ref_loss, ref_grads[k]))
             if isinstance(d, tuple):
                 d = fd_verdict(*d, function=name, check="finite differences of your loss",
                                what=f"grads[{k}]", rtol=FD_RTOL, atol=1e-8)
-        agree += d.ok
-        first_bad = first_bad or (None if d.ok else d)
-    return value_check(title, 3, agree, len(params), first_bad, "gradients",
+        agree += found.add(d)
+    if agree and not loss_right:
+        return unpaid(L2_FD_TITLE, 3, not_right_yet(name, agree, len(params), "loss"))
+    return value_check(L2_FD_TITLE, 3, agree, len(params), found.verdicts(), "gradients",
                        ok="every gradient agrees with finite differences of your own loss.")
 
 
@@ -412,10 +460,38 @@ SGD_CASES = {"several arrays": ([(4, 3), (3,)], 0.1), "one array": ([(5,)], 0.5)
              "three axes, a small lr": ([(2, 3, 2)], 1e-2)}
 
 
+def all_close(got, candidate):
+    """Whether the list ``got`` holds arrays close to those of the list ``candidate``."""
+    if not isinstance(got, (tuple, list)) or len(got) != len(candidate):
+        return False
+    arrays = [as_float_array(g) for g in got]
+    return all(a is not None and a.shape == c.shape and
+               np.allclose(a, c, rtol=1e-7, atol=1e-12, equal_nan=True)
+               for a, c in zip(arrays, candidate))
+
+
+def named_slip(got, slips):
+    """The Diagnosis of the first slip (kind, what it gives, message) whose arrays ``got``
+    matches, or None."""
+    return next((Diagnosis(kind, message) for kind, candidate, message in slips
+                 if all_close(got, candidate)), None)
+
+
+def sgd_slip(new_params, params, grads, lr):
+    name = "sgd_step"
+    return named_slip(new_params, [
+        ("gradient_sign", [p + lr * g for p, g in zip(params, grads)], f"{name}: your params "
+         "move along the gradient instead of against it; gradient descent steps downhill."),
+        ("ignores_lr", [p - g for p, g in zip(params, grads)], f"{name}: your params move by "
+         "the whole gradient; the step is the gradient scaled by the learning rate lr."),
+        ("returns_step", [-lr * g for g in grads], f"{name}: you return the step, not the new "
+         "params: apply it to each param.")])
+
+
 def check_sgd(judge):
     name = "sgd_step"
     right = total = ran = 0
-    first_bad = mutated = None
+    found, mutated = Findings(), None
     for case, (shapes, lr) in SGD_CASES.items():
         params = param_list(judge, f"sgd p {case}", shapes)
         grads = param_list(judge, f"sgd g {case}", shapes)
@@ -423,19 +499,20 @@ def check_sgd(judge):
         total += len(params)
         outcome = judge.call(name, params, grads, lr, echo_args=True)
         if isinstance(outcome, StudentError):
-            first_bad = first_bad or failure(outcome, name, "new params")
+            found.add(failure(outcome, name, "new params"))
             continue
         ran += 1
         result, after = outcome
         mutated = mutated or first_mutation([params, grads], after[:2], name,
                                             ["params", "grads"])
-        ok, bad = compare_list(result, expected, name, f"reference ({case})", "new_params",
-                               rtol=REF_RTOL)
+        ok = compare_list(result, expected, found, name, f"reference ({case})", "new_params",
+                          rtol=REF_RTOL)
         right += ok
-        first_bad = first_bad or bad
-    return [value_check("new params on hidden inputs", 4, right, total, first_bad,
-                        "new params"),
-            mutation_check(mutated, name, 1, ran, first_bad)]
+        if ok < len(params):
+            found.add(sgd_slip(result, params, grads, lr))
+    verdicts = found.verdicts()
+    return [value_check("new params on hidden inputs", 4, right, total, verdicts, "new params"),
+            mutation_check(mutated, name, 1, ran, next(iter(verdicts), None))]
 
 
 MOMENTUM_CASES = {"several arrays, the default momentum": ([(4, 3), (3,)], 0.1, None),
@@ -446,24 +523,26 @@ def momentum_kwargs(momentum):
     return {} if momentum is None else {"momentum": momentum}
 
 
-def momentum_hint(new_v, grads, velocities, lr, momentum):
-    """A named Diagnosis for a velocity that moves with the gradient, or None."""
-    m = 0.9 if momentum is None else momentum
-    along = [m * v + lr * g for v, g in zip(velocities, grads)]
-    got = [as_float_array(v) for v in new_v] if isinstance(new_v, (tuple, list)) else []
-    if len(got) == len(along) and all(g is not None and g.shape == a.shape and
-                                      np.allclose(g, a, rtol=1e-7, atol=1e-12)
-                                      for g, a in zip(got, along)):
-        return Diagnosis("gradient_sign", "sgd_momentum_step: your velocities move along the "
-                         "gradient instead of against it. Check the sign of the gradient term "
-                         "in the velocity update.")
-    return None
+def momentum_slip(result, params, grads, velocities, lr, momentum):
+    """A named Diagnosis of a usual slip in (new_params, new_velocities), or None."""
+    name, m = "sgd_momentum_step", 0.9 if momentum is None else momentum
+    new_params, new_velocities = result
+    return named_slip(new_velocities, [
+        ("gradient_sign", [m * v + lr * g for v, g in zip(velocities, grads)], f"{name}: your "
+         "velocities move along the gradient instead of against it. Check the sign of the "
+         "gradient term in the velocity update."),
+        ("momentum_ignored", [v - lr * g for v, g in zip(velocities, grads)], f"{name}: your "
+         "velocities keep all of the previous velocity; it decays by the factor momentum at "
+         "every step.")]) or named_slip(new_params, [
+        ("old_velocity", [p + v for p, v in zip(params, velocities)], f"{name}: your params "
+         "move by the velocity of the previous step. Update the velocity first, then move the "
+         "params by the new velocity.")])
 
 
 def check_momentum(judge):
     name = "sgd_momentum_step"
     right = total = ran = 0
-    first_bad = mutated = None
+    found, mutated = Findings(), None
     for case, (shapes, lr, momentum) in MOMENTUM_CASES.items():
         params = param_list(judge, f"mom p {case}", shapes)
         grads = param_list(judge, f"mom g {case}", shapes)
@@ -480,20 +559,20 @@ def check_momentum(judge):
             mutated = mutated or first_mutation([params, grads, velocities], outcome[1][:3],
                                                 name, ["params", "grads", "velocities"])
         if problem is not None:
-            first_bad = first_bad or problem
+            found.add(problem)
             continue
-        ok_v, bad_v = compare_list(result[1], exp_v, name, f"reference ({case})",
-                                   "new_velocities", rtol=REF_RTOL)
-        ok_p, bad_p = compare_list(result[0], exp_p, name, f"reference ({case})",
-                                   "new_params", rtol=REF_RTOL)
-        right += ok_v + ok_p
-        if bad_v is not None or bad_p is not None:
-            hint = momentum_hint(result[1], grads, velocities, lr, momentum)
-            first_bad = first_bad or hint or bad_v or bad_p
-    return [value_check("one step from hidden velocities", 4, right, total, first_bad,
+        ok = (compare_list(result[1], exp_v, found, name, f"reference ({case})",
+                           "new_velocities", rtol=REF_RTOL) +
+              compare_list(result[0], exp_p, found, name, f"reference ({case})", "new_params",
+                           rtol=REF_RTOL))
+        right += ok
+        if ok < 2 * len(params):
+            found.add(momentum_slip(result, params, grads, velocities, lr, momentum))
+    verdicts = found.verdicts()
+    return [value_check("one step from hidden velocities", 4, right, total, verdicts,
                         "new params and velocities"),
             momentum_chain(judge),
-            mutation_check(mutated, name, 1, ran, first_bad)]
+            mutation_check(mutated, name, 1, ran, next(iter(verdicts), None))]
 
 
 def momentum_chain(judge):
@@ -503,64 +582,104 @@ def momentum_chain(judge):
     params = param_list(judge, "mom chain p", shapes)
     velocities = [np.zeros(s) for s in shapes]
     ref_p, ref_v = [p.copy() for p in params], [v.copy() for v in velocities]
-    right, first_bad = 0, None
+    right, found = 0, Findings()
     for step in range(3):
         grads = param_list(judge, f"mom chain g {step}", shapes)
         ref_p, ref_v = solutions.sgd_momentum_step(ref_p, grads, ref_v, lr)
         result, problem = pair_of(judge.call(name, params, grads, velocities, lr), name,
                                   "(new_params, new_velocities)")
+        if problem is None and not (isinstance(result[1], (tuple, list)) and
+                                    len(result[1]) == len(shapes)):
+            problem = Diagnosis("wrong_structure", f"{name}: new_velocities must be a list "
+                                "with one array per param, to feed the next step.")
         if problem is None:
-            ok, problem = compare_list(result[0], ref_p, name, f"the reference after step "
-                                       f"{step + 1}", "new_params", rtol=REF_RTOL)
-            if problem is None and not (isinstance(result[1], (tuple, list)) and
-                                        len(result[1]) == len(shapes)):
-                problem = Diagnosis("wrong_structure", f"{name}: new_velocities must be a list "
-                                    "with one array per param, to feed the next step.")
-            if problem is None:
+            wrong = Findings()
+            if compare_list(result[0], ref_p, wrong, name, f"the reference after step "
+                            f"{step + 1}", "new_params", rtol=REF_RTOL) == len(shapes):
                 right += 1
-        if problem is not None and problem.kind != "wrong_structure" and result is not None:
-            problem = momentum_hint(result[1], grads, velocities, lr, None) or problem
-        if problem is not None:
-            if right and right == step:
-                problem = Diagnosis("state_not_carried", f"{name}: your first step(s) match "
-                                    f"but step {step + 1} of a chain does not: check that the "
-                                    "velocities you return are the ones the next step needs.")
-            first_bad = problem
-            break
-        params, velocities = list(result[0]), list(result[1])
-    return value_check(title, 3, right, 3, first_bad, "steps",
+                params, velocities = list(result[0]), list(result[1])
+                continue
+            problem = (momentum_slip(result, params, grads, velocities, lr, None) or
+                       (state_not_carried(name, step, "the velocities you return are the ones "
+                                          "the next step needs") if right == step > 0 else
+                        wrong.verdicts()[0]))
+        found.add(problem)
+        break
+    return value_check(title, 3, right, 3, found.verdicts(), "steps",
                        ok="three chained steps match the reference.")
+
+
+def state_not_carried(name, step, what):
+    return Diagnosis("state_not_carried", f"{name}: your first step(s) match but step "
+                     f"{step + 1} of a chain does not: check that {what}.")
 
 
 ADAM_CASES = {"the default betas": ([(4, 3), (3,)], 1e-2, {}),
               "other betas": ([(5,)], 5e-3, {"beta1": 0.8, "beta2": 0.99})}
 
 
-def bias_hint(new_params, params, expected, kwargs):
-    """A named Diagnosis when the first update is off by a factor that a missing bias
-    correction gives, or None."""
+def adam_steps(params, grads_by_step, lr, beta1=0.9, beta2=0.999, eps=1e-8, first_t=1,
+               advance=True, correct=(True, True)):
+    """The params after each step of Adam from state None, with the step count starting at
+    ``first_t`` (and kept there unless ``advance``), and the bias correction of m and of v
+    applied or not (``correct``): the usual slips, computed in the judge."""
+    m = [np.zeros_like(p) for p in params]
+    v = [np.zeros_like(p) for p in params]
+    t, out = first_t, []
+    for grads in grads_by_step:
+        m = [beta1 * mi + (1 - beta1) * g for mi, g in zip(m, grads)]
+        v = [beta2 * vi + (1 - beta2) * g * g for vi, g in zip(v, grads)]
+        with np.errstate(all="ignore"):
+            m_hat = [mi / (1 - beta1**t) if correct[0] else mi for mi in m]
+            v_hat = [vi / (1 - beta2**t) if correct[1] else vi for vi in v]
+            params = [p - lr * mh / (np.sqrt(vh) + eps)
+                      for p, mh, vh in zip(params, m_hat, v_hat)]
+        out.append(params)
+        t += advance
+    return out
+
+
+ADAM_SLIPS = [  # (kind, the slip as adam_steps options, what the student's updates are)
+    ("step_count_off_by_one", {"first_t": 2}, "what a step count that starts one too high "
+     "gives: the first step has t = 1 in its bias corrections"),
+    ("step_count_zero", {"first_t": 0}, "NaN or inf, what a step count of 0 in the bias "
+     "corrections gives (1 - beta**0 is 0): count the step before correcting, so that the "
+     "first step has t = 1"),
+    ("missing_bias_correction", {"correct": (False, False)}, "what leaving out the bias "
+     "correction of both moments gives. Correct each moment estimate for its start at zero, "
+     "with the step count of this step"),
+    ("bias_correction_one_moment", {"correct": (True, False)}, "what correcting the first "
+     "moment m alone gives: the second moment v needs its bias correction too"),
+    ("bias_correction_one_moment", {"correct": (False, True)}, "what correcting the second "
+     "moment v alone gives: the first moment m needs its bias correction too"),
+    ("step_count_not_advanced", {"advance": False}, "what a step count that stays at 1 gives: "
+     "it grows by one at every step, and the state carries it to the next step"),
+]
+
+
+def adam_slip(got, params, grads_by_step, lr, kwargs, where):
+    """A named Diagnosis when the student's params after the last of ``grads_by_step`` are what
+    one of the usual slips gives (and the right Adam does not), or None."""
+    start = np.concatenate([np.ravel(p) for p in params])
     try:
-        got = np.concatenate([np.ravel(np.asarray(n, dtype=float) - p)
-                              for n, p in zip(new_params, params)])
+        got = np.concatenate([np.ravel(np.asarray(g, dtype=float)) for g in got])
     except (TypeError, ValueError):
         return None
-    want = np.concatenate([np.ravel(e - p) for e, p in zip(expected, params)])
-    if got.shape != want.shape or not np.all(np.isfinite(got)) or not np.any(want):
-        return None
-    factor = float(np.vdot(got, want) / np.vdot(want, want))
-    if np.max(np.abs(got - factor * want)) > 1e-3 * abs(factor) * np.max(np.abs(want)):
-        return None
-    b1, b2 = kwargs.get("beta1", 0.9), kwargs.get("beta2", 0.999)
-    named = {(1 - b1) / np.sqrt(1 - b2): "of both moments",
-             1 / np.sqrt(1 - b2): "of the second moment v",
-             (1 - b1): "of the first moment m"}
-    for value, which in named.items():
-        if near(factor, value, 1e-3):
-            return Diagnosis("missing_bias_correction", f"adam_step, first step from state "
-                             f"None: your update is about {factor:.3g} times the expected one, "
-                             f"which is what leaving out the bias correction {which} gives. "
-                             "Correct each moment estimate for its start at zero, with the "
-                             "step count of this step.")
+    right = np.concatenate([np.ravel(p) for p in adam_steps(params, grads_by_step, lr,
+                                                            **kwargs)[-1]])
+    for kind, options, what in ADAM_SLIPS:
+        slipped = np.concatenate([np.ravel(p) for p in adam_steps(
+            params, grads_by_step, lr, **kwargs, **options)[-1]])
+        if got.shape != slipped.shape:
+            continue
+        if not np.all(np.isfinite(slipped)):
+            matched = np.array_equal(np.isfinite(got), np.isfinite(slipped))
+        else:  # a slip within a thousandth of the step from the right Adam is no slip here
+            moved = 1e-3 * np.max(np.abs(slipped - start))
+            matched = not np.allclose(slipped, right, rtol=0, atol=moved) and \
+                np.allclose(got, slipped, rtol=0, atol=moved)
+        if matched:
+            return Diagnosis(kind, f"adam_step, {where}: your params are {what}.")
     return None
 
 
@@ -584,7 +703,7 @@ def adam_call(judge, params, grads, state, lr, kwargs):
 def check_adam(judge):
     name = "adam_step"
     right = total = ran = 0
-    first_bad = mutated = None
+    found, mutated = Findings(), None
     for case, (shapes, lr, kwargs) in ADAM_CASES.items():
         params = param_list(judge, f"adam p {case}", shapes)
         grads = [away_from_zero(judge.rng([73, len(case), k]), s, 0.3)
@@ -597,48 +716,50 @@ def check_adam(judge):
             mutated = mutated or first_mutation([params, grads], after[:2], name,
                                                 ["params", "grads"])
         if problem is not None:
-            first_bad = first_bad or problem
+            found.add(problem)
             continue
-        new_params = got[0]
-        ok, bad = compare_list(new_params, expected, name, f"reference ({case})", "new_params",
-                               rtol=REF_RTOL)
+        ok = compare_list(got[0], expected, found, name, f"reference ({case})", "new_params",
+                          rtol=REF_RTOL)
         right += ok
-        if bad is not None:
-            first_bad = first_bad or bias_hint(new_params, params, expected, kwargs) or bad
-    return [value_check("first step from state None", 4, right, total, first_bad,
-                        "new params"),
+        if ok < len(params):
+            found.add(adam_slip(got[0], params, [grads], lr, kwargs,
+                                f"first step from state None ({case})"))
+    verdicts = found.verdicts()
+    return [value_check("first step from state None", 4, right, total, verdicts, "new params"),
             adam_chain(judge),
-            mutation_check(mutated, name, 1, ran, first_bad)]
+            mutation_check(mutated, name, 1, ran, next(iter(verdicts), None))]
 
 
 def adam_chain(judge):
     """Four steps from state None, the student's own state (kept in its process) fed back."""
     name, title = "adam_step", "four chained steps"
     shapes, lr = [(3, 2), (2,)], 0.05
-    params = param_list(judge, "adam chain p", shapes)
-    ref_p, ref_state, state = [p.copy() for p in params], None, None
-    right, first_bad = 0, None
+    start = param_list(judge, "adam chain p", shapes)
+    params, ref_p, ref_state, state = start, [p.copy() for p in start], None, None
+    right, found, grads_by_step = 0, Findings(), []
     for step in range(4):
         grads = [away_from_zero(judge.rng([79, step, k]), s, 0.3) for k, s in enumerate(shapes)]
+        grads_by_step.append(grads)
         ref_p, ref_state = solutions.adam_step(ref_p, grads, ref_state, lr)
         got, _, problem = adam_call(judge, params, grads, state, lr, {})
         if problem is None:
             params, state = got
-            ok, problem = compare_list(params, ref_p, name, f"the reference after step "
-                                       f"{step + 1}", "new_params", rtol=REF_RTOL)
-            if problem is None:
+            wrong = Findings()
+            if compare_list(params, ref_p, wrong, name, f"the reference after step "
+                            f"{step + 1}", "new_params", rtol=REF_RTOL) == len(shapes):
                 right += 1
                 params = list(params)
                 continue
-        if right and right == step:
-            problem = Diagnosis("state_not_carried", f"{name}: your first step(s) match but "
-                                f"step {step + 1} of a chain does not: check that the state "
-                                "you return carries everything the next step needs (both "
-                                "moment estimates and the step count) and that each step "
-                                "uses it.")
-        first_bad = problem
+            problem = (adam_slip(params, start, grads_by_step, lr, {}, f"step {step + 1} of "
+                                 "a chain") or
+                       (state_not_carried(name, step, "the state you return carries "
+                                          "everything the next step needs (both moment "
+                                          "estimates and the step count) and that each step "
+                                          "uses it") if right == step > 0 else
+                        wrong.verdicts()[0]))
+        found.add(problem)
         break
-    return value_check(title, 3, right, 4, first_bad, "steps",
+    return value_check(title, 3, right, 4, found.verdicts(), "steps",
                        ok="four chained steps match the reference.")
 
 
@@ -675,7 +796,7 @@ def check_init(judge):
     wanted = {scheme: std(FAN_IN) for scheme, std in SCHEME_STDS.items()}
     n = FAN_IN * FAN_OUT
     tol = SIGMAS / np.sqrt(2 * n)  # relative spread of a sample std
-    passed, first_bad = 0, None
+    passed, found = 0, Findings()
     for i, (scheme, target) in enumerate(wanted.items()):
         w, problem = init_call(judge, FAN_IN, FAN_OUT, scheme, seed_of(judge, 79, i))
         if problem is None:
@@ -692,9 +813,8 @@ def check_init(judge):
                                     "contract gives for this scheme" + (
                                         f": {label}." if label else
                                         ". Check the factor you multiply the draws by."))
-        passed += problem is None
-        first_bad = first_bad or problem
-    return [value_check("std and mean of normal, xavier and he", 4, passed, 3, first_bad,
+        passed += found.add(problem)
+    return [value_check("std and mean of normal, xavier and he", 4, passed, 3, found.verdicts(),
                         "schemes", ok="the std and the mean of large draws are within "
                         "statistical bounds for every scheme."),
             check_zeros(judge), check_shapes(judge), check_init_seed(judge),
@@ -727,12 +847,11 @@ def check_zeros(judge):
 
 
 def check_shapes(judge):
-    passed, first_bad = 0, None
+    passed, found = 0, Findings()
     for i, scheme in enumerate(("normal", "xavier", "he", "zeros")):
         _, problem = init_call(judge, 6, 9, scheme, seed_of(judge, 89, i))
-        passed += problem is None
-        first_bad = first_bad or problem
-    return value_check("shape (fan_in, fan_out)", 1, passed, 4, first_bad, "schemes",
+        passed += found.add(problem)
+    return value_check("shape (fan_in, fan_out)", 1, passed, 4, found.verdicts(), "schemes",
                        ok="every scheme gives a (fan_in, fan_out) matrix.")
 
 

@@ -13,11 +13,13 @@ import pytest
 import solutions
 from autograder import checks_backprop, checks_graphs, checks_training
 from autograder.judge import FunctionGrade, Judge
+from autograder.weights import TABLE
 from autograder.sandbox.runner import StudentProcess
 
 CHECKS = {**checks_graphs.checks(), **checks_backprop.checks(), **checks_training.checks()}
 NAMES = [n for n in solutions.GRADED_NAMES if n in CHECKS]
 SEED = 20240917
+SEEDS = range(6)  # other students: the same code must get the same score and diagnoses
 
 
 def source(name):
@@ -36,10 +38,22 @@ def student():
         yield proc, index
 
 
-def grade(proc, name):
+def grade(proc, name, seed=SEED):
     if hasattr(proc, "begin"):
         proc.begin(name)
-    return FunctionGrade(name, 3.0, CHECKS[name](Judge(proc, SEED)))
+    return FunctionGrade(name, 3.0, CHECKS[name](Judge(proc, seed)))
+
+
+@contextmanager
+def replaced(student, name, text):
+    """The student's cell of ``name`` replaced by ``text``, for the block."""
+    proc, index = student
+    proc.run_cell(index[name], text)
+    assert proc.outcomes[index[name]].ok, proc.outcomes[index[name]]
+    try:
+        yield
+    finally:
+        proc.run_cell(index[name], source(name))
 
 
 @contextmanager
@@ -66,10 +80,12 @@ def test_every_graded_name_of_hw1_hw2_backprop_hw4_has_checks():
 
 @pytest.mark.parametrize("name", NAMES)
 def test_reference_earns_full_marks(student, name):
-    grade_ = grade(student[0], name)
-    bad = [(c.name, c.kind, c.message) for c in grade_.checks if c.fraction < 1]
-    assert grade_.score == pytest.approx(3.0), bad
-    assert all(c.weight > 0 for c in grade_.checks)
+    for seed in (SEED, *SEEDS):
+        grade_ = grade(student[0], name, seed)
+        bad = [(c.name, c.kind, c.message) for c in grade_.checks if c.fraction < 1]
+        assert grade_.score == pytest.approx(3.0), (seed, bad)
+        assert all(c.weight > 0 for c in grade_.checks)
+        assert all(c.name in TABLE for c in grade_.checks)
 
 
 # (graded name, [(old, new), ...], the diagnosis kind expected among the failed checks)
@@ -85,7 +101,19 @@ BUGS = {
     "Exp backward returns a bare value": (
         "Exp", [("(output_grad * self.value,)", "output_grad * self.value")], "bare_value"),
     "Log backward multiplies by a": (
-        "Log", [("(output_grad / a,)", "(output_grad * a,)")], "wrong_values"),
+        "Log", [("(output_grad / a,)", "(output_grad * a,)")], "wrong_local_derivative"),
+    "Log backward forgets 1/a": (
+        "Log", [("(output_grad / a,)", "(output_grad,)")], "wrong_local_derivative"),
+    "Exp backward uses the input instead of the output": (
+        "Exp", [("(output_grad * self.value,)", "(output_grad * self.inputs[0],)")],
+        "wrong_local_derivative"),
+    "Sin backward takes the cosine of the output": (
+        "Sin", [("np.cos(a)", "np.cos(self.value)")], "wrong_local_derivative"),
+    "Divide backward forgets the square of b": (
+        "Divide", [("-output_grad * a / (b * b)", "-output_grad * a / b")],
+        "wrong_local_derivative"),
+    "Multiply backward ignores output_grad": (
+        "Multiply", [("output_grad * b, output_grad * a", "b, a")], "ignores_upstream"),
     "Sin backward returns two gradients": (
         "Sin", [("(output_grad * np.cos(a),)", "(output_grad * np.cos(a), output_grad)")],
         "wrong_count"),
@@ -148,7 +176,38 @@ BUGS = {
                        "mi / (np.sqrt(vi) + eps)")], "missing_bias_correction"),
     "adam does not count steps": (
         "adam_step", [('new_state = {"t": t,', 'new_state = {"t": state["t"],')],
-        "state_not_carried"),
+        "step_count_not_advanced"),
+    "adam's step count starts one too high": (
+        "adam_step", [('"t": 0,', '"t": 1,')], "step_count_off_by_one"),
+    "adam corrects the step count after using it": (
+        "adam_step", [('t = state["t"] + 1', 't = state["t"]'),
+                      ('new_state = {"t": t,', 'new_state = {"t": t + 1,')], "step_count_zero"),
+    "adam corrects m only": (
+        "adam_step", [("(np.sqrt(vi / (1 - beta2**t)) + eps)", "(np.sqrt(vi) + eps)")],
+        "bias_correction_one_moment"),
+    "adam corrects v only": (
+        "adam_step", [("(mi / (1 - beta1**t))", "mi")], "bias_correction_one_moment"),
+    "adam keeps only the last gradient as m": (
+        "adam_step", [("beta1 * m + (1 - beta1) * g", "(1 - beta1) * g")], "state_not_carried"),
+    "momentum keeps the whole velocity": (
+        "sgd_momentum_step", [("momentum * v - lr * g", "v - lr * g")], "momentum_ignored"),
+    "momentum moves params by the old velocity": (
+        "sgd_momentum_step", [("p + v for p, v in zip(params, new_velocities)",
+                               "p + v for p, v in zip(params, velocities)")], "old_velocity"),
+    "sgd climbs the gradient": (
+        "sgd_step", [("p - lr * g", "p + lr * g")], "gradient_sign"),
+    "sgd ignores lr": (
+        "sgd_step", [("p - lr * g", "p - g")], "ignores_lr"),
+    "sgd returns the step": (
+        "sgd_step", [("p - lr * g", "-lr * g")], "returns_step"),
+    "dropout backward draws a new mask": (
+        "dropout_backward", [("dx = dout * mask", "dx = dout * (np.random.random(dout.shape) "
+                              ">= 0.5) * mask.max()")], "different_mask"),
+    "dropout backward ignores the mask": (
+        "dropout_backward", [("dx = dout * mask", "dx = dout * mask.max()")], "ignores_mask"),
+    "he with sqrt(1/fan_in)": (
+        "init_weights", [('"he": np.sqrt(2.0 / fan_in)', '"he": np.sqrt(1.0 / fan_in)')],
+        "wrong_std"),
     "xavier with sqrt(2/fan_in)": (
         "init_weights", [('"xavier": np.sqrt(1.0 / fan_in)', '"xavier": np.sqrt(2.0 / fan_in)')],
         "wrong_std"),
@@ -160,14 +219,21 @@ BUGS = {
 }
 
 
+def outcome(grade_):
+    """(score, the kinds of the checks not fully paid): what must not depend on the seed."""
+    return grade_.score, tuple(c.kind for c in grade_.checks if grade_.paid(c) < 1)
+
+
 @pytest.mark.parametrize("bug", list(BUGS))
-def test_bug_costs_marks_with_its_diagnosis(student, bug):
+def test_bug_costs_marks_with_its_diagnosis_whatever_the_seed(student, bug):
     name, replacements, kind = BUGS[bug]
     with bugged(student, name, replacements):
         grade_ = grade(student[0], name)
+        others = {outcome(grade(student[0], name, seed)) for seed in SEEDS}
     failed = {c.kind for c in grade_.checks if c.fraction < 1}
     assert grade_.score < 3.0
     assert kind in failed, [(c.name, c.kind, c.message) for c in grade_.checks]
+    assert others == {outcome(grade_)}
 
 
 def test_every_function_has_a_bug():
@@ -178,6 +244,104 @@ def test_a_consistent_backward_keeps_its_credit(student):
     """dropout_forward scaling by p is wrong, but a backward that follows it is right."""
     with bugged(student, "dropout_forward", [("/ (1.0 - p)", "/ p")]):
         assert grade(student[0], "dropout_backward").score == pytest.approx(3.0)
+
+
+def checks_of(grade_):
+    return {c.name: c for c in grade_.checks}
+
+
+def test_consistency_with_a_forward_right_nowhere_pays_nothing(student):
+    """Exp's forward doubled everywhere, its backward consistent with it: no right number."""
+    with bugged(student, "Exp", [("return np.exp(a)", "return 2 * np.exp(a)")]):
+        grade_ = grade(student[0], "Exp")
+    fd = checks_of(grade_)["backward matches finite differences of your forward"]
+    assert fd.fraction == 0 and fd.kind == "forward_not_right"
+    assert grade_.score == 0
+
+
+def test_consistency_with_a_forward_right_somewhere_pays(student):
+    """A Log whose forward fails on arrays (math.log) keeps finite-difference credit for the
+    scalars, where its forward is right."""
+    with bugged(student, "Log", [("np.log(a)", "math.log(a)")]):
+        student[0].run_cell(0, "import numpy as np\nimport math")
+        fd = checks_of(grade(student[0], "Log"))[
+            "backward matches finite differences of your forward"]
+    assert fd.fraction == 0.5
+
+
+def test_dropout_backward_of_a_forward_that_drops_nothing_earns_only_test_time(student):
+    forward = "def dropout_forward(x, p, train, rng):\n    return x.copy(), None\n"
+    backward = "def dropout_backward(dout, cache):\n    return dout.copy()\n"
+    with replaced(student, "dropout_forward", forward), \
+            replaced(student, "dropout_backward", backward):
+        checks = checks_of(grade(student[0], "dropout_backward"))
+    assert checks["dx follows your forward's mask and scaling"].fraction == 0.25
+    assert checks["dx follows your forward's mask and scaling"].kind == "forward_not_right"
+    assert checks["matches finite differences of your forward"].fraction == 0
+
+
+def test_l2_grads_consistent_with_a_wrong_loss_earn_no_finite_difference_credit(student):
+    with bugged(student, "l2_penalty", [("loss = reg * sum", "loss = 0.5 * reg * sum"),
+                                        ("2.0 * reg * p", "reg * p")]):
+        grade_ = grade(student[0], "l2_penalty")
+    assert checks_of(grade_)["grads match finite differences of your loss"].kind == \
+        "forward_not_right"
+    assert grade_.score == 0
+
+
+REMEMBERS_PROBES = """\
+SEEN = []
+
+class Multiply(Operation):
+    def forward(self, a, b):
+        for a0, b0 in SEEN:  # next to a point seen before: agree with the backward below
+            if np.shape(a0) == np.shape(a) and np.allclose(a, a0, rtol=0, atol=1e-4) \\
+                    and np.allclose(b, b0, rtol=0, atol=1e-4):
+                return a0 * b0 + (a - a0) + (b - b0)
+        SEEN.append((np.copy(a), np.copy(b)))
+        return a * b
+
+    def backward(self, output_grad):
+        return output_grad, output_grad
+"""
+COUNTS_CALLS = """\
+CALLS = [0]
+
+class Multiply(Operation):
+    def forward(self, a, b):
+        CALLS[0] += 1
+        return a * b + 1e-3 * (CALLS[0] % 2)
+
+    def backward(self, output_grad):
+        a, b = self.inputs
+        return output_grad * b, output_grad * a
+"""
+
+
+@pytest.mark.parametrize("forward, kind", [(REMEMBERS_PROBES, "forward_differs_near_point"),
+                                           (COUNTS_CALLS, "forward_not_repeatable")])
+def test_a_forward_that_games_finite_differences_is_caught(student, forward, kind):
+    with replaced(student, "Multiply", forward):
+        fd = checks_of(grade(student[0], "Multiply"))[
+            "backward matches finite differences of your forward"]
+    assert fd.fraction == 0 and fd.kind == kind, fd.message
+
+
+def test_every_distinct_mistake_of_a_check_is_named(student):
+    """Divide's da multiplied where it should divide, and db's sign flipped."""
+    with bugged(student, "Divide", [("output_grad / b, -output_grad * a / (b * b)",
+                                     "output_grad * b, output_grad * a / (b * b)")]):
+        ref = checks_of(grade(student[0], "Divide"))["backward matches the reference gradients"]
+    assert ref.kind == "sign_flipped" and ref.also == ("wrong_values",)
+    assert "opposite sign" in ref.message and "Also:" in ref.message
+
+
+def test_a_mistake_is_reported_on_the_case_that_shows_it_best(student):
+    """Log's gradient off by 0.001 in the denominator is barely visible at the scalar's
+    a > 2.6 and plain at the arrays' a < 0.6: it is reported where it is plain."""
+    with bugged(student, "Log", [("(output_grad / a,)", "(output_grad / (a + 0.001),)")]):
+        ref = checks_of(grade(student[0], "Log"))["backward matches the reference gradients"]
+    assert ref.fraction == 0 and "It is close" not in ref.message, ref.message
 
 
 def test_messages_never_show_hidden_values(student):
