@@ -1,10 +1,25 @@
 """Hidden checks of hw2's and hw3's array functions: forward/backward pairs and losses.
 
-Forward: values against the reference on every hidden case (edge cases included), and the
-arguments left unchanged. Backward: the student's gradients (from the student's own cache)
-against finite differences of the student's OWN forward, so a consistent backward earns its
-credit even when the forward has a bug; against the reference gradients on every case; the
-shape of every gradient; ``dout`` left unchanged.
+Forward: values against the reference on every hidden case but the large one, the arguments
+left unchanged and, for the functions the contract asks to be stable, "stays finite without
+overflow" (no NumPy floating-point warning and finite results on the huge case).
+
+Backward: the student's gradients (from the student's own cache) against finite differences
+of the student's OWN forward, on the first (smooth) case, so a consistent backward earns
+credit when the forward has a bug; against the reference gradients on every case; the shape
+of every gradient; ``dout`` left unchanged. The finite differences are taken along a few
+directions per input in a shuffled order, before the backward is called, and the base point
+is evaluated again after them: a forward that remembers its calls, or that is right at the
+hidden input but not next to it, is caught (``inconsistent_forward``). They pay only when the
+forward is right on at least one hidden case. A backward that does not finish on the large
+case (where a derived gradient takes milliseconds and finite differences of the forward take
+minutes) earns no gradient credit at all (``too_slow_for_large_input``).
+
+Losses: the same, with the loss value in place of the forward.
+
+Tolerances: values and gradients within ``REF_RTOL`` (1e-7) of the reference, relative to
+the largest expected entry; the backward within ``FD_RTOL`` (1e-6) of finite differences
+(step ``FD_STEP``). ``STABLE`` states what each stable function is held to.
 """
 import zlib
 from dataclasses import dataclass
@@ -14,59 +29,85 @@ import numpy as np
 import solutions
 
 from . import hidden_inputs as hidden
-from .diagnose import Diagnosis, diagnose
-from .judge import (FD_RTOL, REF_RTOL, Check, Judge, Unusable, as_float_array, derivatives,
+from .diagnose import (EXP_ADVICE, Diagnosis, diagnose, diagnose_fp_warnings,
+                       diagnose_window_shape)
+from .judge import (FD_RTOL, FD_STEP, REF_RTOL, Check, Judge, Unusable, as_float_array,
                     failure, first_mutation, flat, guarded, mutation_check, numeric,
                     one_check, shape_of, usable_base, value_check, weighted_sum)
 from .sandbox.probes import Probe
 from .sandbox.runner import StudentError
 
 ITEM = Probe("item")
+PROBES = 6  # finite-difference directions per input: coordinates of a small one, else random
+
+BCE_ADVICE = ("with a probability this close to 0 or 1, 1/p, 1/(1 - p) and their logs leave "
+              "the range of float64: keep the probabilities used there a tiny distance (any "
+              "eps from 1e-300 to 1e-6) away from 0 and 1")
+
+#: What each function the contract asks to be stable is held to (the check's message says it).
+STABLE = {
+    "sigmoid_forward": "for any x: finite, no NumPy warning, and within 1e-7 (relative) of the "
+                       "exact values, checked at |x| from 701 to 2000",
+    "tanh_forward": "for any x: finite, no NumPy warning, and within 1e-7 (relative) of the "
+                    "exact values, checked at |x| from 701 to 2000",
+    "softmax_loss": "for scores of magnitude 1e3: finite, no NumPy warning, loss and dx within "
+                    "1e-7 (relative) of the exact ones, even where a label's probability "
+                    "underflows to 0",
+    "bce_loss": "for any probability in (0, 1): finite and no NumPy warning (checked down to "
+                "1e-315); loss and dprob within 1e-7 (relative) of the exact ones wherever "
+                "the probabilities are at least 2e-6 from 0 and 1, so a clip with any eps up "
+                "to 1e-6 is exact there",
+}
+STABLE_TITLE = "stays finite without overflow"
 
 
 @dataclass(frozen=True)
 class Pair:
+    """A forward/backward pair: its hidden cases (``hidden.Case``) and its inputs' names."""
+
     stem: str
-    make: object
     cases: tuple
     names: tuple
-    zero_case: str = ""
-    tie_case: str = ""
-    huge_case: str = ""
+    noun: str = "windows"  # what a non-square window is called in messages
 
     @property
     def smooth(self):
         """The case finite differences use: the first, drawn away from kinks and ties."""
         return self.cases[0]
 
+    @property
+    def forward_cases(self):
+        return tuple(c for c in self.cases if not c.has("large"))
 
-SEVERAL, ONE = "a batch of several examples", "a batch of one"
+
 PAIRS = {p.stem: p for p in [
-    Pair("affine", hidden.affine, (SEVERAL, ONE, "inputs with several axes per example"),
-         ("x", "w", "b")),
-    Pair("relu", hidden.elementwise(), (SEVERAL, ONE, "exact zeros in x"), ("x",),
-         zero_case="exact zeros in x"),
-    Pair("leaky_relu", hidden.leaky, (SEVERAL, ONE, "exact zeros in x"), ("x",),
-         zero_case="exact zeros in x"),
-    Pair("sigmoid", hidden.elementwise(3.0), (SEVERAL, ONE, "inputs of huge magnitude"), ("x",),
-         huge_case="inputs of huge magnitude"),
-    Pair("tanh", hidden.elementwise(2.0), (SEVERAL, ONE, "inputs of huge magnitude"), ("x",),
-         huge_case="inputs of huge magnitude"),
-    Pair("conv", hidden.conv, ("stride 2 with padding", "stride 1, no padding",
-                               "a batch of one, odd sizes, non-square filters"), ("x", "w", "b")),
-    Pair("max_pool", hidden.pool, ("windows without ties", "ties inside windows",
-                                   "overlapping windows, odd sizes"), ("x",),
-         tie_case="ties inside windows"),
+    Pair("affine", hidden.AFFINE, ("x", "w", "b")),
+    Pair("relu", hidden.RELU, ("x",)),
+    Pair("leaky_relu", hidden.LEAKY_RELU, ("x",)),
+    Pair("sigmoid", hidden.SIGMOID, ("x",)),
+    Pair("tanh", hidden.TANH, ("x",)),
+    Pair("conv", hidden.CONV, ("x", "w", "b"), noun="filters"),
+    Pair("max_pool", hidden.POOL, ("x",)),
 ]}
 
 
+def salt(name):
+    return zlib.crc32(name.encode())
+
+
 def case_inputs(judge, pair, case):
-    return pair.make(judge.rng([zlib.crc32(pair.stem.encode()), pair.cases.index(case)]), case)
+    """(args, kwargs) of ``case`` for this student: the same recipe for everyone."""
+    return case.make(judge.rng([salt(pair.stem), pair.cases.index(case)]))
 
 
 def weighted(check, weight):
     check.weight = weight
     return check
+
+
+def warnings_of(judge):
+    """The floating-point warnings of the student's last call."""
+    return tuple(getattr(judge.proc, "fp_warnings", None) or ())
 
 
 def split_forward(result, function):
@@ -79,73 +120,343 @@ def split_forward(result, function):
     return result
 
 
+def matches(got, expected):
+    """Whether the student's ``got`` is right (within REF_RTOL) and finite."""
+    return diagnose(got, expected, function="", check="", what="out", rtol=REF_RTOL).ok
+
+
+# --------------------------------------------------------------- naming the shape class
+
+WINDOW_KINDS = {"non_square": "non_square_window", "non_divisible": "non_divisible_size"}
+VAGUE = ("wrong_shape", "wrong_values", "raised", "nan_or_inf", "all_zeros")
+
+
+def window_shape(pair, case, got, expected, args, kwargs, function, what):
+    """``diagnose_window_shape`` of an output of a conv or pool case, or None."""
+    if pair.stem == "conv":
+        window, stride, pad = args[1].shape[2:], kwargs["stride"], kwargs["pad"]
+    elif pair.stem == "max_pool":
+        window, stride, pad = (kwargs["pool_height"], kwargs["pool_width"]), kwargs["stride"], 0
+    else:
+        return None
+    return diagnose_window_shape(got, expected, function=function,
+                                 check=f"reference ({case.name})", what=what,
+                                 size=args[0].shape[2:], window=window, stride=stride, pad=pad,
+                                 noun=pair.noun)
+
+
+def name_shape_classes(pair, results, function):
+    """``results``: [(case, [verdicts])]. A vague verdict on a case of a shape class (non-square
+    windows, sizes that do not divide evenly) becomes that class's diagnosis when every case
+    outside the class is right: the mistake shows only there."""
+    for tag, kind in WINDOW_KINDS.items():
+        outside_ok = all(all(v.ok for v in verdicts) for case, verdicts in results
+                         if not case.has(tag))
+        if not outside_ok:
+            continue
+        for case, verdicts in results:
+            if case.has(tag):
+                verdicts[:] = [class_diagnosis(pair, v, kind, function)
+                               if v.kind in VAGUE else v for v in verdicts]
+    return results
+
+
+def class_diagnosis(pair, verdict, kind, function):
+    if kind == "non_square_window":
+        text = (f" {function} is right on every case with square {pair.noun} and wrong only "
+                f"where their height and width differ: check that every height (the output's, "
+                f"the rows of a window) comes from the height of the {pair.noun[:-1]} and "
+                "every width from its width.")
+    else:
+        text = (f" {function} is right wherever the sizes divide evenly by the stride and wrong "
+                "only where they leave a remainder: the contract's output size rounds down "
+                "(a last window that does not fit is dropped), and nothing may assume that the "
+                "windows tile the input exactly.")
+    return Diagnosis(kind, verdict.message + text)
+
+
+def flatten(results):
+    return [v for _, verdicts in results for v in verdicts]
+
+
+EXTREME_KINDS = ("overflow", "log_of_zero")
+
+
+def shown(verdicts, cases):
+    """The verdicts whose messages a check shows: an overflow on the huge case is not named
+    when the function gives NaN or inf on ordinary inputs too (that is the mistake to fix)."""
+    ordinary_nan = any(v.kind == "nan_or_inf" for v, c in zip(verdicts, cases)
+                       if not c.has("huge"))
+    return [v for v in verdicts if not (ordinary_nan and v.kind in EXTREME_KINDS)]
+
+
 # ------------------------------------------------------------------------------ forward
 
 def check_forward(judge: Judge, pair: Pair):
     function = f"{pair.stem}_forward"
     reference = getattr(solutions, function)
-    passed, first_bad, mutated, ran = 0, None, None, 0
-    for case in pair.cases:
+    results, stable = [], []
+    mutated, ran = None, 0
+    for case in pair.forward_cases:
         args, kwargs = case_inputs(judge, pair, case)
         outcome = judge.call(function, *args, echo_args=True, **kwargs)
+        warned = warnings_of(judge)
         if isinstance(outcome, StudentError):
             verdict = failure(outcome, function, "out")
         else:
             ran += 1
             result, after = outcome
             mutated = mutated or first_mutation(args, after, function, pair.names)
-            split = split_forward(result, function)
-            verdict = split if not isinstance(split, tuple) else diagnose(
-                split[0], reference(*args, **kwargs)[0], function=function,
-                check=f"reference ({case})", what="out", batch_size=len(args[0]),
-                hint_overflow=case == pair.huge_case, rtol=REF_RTOL)
-        passed += verdict.ok
-        first_bad = first_bad or (None if verdict.ok else verdict)
-    return [value_check("values on hidden inputs", 4, passed, len(pair.cases), first_bad),
-            mutation_check(mutated, function, 1, ran, first_bad)]
+            verdict = split_forward(result, function)
+        if isinstance(verdict, tuple):
+            expected, got = reference(*args, **kwargs)[0], verdict[0]
+            if case.has("huge"):
+                stable.append(diagnose_fp_warnings(warned, function=function, check=case.name,
+                                                   finite=all_finite(got)))
+            verdict = window_shape(pair, case, got, expected, args, kwargs, function,
+                                   "out") or diagnose(
+                got, expected, function=function, check=f"reference ({case.name})",
+                what="out", batch_size=len(args[0]), hint_overflow=case.has("huge"),
+                fp_warnings=warned, rtol=REF_RTOL)
+        elif case.has("huge"):
+            stable.append(verdict)
+        results.append((case, [verdict]))
+    verdicts = flatten(name_shape_classes(pair, results, function))
+    first_bad = next((v for v in verdicts if not v.ok), None)
+    checks = [value_check("values on hidden inputs", 4, sum(v.ok for v in verdicts),
+                          len(verdicts), shown(verdicts, [c for c, _ in results])),
+              mutation_check(mutated, function, 1, ran, first_bad)]
+    if function in STABLE:
+        checks.append(stable_check(function, stable))
+    return checks
+
+
+def stable_check(function, verdicts):
+    """"stays finite without overflow" from the verdicts of the huge cases."""
+    passed = sum(v.ok for v in verdicts)
+    promise = f"The contract holds {function} to this: {STABLE[function]}."
+    if verdicts and passed == len(verdicts):
+        return Check(STABLE_TITLE, 1, 1.0, f"finite, and no floating-point warning on the "
+                     f"huge inputs. {promise}")
+    bad = [v for v in verdicts if not v.ok]
+    if not bad:
+        return Check(STABLE_TITLE, 1, 0.0, f"not checked. {promise}", "not_checked")
+    return Check(STABLE_TITLE, 1, passed / len(verdicts), f"{bad[0].message} {promise}",
+                 bad[0].kind)
 
 
 # ----------------------------------------------------------------------------- backward
 
-def student_gradients(judge, pair, args, kwargs, dout):
-    """Run the student's forward (keeping its cache in the child) and backward.
+@dataclass
+class Run:
+    """One forward (cache kept in the child) and backward of the student: ``grads`` and
+    ``dout_after``, or ``failed`` (a Diagnosis) at ``stage`` "forward" or "backward"."""
 
-    Returns (grads tuple, dout as the student left it) or a Diagnosis."""
+    out: object = None
+    grads: tuple = ()
+    dout_after: object = None
+    failed: Diagnosis = None
+    stage: str = ""
+
+
+def student_gradients(judge, pair, args, kwargs, dout):
+    """Run the student's forward (keeping its cache in the child) and backward on ``dout``."""
     forward, backward = f"{pair.stem}_forward", f"{pair.stem}_backward"
     kept = judge.call(forward, *args, keep=True, **kwargs)
     if isinstance(kept, StudentError):
         d = failure(kept, forward, "cache")
-        return d.__class__(d.kind, f"{backward} could not be checked: {d.message}")
+        return Run(failed=Diagnosis(d.kind, f"{backward} could not be checked: {d.message}"),
+                   stage="forward")
     handle, value = kept
     split = split_forward(value, forward)
     if not isinstance(split, tuple):
-        return split
+        return Run(failed=split, stage="forward")
     cache = judge.call(ITEM, handle, 1, keep=True)
     if isinstance(cache, StudentError):
-        return failure(cache, forward, "cache")
+        return Run(split[0], failed=failure(cache, forward, "cache"), stage="forward")
     outcome = judge.call(backward, dout, cache[0], echo_args=True)
     if isinstance(outcome, StudentError):
-        return failure(outcome, backward, "gradient")
+        return Run(split[0], failed=failure(outcome, backward, "gradient"), stage="backward")
     grads, after = outcome
-    single = len(pair.names) == 1
-    if single:
+    if len(pair.names) == 1:
         if isinstance(grads, (tuple, list)):
-                return Diagnosis("wrong_structure", f"{backward} must return dx alone (not in a "
-                             "tuple) for a layer with a single input.")
+            return Run(split[0], failed=Diagnosis(
+                "wrong_structure", f"{backward} must return dx alone (not in a tuple) for a "
+                "layer with a single input."), stage="backward")
         grads = (grads,)
     elif not (isinstance(grads, tuple) and len(grads) == len(pair.names)):
         count = len(grads) if isinstance(grads, (tuple, list)) else 1
-        return Diagnosis("wrong_structure", f"{backward} must return {len(pair.names)} "
-                         f"gradients ({', '.join('d' + n for n in pair.names)}) as a tuple; it "
-                         f"returned {count} value(s).")
-    return grads, (after[0] if after else dout)
-
-
-def check_backward(judge: Judge, pair: Pair):
-    return [weighted(fd_check(judge, pair), 3), *reference_checks(judge, pair)]
+        return Run(split[0], failed=Diagnosis(
+            "wrong_structure", f"{backward} must return {len(pair.names)} gradients "
+            f"({', '.join('d' + n for n in pair.names)}) as a tuple; it returned {count} "
+            "value(s)."), stage="backward")
+    return Run(split[0], grads, after[0] if after else dout)
 
 
 FD_TITLE = "matches finite differences of your forward"
+REF_TITLE = "matches the reference gradients"
+
+
+def check_backward(judge: Judge, pair: Pair):
+    fd = weighted(fd_check(judge, pair), 3)
+    references, facts = reference_checks(judge, pair)
+    return [earned_fd(fd, facts, f"{pair.stem}_forward", "forward"), *references]
+
+
+@dataclass
+class Facts:
+    """What the reference cases showed about the whole function."""
+
+    forward_right: bool = False  # the student's forward (or loss) right on some case
+    too_slow: Diagnosis = None   # the gradient did not finish on the large case
+
+
+def earned_fd(fd, facts, forward, source):
+    """The finite-difference check as it pays: nothing for a gradient that is not derived
+    (too slow on the large case), nor for agreeing with a forward that is never right."""
+    if facts.too_slow is not None:
+        return Check(fd.name, fd.weight, 0.0, facts.too_slow.message, facts.too_slow.kind)
+    if fd.fraction > 0 and not facts.forward_right:
+        return Check(fd.name, fd.weight, 0.0, f"your gradient agrees with finite differences "
+                     f"of your own {source}, but {forward} is not right on any hidden case, "
+                     "so this check pays once it is right on at least one.", "forward_wrong")
+    return fd
+
+
+def too_slow(function, case, size):
+    return Diagnosis("too_slow_for_large_input", (
+        f"{function} did not finish within the time limit on {case.name} ({size:,} entries), "
+        "where a derived gradient takes milliseconds, even written with loops. A gradient "
+        "computed by finite differences of the forward (a forward call or two per entry) is "
+        "that slow: derive the gradient; finite differences are for checking it. Until "
+        f"{function} finishes there, its gradient checks earn nothing."))
+
+
+def reference_checks(judge, pair):
+    """The reference-gradient, shape and mutation checks, and the Facts they showed."""
+    forward, backward = f"{pair.stem}_forward", f"{pair.stem}_backward"
+    ref_forward, ref_backward = getattr(solutions, forward), getattr(solutions, backward)
+    facts, results = Facts(), []
+    shape_bad = mutated = None
+    ran = 0
+    for index, case in enumerate(pair.cases):
+        args, kwargs = case_inputs(judge, pair, case)
+        ref_out, ref_cache = ref_forward(*args, **kwargs)
+        dout = hidden.upstream(judge.rng([11, salt(pair.stem), index]), ref_out.shape)
+        expected = ref_backward(dout.copy(), ref_cache)
+        expected = expected if isinstance(expected, tuple) else (expected,)
+        run = student_gradients(judge, pair, args, kwargs, dout)
+        facts.forward_right |= run.out is not None and matches(run.out, ref_out)
+        if run.failed is not None:
+            failed = run.failed
+            if case.has("large") and run.stage == "backward" and failed.kind == "timeout":
+                failed = facts.too_slow = too_slow(backward, case, sum(a.size for a in args))
+            results.append((case, [failed] * len(expected)))
+            shape_bad = shape_bad or failed
+            continue
+        ran += 1
+        mutated = mutated or first_mutation([dout], [run.dout_after], backward, ["dout"])
+        verdicts = []
+        for g, e, x, name in zip(run.grads, expected, args, pair.names):
+            verdict = diagnose(
+                g, e, function=backward, check=f"reference ({case.name})", what="d" + name,
+                batch_size=len(args[0]),
+                zero_mask=(x == 0) if case.has("zeros") and name == "x" else None,
+                tie_mask=tie_mask(x, kwargs) if case.has("ties") else None,
+                overlap_mask=overlap_mask(x, kwargs) if case.has("overlaps") else None,
+                hint_overflow=case.has("huge"), rtol=REF_RTOL)
+            verdicts.append(verdict)
+            if shape_of(g) != np.shape(e):
+                shape_bad = shape_bad or verdict
+        results.append((case, verdicts))
+    verdicts = flatten(name_shape_classes(pair, results, backward))
+    passed = sum(v.ok for v in verdicts)
+    first_bad = next((v for v in verdicts if not v.ok), None)
+    cases = [c for c, vs in results for _ in vs]
+    reference = value_check(REF_TITLE, 3, passed, len(verdicts), shown(verdicts, cases),
+                            noun="gradients")
+    if facts.too_slow is not None:
+        reference = Check(REF_TITLE, 3, 0.0, facts.too_slow.message, facts.too_slow.kind)
+    shapes = (Check("gradient shapes", 1, 1.0, "every gradient has the shape of its input.")
+              if shape_bad is None else Check("gradient shapes", 1, 0.0, shape_bad.message,
+                                              shape_bad.kind))
+    return [reference, shapes, mutation_check(mutated, backward, 1, ran, first_bad)], facts
+
+
+def tie_mask(x, kwargs):
+    """Entries of x that tie with another entry for the maximum of a pooling window."""
+    mask = np.zeros(x.shape, dtype=bool)
+    for rows, cols in hidden.windows(x.shape, *pool_window(kwargs)):
+        win = x[:, :, rows, cols]
+        top = win == win.max(axis=(2, 3), keepdims=True)
+        mask[:, :, rows, cols] |= top & (top.sum(axis=(2, 3), keepdims=True) > 1)
+    return mask
+
+
+def overlap_mask(x, kwargs):
+    """Entries of x that are the maximum of more than one pooling window."""
+    count = np.zeros(x.shape, dtype=int)
+    for rows, cols in hidden.windows(x.shape, *pool_window(kwargs)):
+        win = x[:, :, rows, cols]
+        count[:, :, rows, cols] += win == win.max(axis=(2, 3), keepdims=True)
+    return count > 1
+
+
+def pool_window(kwargs):
+    return (kwargs.get("pool_height", 2), kwargs.get("pool_width", 2), kwargs.get("stride", 2))
+
+
+# ------------------------------------------------------------------- finite differences
+
+def directions(shape, rng, count=PROBES):
+    """Unit directions to differentiate along: every coordinate of an input of at most
+    ``count`` entries, else ``count`` random directions (each moves every entry)."""
+    size = int(np.prod(shape))
+    if size <= count:
+        return list(np.eye(size).reshape((size, *shape)))
+    return [d / np.linalg.norm(d) for d in rng.standard_normal((count, *shape))]
+
+
+def shuffled_differences(functions, points, probes, rng):
+    """Central differences of ``functions[k]`` at ``points[k]`` along ``probes[k]``, every
+    evaluation of every input in one shuffled order. Returns one array per input."""
+    calls = [(k, j, sign) for k, dirs in enumerate(probes) for j in range(len(dirs))
+             for sign in (1, -1)]
+    values = {}
+    for i in rng.permutation(len(calls)):
+        k, j, sign = calls[i]
+        values[k, j, sign] = functions[k](points[k] + sign * FD_STEP * probes[k][j])
+    return [np.array([(values[k, j, 1] - values[k, j, -1]) / (2 * FD_STEP)
+                      for j in range(len(dirs))]) for k, dirs in enumerate(probes)]
+
+
+def inconsistent(function, source):
+    return Diagnosis("inconsistent_forward", (
+        f"{function}: your {source} is not a plain function of its arguments: called again "
+        "with the same input, or next to a hidden input where it is right, it gave values "
+        "that do not fit (does it keep state between calls, a global or a record of its "
+        "inputs?). Finite differences of it can't be trusted, so this check earns nothing."))
+
+
+def differences(judge, functions, points, base, weights, rng, function, source):
+    """(numeric derivatives per input, probes) of the student's ``functions`` at ``points``,
+    with the base point evaluated again after the shuffled probes (it must give ``base``,
+    the first evaluation); or the Diagnosis of why they can't be used."""
+    probes = [directions(np.shape(x), rng) for x in points]
+    try:
+        numeric_d = shuffled_differences(functions, points, probes, rng)
+        again = functions[0](points[0])
+    except StudentError as err:
+        return failure(err, function, "value")
+    except Unusable as err:
+        return err.diagnosis
+    if not all(np.all(np.isfinite(d)) for d in numeric_d):
+        return Diagnosis("not_finite", f"{function}: your {source} gave NaN or inf near a "
+                         "hidden input, so its finite differences could not be taken.")
+    first = weighted_sum(base, weights, function, source)
+    if abs(again - first) > 1e-12 * (1 + abs(first)):
+        return inconsistent(function, source)
+    return numeric_d, probes
 
 
 @one_check(FD_TITLE)
@@ -153,7 +464,7 @@ def fd_check(judge, pair):
     """Backward vs finite differences of the student's own forward, on the smooth case."""
     backward, forward = f"{pair.stem}_backward", f"{pair.stem}_forward"
     args, kwargs = case_inputs(judge, pair, pair.smooth)
-    rng = judge.rng([7, len(pair.stem)])
+    rng = judge.rng([7, salt(pair.stem)])
     split = split_forward(judge.call(forward, *args, **kwargs), forward)
     if isinstance(split, tuple):
         try:
@@ -163,155 +474,163 @@ def fd_check(judge, pair):
     if not isinstance(split, tuple):
         return Check(FD_TITLE, 0, 0.0, f"{backward} could not be checked: {split.message}",
                      split.kind)
-    dout = rng.standard_normal(split[0].shape)
-    got = student_gradients(judge, pair, args, kwargs, dout)
-    if not isinstance(got, tuple):
+    out = split[0]
+    dout = hidden.upstream(rng, out.shape)
+    functions = [judge.forward_scalar(forward, args, kwargs, k, dout) for k in range(len(args))]
+    got = differences(judge, functions, args, out, dout, rng, forward, "forward")
+    if isinstance(got, Diagnosis):
         return Check(FD_TITLE, 0, 0.0, got.message, got.kind)
-    grads, _ = got
-    agree, first_bad = 0, None
-    for k, (x, given, name) in enumerate(zip(args, grads, pair.names)):
-        g = as_float_array(given)
-        if g is None or g.shape != x.shape:
-            verdict = diagnose(given, np.zeros_like(x), function=backward, check="your forward",
-                               what="d" + name, batch_size=len(args[0]))
-        else:
-            verdict = derivatives(judge.forward_scalar(forward, args, kwargs, k, dout), x, g,
-                                  rng, forward)
-            if isinstance(verdict, tuple):
-                analytic, numeric_d = verdict
-                verdict = (constant_forward(backward, forward, name) if flat(numeric_d) else
-                           diagnose(analytic, numeric_d, function=backward,
-                                    check="finite differences of your forward", what="d" + name,
-                                    rtol=FD_RTOL, atol=1e-8, batch_size=len(args[0])))
-        agree += verdict.ok
-        first_bad = first_bad or (None if verdict.ok else verdict)
-    if agree == len(args):
-        return Check(FD_TITLE, 0, 1.0, "every gradient agrees with finite differences of your "
-                     "own forward.")
-    return Check(FD_TITLE, 0, agree / len(args), first_bad.message, first_bad.kind)
+    numeric_d, probes = got
+    run = student_gradients(judge, pair, args, kwargs, dout)
+    if run.failed is not None:
+        return Check(FD_TITLE, 0, 0.0, run.failed.message, run.failed.kind)
+    ref_out, ref_cache = getattr(solutions, forward)(*args, **kwargs)
+    truth = getattr(solutions, backward)(dout.copy(), ref_cache)
+    truth = truth if isinstance(truth, tuple) else (truth,)
+    verdicts = []
+    for x, given, name, nd, dirs, true in zip(args, run.grads, pair.names, numeric_d, probes,
+                                              truth):
+        verdicts.append(gradient_verdict(given, x, nd, dirs, backward, forward, "d" + name,
+                                         len(args[0])))
+        if matches(out, ref_out) and not agree(nd, directional(true, dirs)):
+            return Check(FD_TITLE, 0, 0.0, inconsistent(forward, "forward").message,
+                         "inconsistent_forward")
+    return value_check(FD_TITLE, 0, sum(v.ok for v in verdicts), len(verdicts), verdicts,
+                       noun="gradients", ok="every gradient agrees with finite differences of "
+                       "your own forward.")
 
 
-def constant_forward(function, forward, name):
-    return Diagnosis("forward_ignores_input", f"{function}, d{name} vs finite differences of your "
-                     f"forward: your {forward} does not change at all when {name} changes, so "
-                     "there is nothing to compare a gradient with. Implement the forward first.")
+def directional(grad, dirs):
+    g = np.asarray(grad, dtype=np.float64)
+    with np.errstate(all="ignore"):
+        return np.array([float(np.sum(g * d)) for d in dirs])
 
 
-def reference_checks(judge, pair):
-    backward = f"{pair.stem}_backward"
-    ref_forward = getattr(solutions, f"{pair.stem}_forward")
-    ref_backward = getattr(solutions, backward)
-    passed = total = ran = 0
-    first_bad = shape_bad = mutated = None
-    for case in pair.cases:
-        args, kwargs = case_inputs(judge, pair, case)
-        ref_out, ref_cache = ref_forward(*args, **kwargs)
-        dout = judge.rng([11, pair.cases.index(case)]).standard_normal(ref_out.shape)
-        expected = ref_backward(dout.copy(), ref_cache)
-        expected = expected if isinstance(expected, tuple) else (expected,)
-        got = student_gradients(judge, pair, args, kwargs, dout)
-        total += len(expected)
-        if not isinstance(got, tuple):
-            first_bad = first_bad or got
-            shape_bad = shape_bad or got
-            continue
-        ran += 1
-        grads, dout_after = got
-        mutated = mutated or first_mutation([dout], [dout_after], backward, ["dout"])
-        for g, e, x, name in zip(grads, expected, args, pair.names):
-            verdict = diagnose(g, e, function=backward, check=f"reference ({case})",
-                               what="d" + name, batch_size=len(args[0]),
-                               zero_mask=(x == 0) if case == pair.zero_case and name == "x" else None,
-                               tie_mask=tie_mask(x, kwargs) if case == pair.tie_case else None,
-                               hint_overflow=case == pair.huge_case, rtol=REF_RTOL)
-            passed += verdict.ok
-            first_bad = first_bad or (None if verdict.ok else verdict)
-            if shape_of(g) != np.shape(e):
-                shape_bad = shape_bad or verdict
-    shapes = (Check("gradient shapes", 1, 1.0, "every gradient has the shape of its input.")
-              if shape_bad is None else Check("gradient shapes", 1, 0.0, shape_bad.message,
-                                              shape_bad.kind))
-    return [value_check("matches the reference gradients", 3, passed, total, first_bad),
-            shapes, mutation_check(mutated, backward, 1, ran, first_bad)]
+def agree(numeric_d, exact):
+    return diagnose(numeric_d, exact, function="", check="", what="d", rtol=FD_RTOL,
+                    atol=1e-8).ok
 
 
-def tie_mask(x, kwargs):
-    """Entries of x that tie with another entry for the maximum of a pooling window."""
-    ph, pw, s = (kwargs.get("pool_height", 2), kwargs.get("pool_width", 2), kwargs.get("stride", 2))
-    mask = np.zeros(x.shape, dtype=bool)
-    for r in range(1 + (x.shape[2] - ph) // s):
-        for c in range(1 + (x.shape[3] - pw) // s):
-            win = x[:, :, r * s:r * s + ph, c * s:c * s + pw]
-            top = win == win.max(axis=(2, 3), keepdims=True)
-            tied = top & (top.sum(axis=(2, 3), keepdims=True) > 1)
-            mask[:, :, r * s:r * s + ph, c * s:c * s + pw] |= tied
-    return mask
+def gradient_verdict(given, x, numeric_d, dirs, function, source, what, batch_size):
+    """The student's gradient ``given`` (for input ``x``) against the numeric directional
+    derivatives of their own ``source`` along ``dirs``."""
+    g = as_float_array(given)
+    if g is None or g.shape != np.shape(x):
+        return diagnose(given, np.zeros_like(x), function=function, check=f"your {source}",
+                        what=what, batch_size=batch_size)
+    if flat(numeric_d):
+        return constant_forward(function, source, what)
+    return diagnose(directional(g, dirs), numeric_d, function=function,
+                    check=f"finite differences of your {source}", what=what, rtol=FD_RTOL,
+                    atol=1e-8, batch_size=batch_size)
+
+
+def constant_forward(function, source, what):
+    return Diagnosis("forward_ignores_input", f"{function}, {what} vs finite differences of "
+                     f"your {source}: your {source} does not change at all when this input "
+                     "changes, so there is nothing to compare a gradient with. Implement the "
+                     f"{source} first.")
 
 
 # -------------------------------------------------------------------------------- losses
 
 LOSSES = {
-    "softmax_loss": (hidden.softmax_inputs, (SEVERAL, ONE, "scores of magnitude 1e3"),
-                     "scores of magnitude 1e3", "dx"),
-    "mse_loss": (hidden.mse_inputs, (SEVERAL, ONE), "", "dpred"),
-    "bce_loss": (hidden.bce_inputs, (SEVERAL, ONE, "probabilities near 0 and 1"),
-                 "probabilities near 0 and 1", "dprob"),
+    "softmax_loss": (hidden.SOFTMAX, "dx", None),
+    "mse_loss": (hidden.MSE, "dpred", None),
+    "bce_loss": (hidden.BCE, "dprob", BCE_ADVICE),
 }
+LOSS_FD_TITLE = "gradient matches finite differences of your loss"
 
 
 def check_loss(judge: Judge, name):
-    make, cases, huge, what = LOSSES[name]
+    cases, what, advice = LOSSES[name]
     reference = getattr(solutions, name)
-    values = grads = ran = 0
-    bad_value = bad_grad = mutated = None
-    for i, case in enumerate(cases):
-        args, _ = make(judge.rng([13, i, len(name)]), case)
-        ref_loss, ref_dx = reference(*args)
+    facts, values, grads, stable, seen = Facts(), [], [], [], []
+    mutated, ran = None, 0
+    for index, case in enumerate(cases):
+        args, _ = case.make(judge.rng([13, index, salt(name)]))
         outcome = judge.call(name, *args, echo_args=True)
+        warned = warnings_of(judge)
         if isinstance(outcome, StudentError):
-            bad_value = bad_value or failure(outcome, name, "loss")
-            bad_grad = bad_grad or failure(outcome, name, what)
+            value_bad, grad_bad = failure(outcome, name, "loss"), failure(outcome, name, what)
+            if case.has("large") and outcome.kind == "timeout":
+                grad_bad = facts.too_slow = too_slow(name, case, args[0].size)
+            if case.has("huge"):
+                stable.append(value_bad)
+            if not case.has("finite_only"):
+                values.append(value_bad)
+                grads.append(grad_bad)
+                seen.append(case)
             continue
         ran += 1
         result, after = outcome
         mutated = mutated or first_mutation(args, after, name, ("scores", "targets"))
         if not (isinstance(result, tuple) and len(result) == 2):
             d = Diagnosis("wrong_structure", f"{name} must return (loss, {what}).")
-            bad_value, bad_grad = bad_value or d, bad_grad or d
+            stable += [d] if case.has("huge") else []
+            if not case.has("finite_only"):
+                values.append(d)
+                grads.append(d)
+                seen.append(case)
             continue
         loss, dx = result
+        if case.has("huge"):
+            stable.append(diagnose_fp_warnings(warned, function=name, check=case.name,
+                                               finite=all_finite(loss, dx),
+                                               advice=advice or EXP_ADVICE))
+        if case.has("finite_only"):
+            continue
+        ref_loss, ref_dx = reference(*args)
+        hint = (advice or True) if case.has("huge") else False
         v = diagnose(np.asarray(loss, dtype=float) if numeric(loss) else loss,
-                     np.asarray(ref_loss), function=name, check=f"reference ({case})",
-                     what="loss", hint_overflow=case == huge, rtol=REF_RTOL)
-        g = diagnose(dx, ref_dx, function=name, check=f"reference ({case})", what=what,
-                     batch_size=len(args[0]), hint_overflow=case == huge,
+                     np.asarray(ref_loss), function=name, check=f"reference ({case.name})",
+                     what="loss", hint_overflow=hint, fp_warnings=warned, rtol=REF_RTOL)
+        g = diagnose(dx, ref_dx, function=name, check=f"reference ({case.name})", what=what,
+                     batch_size=len(args[0]), hint_overflow=hint, fp_warnings=warned,
                      rtol=REF_RTOL, atol=1e-12)
-        values += v.ok
-        grads += g.ok
-        bad_value = bad_value or (None if v.ok else v)
-        bad_grad = bad_grad or (None if g.ok else g)
-    return [value_check("loss values on hidden inputs", 3, values, len(cases), bad_value),
-            weighted(loss_fd_check(judge, name, make, cases[0], what), 3),
-            value_check(f"{what} matches the reference", 3, grads, len(cases), bad_grad),
-            mutation_check(mutated, name, 1, ran, bad_value)]
+        facts.forward_right |= v.ok
+        values.append(v)
+        grads.append(g)
+        seen.append(case)
+    first_bad = next((v for v in values if not v.ok), None)
+    grad_check = value_check(f"{what} matches the reference", 3, sum(g.ok for g in grads),
+                             len(grads), shown(grads, seen))
+    if facts.too_slow is not None:
+        grad_check = Check(grad_check.name, 3, 0.0, facts.too_slow.message,
+                           facts.too_slow.kind)
+    fd = weighted(loss_fd_check(judge, name, cases[0], what), 3)
+    checks = [value_check("loss values on hidden inputs", 3, sum(v.ok for v in values),
+                          len(values), shown(values, seen)),
+              earned_fd(fd, facts, name, "loss"), grad_check,
+              mutation_check(mutated, name, 1, ran, first_bad)]
+    if name in STABLE:
+        checks.append(stable_check(name, stable))
+    return checks
 
 
-LOSS_FD_TITLE = "gradient matches finite differences of your loss"
+def all_finite(*values):
+    arrays = [as_float_array(v) for v in values]
+    return all(a is not None and bool(np.all(np.isfinite(a))) for a in arrays)
 
 
 @one_check(LOSS_FD_TITLE)
-def loss_fd_check(judge, name, make, case, what):
-    args, _ = make(judge.rng([17, len(name)]), case)
+def loss_fd_check(judge, name, case, what):
+    """The student's gradient against finite differences of their own loss, on ``case``."""
+    args, _ = case.make(judge.rng([17, salt(name)]))
     title = LOSS_FD_TITLE
     result = judge.call(name, *args)
     if isinstance(result, StudentError) or not (isinstance(result, tuple) and len(result) == 2):
         d = failure(result, name) if isinstance(result, StudentError) else None
         return Check(title, 0, 0.0, d.message if d else f"{name} must return (loss, {what}).",
                      d.kind if d else "wrong_structure")
-    dx = result[1]
+    loss, dx = result
     if not numeric(dx) or np.shape(dx) != np.shape(args[0]):
         d = diagnose(dx, np.zeros_like(args[0]), function=name, check="your loss", what=what)
         return Check(title, 0, 0.0, d.message, d.kind)
+    try:
+        base = usable_base(loss, name, "loss")
+    except Unusable as err:
+        return Check(title, 0, 0.0, err.diagnosis.message, err.diagnosis.kind)
 
     def F(x):
         value = judge.call(name, x, args[1])
@@ -324,13 +643,15 @@ def loss_fd_check(judge, name, make, case, what):
             raise Unusable(Diagnosis("not_numeric", f"{name}: the loss is not a single number, "
                                      "so its finite differences can't be taken."))
         return weighted_sum(value[0], 1.0, name, "loss")
-    pairs = derivatives(F, args[0], np.asarray(dx, dtype=float), judge.rng([19]), name, "loss")
-    if not isinstance(pairs, tuple):
-        return Check(title, 0, 0.0, pairs.message, pairs.kind)
-    analytic, numeric_d = pairs
-    d = (constant_forward(name, name, "scores") if flat(numeric_d) else
-         diagnose(analytic, numeric_d, function=name, check="finite differences of your loss",
-                  what=what, rtol=FD_RTOL, atol=1e-8, batch_size=len(args[0])))
+    rng = judge.rng([19, salt(name)])
+    got = differences(judge, [F], [args[0]], base, 1.0, rng, name, "loss")
+    if isinstance(got, Diagnosis):
+        return Check(title, 0, 0.0, got.message, got.kind)
+    (numeric_d,), (dirs,) = got
+    ref_loss, ref_dx = getattr(solutions, name)(*args)
+    if matches(base, np.asarray(ref_loss)) and not agree(numeric_d, directional(ref_dx, dirs)):
+        return Check(title, 0, 0.0, inconsistent(name, "loss").message, "inconsistent_forward")
+    d = gradient_verdict(dx, args[0], numeric_d, dirs, name, "loss", what, len(args[0]))
     return Check(title, 0, 1.0 if d.ok else 0.0, "agrees with finite differences of your own "
                  "loss." if d.ok else d.message, d.kind)
 

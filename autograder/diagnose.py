@@ -19,7 +19,9 @@ Order of the tests in ``diagnose`` (the first that applies wins):
 
 1. not a value: an exception instead of a value (``not_implemented``, ``raised``), ``None``
    (``returned_none``), a tuple, a string, an object or complex array (``not_numeric``);
-2. NaN or inf anywhere (``nan_or_inf``; ``overflow`` when the caller says the inputs were huge);
+2. NaN or inf anywhere (``nan_or_inf``; when the caller says the inputs were huge,
+   ``log_of_zero`` for infinities with a divide-by-zero warning and no overflow, the log of a
+   probability that underflowed to 0, else ``overflow``);
 3. shapes differ: reversed shape (``transposed``), an extra leading batch axis whose sum or mean
    is the expected array (``not_summed_over_batch``), otherwise ``wrong_shape`` (with a reshape
    hint when the number of entries is right);
@@ -27,8 +29,14 @@ Order of the tests in ``diagnose`` (the first that applies wins):
    array (``transposed``); a constant multiple of it (``sign_flipped``, ``scaled_by_batch``,
    ``scaled_by_inverse_batch``, ``scaled_by_2``, ``scaled_by_half``, or ``scaled`` with the
    factor); right everywhere except where an input is exactly 0 (``wrong_at_zeros``) or where
-   entries tie for a maximum (``wrong_at_ties``); otherwise ``wrong_values`` with the relative
+   entries tie for a maximum (``wrong_at_ties``) or where an entry is the maximum of several
+   overlapping windows (``wrong_at_overlaps``); otherwise ``wrong_values`` with the relative
    error. ``diagnose_missing_path`` puts ``missing_path`` before the constant-multiple test.
+
+Beside ``diagnose``: ``diagnose_window_shape`` names an output shape that a window's height
+taken for its width (``non_square_window``) or a rounded-up division (``non_divisible_size``)
+gives; ``diagnose_fp_warnings`` names the floating-point warnings a function raised where the
+contract asks it to stay finite (``fp_warning``).
 
 Ambiguities, resolved once here:
 
@@ -55,6 +63,7 @@ __all__ = [
     "TINY_FRACTION", "MIN_SCALED_ENTRIES", "CLOSE_ERROR", "MAX_PATH_SUBSETS",
     "KINDS", "ZERO_RULES", "TIE_RULES",
     "Diagnosis", "diagnose", "diagnose_missing_path", "diagnose_mutation", "relative_error",
+    "diagnose_window_shape", "diagnose_fp_warnings",
 ]
 
 # ------------------------------------------------------------------------------- thresholds
@@ -85,7 +94,8 @@ KINDS = (
     "ok", "not_implemented", "raised", "returned_none", "not_numeric", "nan_or_inf", "overflow",
     "transposed", "not_summed_over_batch", "wrong_shape", "all_zeros", "sign_flipped",
     "scaled_by_batch", "scaled_by_inverse_batch", "scaled_by_2", "scaled_by_half", "scaled",
-    "wrong_at_zeros", "wrong_at_ties", "missing_path", "wrong_values", "input_mutated",
+    "wrong_at_zeros", "wrong_at_ties", "wrong_at_overlaps", "missing_path", "wrong_values",
+    "input_mutated", "log_of_zero", "non_square_window", "non_divisible_size", "fp_warning",
 )
 
 #: What the contract (CONTRACT.md, public) says at the kinks, by function name.
@@ -100,6 +110,9 @@ TIE_RULES = {
 _ZERO_RULE = ("the contract says what the derivative is there; check which side of each "
               "comparison (< or <=, > or >=) the value 0 falls on")
 _TIE_RULE = "the contract says which of the tied entries receives the gradient"
+#: What to look at when a huge input gave NaN or inf, unless the caller says otherwise.
+EXP_ADVICE = ("exp of a large positive number overflows to inf (inf - inf and inf / inf then "
+              "give NaN): arrange it so that no large positive number is ever exponentiated")
 
 
 @dataclass(frozen=True)
@@ -137,7 +150,8 @@ def relative_error(a, b) -> float:
 
 
 def diagnose(got, expected, *, function, check, what, batch_size=None, zero_mask=None,
-             tie_mask=None, hint_overflow=False, rtol=DEFAULT_RTOL, atol=DEFAULT_ATOL):
+             tie_mask=None, overlap_mask=None, hint_overflow=False, fp_warnings=(),
+             rtol=DEFAULT_RTOL, atol=DEFAULT_ATOL):
     """Compare the student's ``got`` with ``expected`` and say what kind of mistake it shows.
 
     got: what the student's function returned (an array, a number, None, or the exception it
@@ -146,12 +160,18 @@ def diagnose(got, expected, *, function, check, what, batch_size=None, zero_mask
         finite (ValueError otherwise: that is the judge's bug, not the student's).
     function, check, what: names for the message, e.g. "affine_backward", "reference", "dw".
     batch_size: N of the hidden inputs, to recognise factors N and 1/N and an unsummed batch axis.
-    zero_mask, tie_mask: boolean arrays (broadcastable to ``expected``) marking the entries where
-        an input is exactly 0, or where entries tie for a maximum.
-    hint_overflow: the inputs had huge magnitudes; NaN or inf in ``got`` is then ``overflow``.
+    zero_mask, tie_mask, overlap_mask: boolean arrays (broadcastable to ``expected``) marking
+        the entries where an input is exactly 0, where entries tie for a maximum, or where an
+        entry is the maximum of several overlapping windows.
+    hint_overflow: the inputs had huge magnitudes; NaN or inf in ``got`` is then ``overflow``
+        (or ``log_of_zero``, see ``fp_warnings``). A string is the advice the message ends
+        with (default ``EXP_ADVICE``).
+    fp_warnings: the NumPy floating-point warnings the student's call raised ("overflow",
+        "invalid value", "divide by zero"): infinities without NaN, with a divide-by-zero
+        warning and no overflow, on huge inputs are a log of an underflowed 0.
     Returns a Diagnosis; never raises on anything the student returned.
     """
-    case = _Case(function, check, what, rtol, atol, hint_overflow)
+    case = _Case(function, check, what, rtol, atol, hint_overflow, tuple(fp_warnings))
     prepared = _prepare(case, got, expected, batch_size)
     if isinstance(prepared, Diagnosis):
         return prepared
@@ -163,6 +183,7 @@ def diagnose(got, expected, *, function, check, what, batch_size=None, zero_mask
             or _scaled(case, got, expected, batch_size)
             or _masked(case, got, expected, zero_mask, "wrong_at_zeros")
             or _masked(case, got, expected, tie_mask, "wrong_at_ties")
+            or _masked(case, got, expected, overlap_mask, "wrong_at_overlaps")
             or _wrong_values(case, got, expected))
 
 
@@ -177,7 +198,8 @@ def diagnose_missing_path(got, expected, path_contributions, *, function, check,
     ``diagnose``.
     """
     case = _Case(function, check, what, options.get("rtol", DEFAULT_RTOL),
-                 options.get("atol", DEFAULT_ATOL), options.get("hint_overflow", False))
+                 options.get("atol", DEFAULT_ATOL), options.get("hint_overflow", False),
+                 tuple(options.get("fp_warnings", ())))
     prepared = _prepare(case, got, expected, options.get("batch_size"))
     if isinstance(prepared, Diagnosis):
         return prepared
@@ -205,6 +227,67 @@ def diagnose_mutation(before, after, *, function, argname):
         f"another name for {argname} (a view or a plain assignment, not a copy)."))
 
 
+def diagnose_window_shape(got, expected, *, function, check, what, size, window, stride,
+                          pad=0, noun="windows"):
+    """``non_square_window`` or ``non_divisible_size`` when the (..., H', W') shape of ``got``
+    is what a common window mistake gives, else None.
+
+    size: (H, W) of the input; window: (height, width) of the window or filter; stride, pad:
+    as the contract's ``H' = 1 + (H + 2 pad - height) // stride``; noun: "windows" or
+    "filters", for the message. The mistakes: one of the
+    window's sides used for the other (its width taken from its height, say), and a division
+    rounded up (or a partial window kept) where the contract rounds down.
+    """
+    got_shape, expected_shape = _shape_or_none(got), tuple(np.shape(expected))
+    if got_shape is None or len(got_shape) != len(expected_shape) or len(got_shape) < 2 \
+            or got_shape[:-2] != expected_shape[:-2] or got_shape == expected_shape:
+        return None
+    (h, w), (wh, ww) = size, window
+
+    def out(length, side, rounding):
+        span = length + 2 * pad - side
+        return 1 + (-(-span // stride) if rounding == "up" else span // stride)
+
+    right = {(out(h, wh, "down"), out(w, ww, "down"))}
+    swapped = {(out(h, a, "down"), out(w, b, "down")) for a, b in ((ww, ww), (wh, wh), (ww, wh))}
+    rounded = {(out(h, wh, r1), out(w, ww, r2)) for r1 in ("down", "up") for r2 in ("down", "up")}
+    prefix = (f"{function}, {what} vs {check}: your {what} has shape {got_shape}, but the "
+              f"expected shape is {expected_shape}.")
+    if wh != ww and got_shape[-2:] in swapped - right:
+        return Diagnosis("non_square_window", prefix + (
+            f" The {noun} here are not square (their height and width differ), and your shape "
+            "is what one of the two gives when it is used for both (or for the other): check "
+            "that every height (the output's, each window's rows) comes from the height of the "
+            f"{noun[:-1]} and every width from its width."))
+    if got_shape[-2:] in rounded - right:
+        return Diagnosis("non_divisible_size", prefix + (
+            " Here the sizes do not divide evenly (the division by the stride leaves a "
+            "remainder), and your shape counts one position more. The contract's size rounds "
+            "down: a last window that does not fit inside the (padded) input is dropped."))
+    return None
+
+
+def diagnose_fp_warnings(warnings, *, function, check, finite=True, advice=EXP_ADVICE):
+    """``fp_warning`` when a call raised NumPy floating-point warnings (or returned NaN or
+    inf: ``finite`` False) where the contract asks a function to stay finite, else ``ok``.
+
+    warnings: names of the warnings ("overflow", "invalid value", "divide by zero").
+    """
+    warnings = sorted(set(warnings))
+    if not warnings and finite:
+        return Diagnosis("ok", f"{function}, {check}: finite, and no floating-point warning.")
+    said = {"overflow": "overflow (a result too large for float64, e.g. exp of a large number "
+                        "or a division by a tiny one)",
+            "divide by zero": "divide by zero (a division by 0, or the log of 0)",
+            "invalid value": "invalid value (NaN made from inf - inf, inf / inf, 0 / 0 or 0 * inf)"}
+    what = "; ".join(said.get(w, w) for w in warnings)
+    text = (f"{function}, {check}: NumPy warned of {what} while your function ran."
+            if warnings else f"{function}, {check}: your function returned NaN or inf.")
+    return Diagnosis("fp_warning", text + (
+        f" The contract asks for a computation that stays finite without any such warning on "
+        f"these inputs, even when the values it returns are right: {advice}."))
+
+
 # ------------------------------------------------------------------------------ the checks
 
 @dataclass
@@ -214,7 +297,8 @@ class _Case:
     what: str
     rtol: float
     atol: float
-    hint_overflow: bool
+    hint_overflow: bool | str
+    fp_warnings: tuple = ()
     dtype: np.dtype | None = None  # of what the student returned
 
     @property
@@ -236,7 +320,7 @@ def _prepare(case, got, expected, batch_size):
         return got
     bad = int(np.count_nonzero(~np.isfinite(got)))
     if bad:
-        return _nonfinite(case, bad)
+        return _nonfinite(case, bad, only_inf=not np.any(np.isnan(got)))
     if got.shape != expected.shape:
         return _shape_mismatch(case, got, expected, batch_size)
     return got, expected
@@ -271,16 +355,25 @@ def _as_numeric(case, got):
     return array.astype(np.float64)
 
 
-def _nonfinite(case, count):
+def _nonfinite(case, count, only_inf=False):
     what = case.what
     entries = "entry" if count == 1 else "entries"
     text = f"your {what} holds NaN or inf in {count} {entries}, where the expected values are finite."
+    warned = set(case.fp_warnings)
+    if case.hint_overflow and only_inf and "divide by zero" in warned and "overflow" not in warned:
+        return case.say("log_of_zero", (
+            f"your {what} is infinite in {count} {entries}, where the expected values are "
+            "finite, and your function took the log of 0 (NumPy warned of a divide by zero, "
+            "and nothing overflowed). On these inputs some probabilities are so small that "
+            "they underflow to exactly 0 in float64 (exp of a number below about -745 is 0), "
+            "even after subtracting the maximum. Compute the log of a probability without "
+            "forming the probability first, so that it stays finite."))
     if case.hint_overflow:
+        advice = case.hint_overflow if isinstance(case.hint_overflow, str) else EXP_ADVICE
         return case.say("overflow", text + (
-            " The inputs of this check have entries of very large magnitude, and exp of a large "
-            "positive number overflows to inf (inf - inf and inf / inf then give NaN). The "
-            "contract asks for a computation that stays finite there: arrange it so that no "
-            "large positive number is ever exponentiated."))
+            " The inputs of this check have entries of extreme magnitude, and an intermediate "
+            f"result left the range of float64: {advice}. The contract asks for a computation "
+            "that stays finite there."))
     return case.say("nan_or_inf", text + (
         " Look for a division by zero, a log of 0, a square root of a negative number or an exp "
         "that overflows, and for a variable used before it is set."))
@@ -421,10 +514,15 @@ def _masked(case, got, expected, mask, kind):
         rule = ZERO_RULES.get(case.function, _ZERO_RULE)
         text = (f"your {case.what} matches except at entries where the input is exactly 0. "
                 f"Look at what your function does for inputs exactly equal to 0: {rule}.")
-    else:
+    elif kind == "wrong_at_ties":
         rule = TIE_RULES.get(case.function, _TIE_RULE)
         text = (f"your {case.what} matches except where several entries tie for the maximum. "
                 f"Look at how your function picks among equal maxima: {rule}.")
+    else:
+        text = (f"your {case.what} matches except at entries that are the maximum of several "
+                "overlapping windows. Each window passes its gradient to its maximum, so such "
+                "an entry receives the gradients of all of them: do they add up, or does one "
+                "overwrite another?")
     return case.say(kind, text)
 
 
@@ -479,6 +577,13 @@ def _close(a, b, rtol, atol, scale=None):
     with np.errstate(all="ignore"):
         error = np.max(np.abs(a - b))
     return bool(error <= atol + rtol * scale)
+
+
+def _shape_or_none(value):
+    try:
+        return tuple(np.shape(value))
+    except Exception:
+        return None
 
 
 def _same(before, after):
