@@ -16,6 +16,7 @@ A Markdown region ``<!-- #region manual="ID" points=P -->`` is a manually graded
 answer; its text is the model answer, which nbgrader replaces in the release.
 """
 import inspect
+import shutil
 from pathlib import Path
 
 import jupytext
@@ -26,6 +27,9 @@ import solutions
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES = ROOT / "templates"
 SOURCE = ROOT / "source"
+# Files an assignment's folder holds beside its notebooks (nbgrader releases them with it): the
+# fast conv and pool reach students with hw4, once their own loops of hw3 are due.
+RELEASED_WITH = {"hw4_training": [ROOT / "solutions" / "fast_layers.py"]}
 
 HIDDEN_TEST = '''\
 ### BEGIN HIDDEN TESTS
@@ -134,6 +138,10 @@ def build_assignment(assignment, templates=TEMPLATES, source=SOURCE):
     for path in paths:
         out = out_dir / (path.stem + ".ipynb")
         nbformat.write(build_notebook(path), out)
+        written.append(out)
+    for path in RELEASED_WITH.get(assignment, []):
+        out = out_dir / path.name
+        shutil.copyfile(path, out)
         written.append(out)
     return written
 

@@ -2,7 +2,7 @@
 
 Run from the repository root:  python benchmarks/bench_conv.py [--repeats 25] [--naive-repeats 3]
 
-Naive is the reference loops of ``solutions``; fast is ``backproplab.fast_layers``; the torch
+Naive is the reference loops of ``solutions``; fast is ``solutions/fast_layers.py`` (released with hw4); the torch
 column (float64, ``torch.nn.functional`` forward + ``torch.autograd.grad`` backward) appears only
 where ``import torch`` works: torch is not a dependency of the project. Every figure is the median
 wall time of one forward + backward call, in milliseconds, after one untimed warm-up call. The
@@ -19,7 +19,7 @@ from functools import partial
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from backproplab.fast_layers import (
+from solutions.fast_layers import (
     conv_backward_fast,
     conv_forward_fast,
     max_pool_backward_fast,

@@ -1,6 +1,6 @@
 """Assignment 3: convolution and max pooling with explicit loops.
 
-These naive versions are the reference; ``backproplab.fast_layers`` holds the fast
+These naive versions are the reference; ``fast_layers`` (released with hw4) holds the fast
 ones students use for training once they have written these.
 """
 import numpy as np

@@ -2,6 +2,9 @@
 
 These are for *training* CNNs once you have written the naive loop versions yourself; they compute
 the same thing as the graded ``conv_forward``/``max_pool_forward`` of Assignment 3, only faster.
+Students receive this file with Assignment 4 (``backproplab build`` copies it into
+``source/hw4_training/``), after their own loops of Assignment 3 are due; it is not in the
+student package, which they install at Assignment 1.
 
 How they are fast:
 

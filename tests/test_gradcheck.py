@@ -12,7 +12,7 @@ import backproplab
 from backproplab import gradcheck as gc
 from backproplab.gradcheck import (CLOSE_TOL, PASS_TOL, away_from_kinks, directional_check,
                                    distinct_values, gradient_check, numerical_gradient_array,
-                                   numerical_gradient_scalar, rel_error, verdict)
+                                   rel_error, verdict)
 
 H = 1e-5
 floats = st.floats(-3, 3, allow_nan=False, width=64)
@@ -125,17 +125,12 @@ def _softmax_ce(scores, y):
     return -anp.mean(logp[anp.arange(len(y)), y])
 
 
-def test_numerical_gradient_scalar_matches_autograd_on_a_loss():
+def test_numerical_gradient_array_of_a_loss_with_upstream_one_matches_autograd():
     rng = np.random.default_rng(1)
     scores, y = rng.standard_normal((6, 4)), rng.integers(0, 4, 6)
     expected = autograd.grad(_softmax_ce)(scores, y)
-    np.testing.assert_allclose(numerical_gradient_scalar(lambda s: _softmax_ce(s, y), scores),
+    np.testing.assert_allclose(numerical_gradient_array(lambda s: _softmax_ce(s, y), scores, 1.0),
                                expected, rtol=1e-6, atol=1e-10)
-
-
-def test_numerical_gradient_scalar_needs_a_scalar():
-    with pytest.raises(ValueError, match="scalar"):
-        numerical_gradient_scalar(lambda v: v * 2, np.ones(3))
 
 
 @pytest.mark.parametrize("fn", [

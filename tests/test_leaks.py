@@ -20,8 +20,7 @@ GENERIC = {"x, w = cache", "return a + b", "(a,) = self.inputs", "a, b = self.in
            "return grad", "for forward, _, params in layers:", "losses = []"}
 # DESIGN.md rule 4 lets the student package hold a fast conv and pool: zero padding is
 # the same line there as in the naive solution.
-ALLOWED = {("lib/backproplab/fast_layers.py",
-            "xp = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))")}
+ALLOWED = set()
 # hw1 section 6 still gives students the engine that the contract now grades
 # (topological_order, backward_pass, in solutions.AWAITING_NOTEBOOKS). The issue "Students
 # derive, then check" makes the engine the student's work; it must empty this set.

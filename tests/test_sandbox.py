@@ -10,7 +10,7 @@ from notebook_utils import ROOT
 
 ATTEMPTS = {
     "read_solution": f"def f():\n    return open({str(ROOT / 'solutions' / 'layers.py')!r}).read()\n",
-    "read_real_package": f"def f():\n    return open({str(ROOT / 'lib' / 'backproplab' / 'fast_layers.py')!r}).read()\n",
+    "read_real_package": f"def f():\n    return open({str(ROOT / 'lib' / 'backproplab' / 'gradcheck.py')!r}).read()\n",
     "import_grader": "def f():\n    import autograder\n",
     "import_solutions": "def f():\n    import solutions\n",
     "editable_finder": "def f():\n    import importlib, sys\n    names = [p for p in sys.path]\n"

@@ -1,9 +1,7 @@
 from .reuse import functions_from_notebook
 from .gradcheck import (CLOSE_TOL, PASS_TOL, GradientCheck, InputCheck, away_from_kinks,
                         directional_check, distinct_values, gradient_check,
-                        numerical_gradient_array, numerical_gradient_scalar, rel_error, verdict)
+                        numerical_gradient_array, rel_error, verdict)
 from .selfcheck import InputReport, SelfCheck, check_function, check_layer, check_loss
-from .fast_layers import (conv_backward_fast, conv_forward_fast, max_pool_backward_fast,
-                          max_pool_forward_fast)
 from .data import Digits, load_digits, make_circles, make_moons, make_spirals
 from .compgraph import Graph, lecture_example_graph

@@ -2,9 +2,10 @@
 
 Three levels, from plain to careful:
 
-- ``numerical_gradient_array(f, x, dout)`` and ``numerical_gradient_scalar(f, x)``: the
-  classic central differences, one coordinate at a time (CS231n style). Cost: two calls of
-  ``f`` per entry of ``x``.
+- ``numerical_gradient_array(f, x, dout)``: the classic central differences of
+  ``sum(f(x) * dout)``, one coordinate at a time (CS231n style). Cost: two calls of ``f`` per
+  entry of ``x``. (The scalar version is hw1's graded ``numerical_gradient``: it is yours to
+  write, so it is not here.)
 - ``gradient_check(f, inputs, grads, dout)``: compares analytic gradients with finite
   differences and returns a ``GradientCheck`` with per-input errors and verdicts. Small inputs
   are probed at every coordinate; large ones along a few random directions plus a few random
@@ -45,7 +46,7 @@ _KINK_NOISE = 10.0  # one-sided differences must disagree by this many rounding 
 
 __all__ = [
     "PASS_TOL", "CLOSE_TOL", "rel_error", "verdict",
-    "numerical_gradient_array", "numerical_gradient_scalar",
+    "numerical_gradient_array",
     "InputCheck", "GradientCheck", "gradient_check", "directional_check",
     "away_from_kinks", "distinct_values",
 ]
@@ -134,25 +135,6 @@ def numerical_gradient_array(f, x, dout, h=1e-5):
     _require_float_array(x)
     dout = np.asarray(dout, dtype=np.float64)
     return _central_differences(lambda: float(np.sum(_as_output(f(x)) * dout)), x, h)
-
-
-def numerical_gradient_scalar(f, x, h=1e-5):
-    """Central-difference gradient of a scalar-valued ``f`` (e.g. a loss) at ``x``.
-
-    x: float array of any shape, perturbed in place and restored exactly.
-    Returns an array of the shape of ``x``. Raises ValueError if ``f`` does not return a
-    scalar (use ``numerical_gradient_array`` for array outputs).
-    """
-    _require_float_array(x)
-
-    def F():
-        value = _as_output(f(x))
-        if value.ndim != 0:
-            raise ValueError(f"f must return a scalar, got an array of shape {value.shape}; "
-                             "use numerical_gradient_array for array outputs")
-        return float(value)
-
-    return _central_differences(F, x, h)
 
 
 # ------------------------------------------------------------------------ checks and results
