@@ -110,7 +110,8 @@ def reversed_order(grads, ref_grads):
             if shape_of(g) != np.shape(e) or not diagnose(g, e, function=NAME, check="reference",
                                                           what="grads", rtol=REF_RTOL).ok:
                 return None
-    if all(close(g, e) for entry, ref in zip(grads, ref_grads) for g, e in zip(entry, ref)):
+    if all(len(entry) == len(ref) and all(close(g, e) for g, e in zip(entry, ref))
+           for entry, ref in zip(grads, ref_grads)):
         return None  # a symmetric network: the order can't be told
     return Diagnosis("reversed_order", f"{NAME}: your grads are in reverse order, the last "
                      "layer's first. grads[i] belongs to layers[i]: fill the list by layer index "
