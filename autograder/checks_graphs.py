@@ -593,6 +593,40 @@ def one_sided(got, f, x, h):
     return None
 
 
+def slipped_differences(f, x, h):
+    """What central differences with step h give under the usual slips, by kind: each entry of
+    x left moved by -h after its turn, and every entry moved at once."""
+    moved, unrestored = x.copy(), np.zeros(x.shape)
+    for i in np.ndindex(x.shape):
+        moved[i] += h
+        fp = f(moved)
+        moved[i] -= 2 * h
+        unrestored[i] = (fp - f(moved)) / (2 * h)
+    return {"x_not_restored": unrestored,
+            "moves_every_entry": np.full(x.shape, (f(x + h) - f(x - h)) / (2 * h))}
+
+
+SLIPPED_DIFFERENCES = {
+    "x_not_restored": "your gradient is what central differences give when each entry of x is "
+                      "left moved after its turn, so that the next entries are taken at a "
+                      "shifted point. Put each entry back before moving the next one.",
+    "moves_every_entry": "your gradient has one same value in every entry: the slope of f when "
+                         "every entry of x moves at once. Move one entry at a time (x + h moves "
+                         "them all).",
+}
+
+
+def ng_slip(got, f, x, h):
+    """A Diagnosis when got is what one of the usual slips gives, or None."""
+    got = as_float_array(got)
+    if got is None or got.shape != x.shape:
+        return None
+    for kind, slipped in slipped_differences(f, x, h).items():
+        if np.max(np.abs(got - slipped)) <= roundoff(f, x, h):
+            return Diagnosis(kind, f"{NG}: {SLIPPED_DIFFERENCES[kind]}")
+    return None
+
+
 def ng_inputs(judge, index, shape):
     return judge.rng([37, index]).uniform(-1.5, 1.5, shape)
 
@@ -632,7 +666,8 @@ def check_numerical_gradient(judge):
                      f"function ({len(shape)}-D x)", what="grad", rtol=0.0,
                      atol=ng_tolerance(fname, x))
         if not d.ok:
-            d = one_sided(result, probes.PROBES[fname], x, 1e-5) or d
+            d = (one_sided(result, probes.PROBES[fname], x, 1e-5) or
+                 ng_slip(result, probes.PROBES[fname], x, 1e-5) or d)
         values += bad_value.add(d, result, expected)
         good_shape = numeric(result) and np.shape(result) == x.shape
         shapes += good_shape
@@ -668,7 +703,8 @@ def check_central_and_step(judge):
         if not d.ok and ignored_step(result, f, x, 0.1):
             d = Diagnosis("ok", "your differences are central (the step is another check).")
         elif not d.ok:
-            d = one_sided(result, f, x, 0.1) or one_sided(result, f, x, 1e-5) or d
+            d = (one_sided(result, f, x, 0.1) or one_sided(result, f, x, 1e-5) or
+                 ng_slip(result, f, x, 0.1) or d)
         central = Check("central differences", 0, float(d.ok), "your differences are central."
                         if d.ok else d.message, d.kind)
     passed, found = 0, Findings()
@@ -687,12 +723,13 @@ def check_central_and_step(judge):
 
 
 def step_verdict(result, f, x, h):
-    """ok when result is a difference quotient (central or one-sided) with step h."""
+    """ok when result is a difference quotient with step h (central, one-sided or slipped:
+    those mistakes are other checks')."""
     got = as_float_array(result)
     tol = roundoff(f, x, h)
     if got is None or got.shape != x.shape:
         return diagnose(result, 3 * x**2, function=NG, check=f"h={h:g}", what="grad")
-    for quotient in differences(f, x, h):
+    for quotient in [*differences(f, x, h), *slipped_differences(f, x, h).values()]:
         if np.max(np.abs(got - quotient)) <= tol:
             return Diagnosis("ok", "uses h.")
     return ignored_step(got, f, x, h) or wrong_step(got, x, h)

@@ -21,7 +21,7 @@ import numpy as np
 
 import solutions
 
-from .checks_graphs import Findings, not_right_yet, probed_derivatives, unpaid
+from .checks_graphs import Findings, drawn, not_right_yet, probed_derivatives, unpaid
 from .checks_layers import split_forward
 from .diagnose import Diagnosis, diagnose
 from .hidden_inputs import away_from_zero
@@ -542,7 +542,10 @@ def momentum_slip(result, params, grads, velocities, lr, momentum):
          "gradient term in the velocity update."),
         ("momentum_ignored", [v - lr * g for v, g in zip(velocities, grads)], f"{name}: your "
          "velocities keep all of the previous velocity; it decays by the factor momentum at "
-         "every step.")]) or named_slip(new_params, [
+         "every step."),
+        ("ignores_lr", [m * v - g for v, g in zip(velocities, grads)], f"{name}: your "
+         "velocities take in the whole gradient; it enters scaled by the learning rate lr.")]) \
+        or named_slip(new_params, [
         ("old_velocity", [p + v for p, v in zip(params, velocities)], f"{name}: your params "
          "move by the velocity of the previous step. Update the velocity first, then move the "
          "params by the new velocity.")])
@@ -692,6 +695,11 @@ def adam_slip(got, params, grads_by_step, lr, kwargs, where):
     return None
 
 
+def adam_grads(rng, shape):
+    """Gradients of both signs in fixed shares, none near 0 (where eps would matter)."""
+    return drawn(rng, shape, ((0.3, 1.0), (1.0, 2.5)))
+
+
 def adam_call(judge, params, grads, state, lr, kwargs):
     """((new params, handle of the new state) or None, args as the call left them or None,
     Diagnosis or None)."""
@@ -715,8 +723,7 @@ def check_adam(judge):
     found, mutated = Findings(), None
     for case, (shapes, lr, kwargs) in ADAM_CASES.items():
         params = param_list(judge, f"adam p {case}", shapes)
-        grads = [away_from_zero(judge.rng([73, len(case), k]), s, 0.3)
-                 for k, s in enumerate(shapes)]
+        grads = [adam_grads(judge.rng([73, len(case), k]), s) for k, s in enumerate(shapes)]
         expected, _ = solutions.adam_step([p.copy() for p in params], grads, None, lr, **kwargs)
         total += len(params)
         got, after, problem = adam_call(judge, params, grads, None, lr, kwargs)
@@ -746,7 +753,7 @@ def adam_chain(judge):
     params, ref_p, ref_state, state = start, [p.copy() for p in start], None, None
     right, found, grads_by_step = 0, Findings(), []
     for step in range(4):
-        grads = [away_from_zero(judge.rng([79, step, k]), s, 0.3) for k, s in enumerate(shapes)]
+        grads = [adam_grads(judge.rng([79, step, k]), s) for k, s in enumerate(shapes)]
         grads_by_step.append(grads)
         ref_p, ref_state = solutions.adam_step(ref_p, grads, ref_state, lr)
         got, _, problem = adam_call(judge, params, grads, state, lr, {})

@@ -131,6 +131,13 @@ BUGS = {
     "numerical_gradient ignores h": (
         "numerical_gradient", [("saved + h", "saved + 1e-5"), ("saved - h", "saved - 1e-5"),
                                ("(2 * h)", "(2 * 1e-5)")], "ignores_h"),
+    "numerical_gradient leaves x moved after each entry": (
+        "numerical_gradient", [("        x[i] = saved\n", "")], "x_not_restored"),
+    "numerical_gradient moves every entry at once": (
+        "numerical_gradient", [("f_plus = f(x)", "f_plus = f(x + h)"),
+                               ("f_minus = f(x)", "f_minus = f(x - h)"),
+                               ("x[i] = saved + h", "pass"), ("x[i] = saved - h", "pass")],
+        "moves_every_entry"),
     "numerical_gradient flattens": (
         "numerical_gradient", [("return grad", "return grad.ravel()")], "wrong_shape"),
     "backprop reverses grads": (
@@ -191,6 +198,8 @@ BUGS = {
         "adam_step", [("beta1 * m + (1 - beta1) * g", "(1 - beta1) * g")], "state_not_carried"),
     "momentum keeps the whole velocity": (
         "sgd_momentum_step", [("momentum * v - lr * g", "v - lr * g")], "momentum_ignored"),
+    "momentum ignores lr": (
+        "sgd_momentum_step", [("momentum * v - lr * g", "momentum * v - g")], "ignores_lr"),
     "momentum moves params by the old velocity": (
         "sgd_momentum_step", [("p + v for p, v in zip(params, new_velocities)",
                                "p + v for p, v in zip(params, velocities)")], "old_velocity"),
