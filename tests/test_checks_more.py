@@ -112,6 +112,11 @@ BUGS = {
     "Divide backward forgets the square of b": (
         "Divide", [("-output_grad * a / (b * b)", "-output_grad * a / b")],
         "wrong_local_derivative"),
+    "Exp backward takes finite differences of forward": (
+        "Exp", [("(output_grad * self.value,)",
+                 "(output_grad * (self.forward(self.inputs[0] + 1e-5)\n"
+                 "                        - self.forward(self.inputs[0] - 1e-5)) / 2e-5,)")],
+        "not_derived"),
     "Multiply backward ignores output_grad": (
         "Multiply", [("output_grad * b, output_grad * a", "b, a")], "ignores_upstream"),
     "Sin backward returns two gradients": (

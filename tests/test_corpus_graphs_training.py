@@ -130,6 +130,15 @@ class Exp(Operation):
     def backward(self, output_grad):
         return (output_grad * self.value,)
 '''
+LOG_BY_FINITE_DIFFERENCES = '''class Log(Operation):
+    def forward(self, a):
+        return np.log(a)
+
+    def backward(self, output_grad):
+        a = self.inputs[0]
+        h = 1e-6
+        return (output_grad * (np.log(a + h) - np.log(a - h)) / (2 * h),)
+'''
 SIN_OF_THE_OUTPUT = '''class Sin(Operation):
     def forward(self, a):
         return np.sin(a)
@@ -462,6 +471,8 @@ def corpus():
                    answers={"Exp": EXP_WITH_THE_INPUT}),
             Sample("g_exp_math", "Exp with math.exp: scalars only",
                    answers={"Exp": EXP_WITH_MATH}),
+            Sample("g_log_numerical", "Log.backward by finite differences, nothing derived",
+                   answers={"Log": LOG_BY_FINITE_DIFFERENCES}),
             Sample("g_sin_output", "Sin.backward takes the cosine of the output",
                    answers={"Sin": SIN_OF_THE_OUTPUT}),
             Sample("g_example_db", "the example overwrites db (= where += belongs)",
@@ -519,6 +530,8 @@ EXPECTED = {
     # right on scalars only: a third of the values, the structure and self.value, half of
     # the finite differences (scalars and matrices)
     "g_exp_math": {"Exp": ((4 / 3 + 3 / 3 + 3 / 2 + 1 / 3 + 1 / 3) / 12, "raised")},
+    # neither the reference gradients nor the consistency with its own forward pay
+    "g_log_numerical": {"Log": ((4 + 0 + 0 + 1 + 1) / 12, "not_derived")},
     "g_sin_output": {"Sin": ((4 + 0 + 0 + 1 + 1) / 12, "wrong_local_derivative")},
     # values 3 (x=2, z=3), 4 (hidden points), 3 (finite differences of y), 1 (structure):
     # y and dy_dz right everywhere, dy_dx wrong everywhere
