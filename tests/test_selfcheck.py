@@ -71,6 +71,24 @@ def test_a_right_layer_looks_right_and_says_what_was_checked(xwb, capsys):
     assert all(np.array_equal(a, c) for a, c in zip(xwb, copies))
 
 
+def test_the_header_names_the_function_checked(xwb, capsys):
+    assert run(affine_forward, affine_backward, *xwb).name == "affine_backward"
+    check_layer(relu_forward, relu_backward, away_from_kinks(xwb[0]))
+    assert capsys.readouterr().out.startswith("relu_backward: looks right")
+    x = xwb[0]
+
+    def sine(x):
+        return np.sin(x)
+
+    def sine_gradient(dout, x):
+        return dout * np.cos(x)
+
+    assert check_function(sine, sine_gradient, x, verbose=False).name == "sine_gradient"
+    assert check_loss(softmax_loss, x.reshape(N, -1), np.zeros(N, int),
+                      verbose=False).name == "softmax_loss"
+    assert run(affine_forward, affine_backward, *xwb, name="mine").name == "mine"
+
+
 def test_large_inputs_are_checked_along_random_directions():
     rng = np.random.default_rng(1)
     x, w, b = rng.standard_normal((30, 40)), rng.standard_normal((40, 20)), rng.standard_normal(20)

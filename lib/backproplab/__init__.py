@@ -1,3 +1,4 @@
+from .rules import GraderOnly, grading, is_grading
 from .reuse import functions_from_notebook
 from .gradcheck import (CLOSE_TOL, PASS_TOL, GradientCheck, InputCheck, away_from_kinks,
                         directional_check, distinct_values, gradient_check,

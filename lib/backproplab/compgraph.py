@@ -494,3 +494,8 @@ def draw_graph(graph, ax=None, highlight=None, edge_labels="done", show_values=T
     if title:
         ax.set_title(title, fontsize=10)
     return ax
+
+
+from .rules import _protect  # noqa: E402  (last: every public name above refuses while grading)
+
+_protect(__name__)

@@ -120,3 +120,8 @@ def make_spirals(n_points=300, n_classes=3, noise=0.2, seed=0):
     angle = 2 * np.pi * (y / n_classes + radius) + noise * rng.standard_normal(n_points)
     X = np.column_stack([radius * np.cos(angle), radius * np.sin(angle)])
     return X, y
+
+
+from .rules import _protect  # noqa: E402  (last: every public name above refuses while grading)
+
+_protect(__name__)

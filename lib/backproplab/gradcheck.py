@@ -355,3 +355,8 @@ def distinct_values(x, min_gap=1e-3, rng=None):
     y = np.empty_like(flat)
     y[order] = spread
     return y.reshape(x.shape)
+
+
+from .rules import _protect  # noqa: E402  (last: every public name above refuses while grading)
+
+_protect(__name__)

@@ -258,3 +258,8 @@ def plot_fd_error(hs, errors, ax=None, eps=np.finfo(float).eps, order=2, title=N
            f"finite-difference error (machine ε = {eps:.1e})")
     ax.legend(fontsize=7, loc="lower left")
     return ax
+
+
+from .rules import _protect  # noqa: E402  (last: every public name above refuses while grading)
+
+_protect(__name__)

@@ -8,7 +8,12 @@ Each prints one line per input (its name, shape, relative error against finite d
 YOUR forward, and a verdict) plus hints when something looks off, and returns a ``SelfCheck``
 you can assert on. Only your own functions are compared with each other: a pass means that
 backward and forward agree at the inputs you gave, not that either is what the assignment asks;
-the hidden tests check more.
+the hidden tests check more. The header names the function checked: the backward (``check_layer``),
+the gradient function (``check_function``) or the loss (``check_loss``).
+
+Your functions are called as the grader calls them, inside ``backproplab.grading()``: a graded
+function that calls backproplab (``rel_error``, ``gradient_check``...) fails its self-check with
+the grader's message (``GraderOnly``), since it would fail when graded.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .gradcheck import gradient_check
+from .rules import GraderOnly, _grading
 
 __all__ = ["SelfCheck", "InputReport", "check_layer", "check_loss", "check_function"]
 
@@ -33,7 +39,7 @@ _VERDICT_TEXT = {
     "fail": "wrong",
     "inconclusive": "could not check: every probe crossed a kink (try away_from_kinks)",
 }
-_WORST_FIRST = ["crashed", "not implemented", "wrong", "close", "inconclusive", "looks right"]
+_WORST_FIRST = ["not allowed", "crashed", "not implemented", "wrong", "close", "inconclusive", "looks right"]
 
 
 @dataclass
@@ -91,9 +97,10 @@ def _wrap(text, indent="    "):
 class _Stop(Exception):
     """Ends a check early with a status and a message (never leaves this module)."""
 
-    def __init__(self, status, message):
+    def __init__(self, status, message, error=None):
         super().__init__(message)
         self.status = status
+        self.error = error  # the GraderOnly to raise again once the report is printed
 
 
 # ------------------------------------------------------------------------- calling the student
@@ -128,8 +135,12 @@ def _is_float(value):
 
 
 def _call(fn, *args, **kwargs):
+    """Call the student's ``fn`` as the grader does: backproplab refuses inside it."""
     try:
-        return fn(*args, **kwargs)
+        with _grading():
+            return fn(*args, **kwargs)
+    except GraderOnly as error:
+        raise _Stop("not allowed", f"{_name(fn)}: {error}", error) from None
     except NotImplementedError:
         raise _Stop("not implemented", f"not implemented yet: {_name(fn)}") from None
     except Exception as error:
@@ -318,8 +329,14 @@ def _run(name, body, verbose):
         _finish(report, what=what)
     except _Stop as stop:
         _finish(report, stop.status, str(stop))
+        refused = stop.error
+    else:
+        refused = None
     if verbose:
         print(report)
+    if refused is not None:
+        # As in the grader: a graded function that calls backproplab fails, with its message.
+        raise GraderOnly(str(refused)) from None
     if report.status == "not implemented":
         # Stop "Run all" here, as an unimplemented function would, with a plain message.
         raise NotImplementedError(f"{report.problems[-1]}: write it in its cell above, run "
@@ -370,14 +387,16 @@ def check_layer(forward, backward, *inputs, dout=None, name=None, seed=0, max_co
     with the same randomness each time. ``dout`` defaults to a standard normal array drawn
     with ``seed``. Inputs with more than ``max_coords`` entries are checked along random
     directions and sampled coordinates instead of every coordinate.
-    Prints a report (unless ``verbose=False``) and returns a ``SelfCheck``. A mistake in
-    your code is reported, not raised, except NotImplementedError: it prints "not
-    implemented yet" and then raises, so that "Run all" stops at the first missing function.
+    Prints a report headed by the name of ``backward`` (or ``name``) unless
+    ``verbose=False``, and returns a ``SelfCheck``. A mistake in your code is reported, not
+    raised, except two: NotImplementedError prints "not implemented yet" and then raises, so
+    that "Run all" stops at the first missing function; a call into backproplab from your
+    functions prints the grader's message and raises ``GraderOnly`` (see ``rules``).
     Your arrays are never modified: the check works on copies.
     """
     names = _arg_names(forward, len(inputs))
     body = _layer_body(forward, backward, inputs, kwargs, names, dout, seed, max_coords)
-    return _run(name or _name(forward), body, verbose)
+    return _run(name or _name(backward), body, verbose)
 
 
 def check_function(f, grad_f, *inputs, name=None, seed=0, max_coords=300, verbose=True):
@@ -395,7 +414,7 @@ def check_function(f, grad_f, *inputs, name=None, seed=0, max_coords=300, verbos
     forward.__name__, backward.__name__ = _name(f), _name(grad_f)
     names = _arg_names(f, len(inputs))
     body = _layer_body(forward, backward, inputs, {}, names, None, seed, max_coords)
-    return _run(name or _name(f), body, verbose)
+    return _run(name or _name(grad_f), body, verbose)
 
 
 def _loss_value(report, loss, fn):
@@ -431,3 +450,8 @@ def check_loss(loss_fn, x, y, name=None, seed=0, max_coords=300, verbose=True):
                 "at the inputs you gave")
 
     return _run(name or _name(loss_fn), body, verbose)
+
+
+from .rules import _protect  # noqa: E402  (last: every public name above refuses while grading)
+
+_protect(__name__)
