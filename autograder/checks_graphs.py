@@ -5,7 +5,9 @@ the student's process (``judge.call("Add", keep=True)``), calls it there on hidd
 arrays (inside each op's domain), reads back ``self.value`` and calls ``backward``. The judge
 compares the forward value and the gradients with the reference class, the gradients with
 finite differences of the student's own forward (a new instance per evaluation), the shape of
-what backward returns (a tuple, one gradient per input) and that ``self.value`` is set.
+what backward returns (a tuple, one gradient per input) and that ``self.value`` is set. A
+gradient is held to a few roundings of the reference (finite differences are named), and a
+wrong one is checked against the usual slips of a local derivative.
 
 ``example_forward_backward``: the three values at the contract's point (2, 3) and at hidden
 points, against the reference (a wrong gradient is checked for missing paths of the graph),
@@ -14,6 +16,13 @@ and the two gradients against finite differences of the student's own y.
 ``numerical_gradient``: on the grader's probe functions (sent into the child, see probes.py)
 at hidden x of several shapes, against the analytic gradient; central (not one-sided)
 differences, the step ``h`` actually used, the shape of the result, and x left unchanged.
+
+This module also holds what the checks of hw1, hw2's backprop and hw4 share: hidden numbers
+drawn by recipe (``drawn``: the seed changes the numbers, never the behaviours a case
+exercises), failures kept with how far off they were (``Findings``: every distinct mistake is
+named, on the case that shows it best), and finite differences a function can't game
+(``probed_derivatives``). Finite differences of a student's own function pay only when that
+function is right on at least one hidden case (``not_right_yet``).
 """
 import zlib
 
@@ -25,7 +34,7 @@ from .checks_layers import weighted
 from .diagnose import Diagnosis, diagnose, diagnose_missing_path, relative_error
 from .judge import (FD_RTOL, FD_STEP, REF_RTOL, Check, Unusable, as_float_array, failure,
                     fd_verdict, first_mutation, guarded, mutation_check, not_finite, numeric,
-                    probes_of, value_check, weighted_sum, one_check)
+                    one_check, probes_of, value_check, weighted_sum)
 from .sandbox import probes
 from .sandbox.probes import Probe
 from .sandbox.runner import StudentError

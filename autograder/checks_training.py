@@ -7,12 +7,18 @@ is x times one factor, the one inverted dropout asks for), by the identity at te
 reproducibility for generators made from the same seed (``probes.Rng(seed)``, made in the
 child). The backward pass is judged against the student's OWN forward: its gradient must be
 ``dout`` times the factor that forward applied to each unit (``out / x``), and must agree with
-finite differences of that forward run with the same seed at every evaluation.
+finite differences of that forward run with the same seed at every evaluation; both pay for
+the training cases only when that forward is right in training in some respect (it drops
+about a fraction p, or scales the kept units right). A mask other than the forward's, or none,
+is named.
 
 The update rules are compared with the reference on hidden params and gradients, one step and
 then chained (the student's own velocities, or Adam state kept in the child, fed back), with
-named diagnoses for the classic mistakes (a velocity that moves with the gradient, Adam
-without bias correction). ``init_weights`` is judged by shape, exact zeros, the mean and std of
+named diagnoses for the classic mistakes, found by computing what each slip gives on the same
+inputs (a step that climbs the gradient or ignores lr, a velocity that moves with the gradient
+or keeps all of itself, params moved by the old velocity; Adam's step count starting one too
+high, at 0, or never advancing, and a bias correction left out of one or both moments).
+``init_weights`` is judged by shape, exact zeros, the mean and std of
 large draws within statistical bounds, reproducibility, and a ValueError for unknown schemes.
 """
 import zlib
