@@ -100,7 +100,7 @@ class Findings:
 def not_right_yet(function, agree, total, source="forward"):
     """Why gradients consistent with the student's own ``source`` pay nothing: that source is
     right on no hidden case (agreeing with a wrong forward shows no derived gradient)."""
-    return Diagnosis("forward_not_right", f"{function}: your gradients agree with your own "
+    return Diagnosis("forward_wrong", f"{function}: your gradients agree with your own "
                      f"{source} on {agree} of {total}, but that {source} is right on no hidden "
                      "case, so this pays nothing yet: it pays once your "
                      f"{source} is right on at least one hidden case.")
@@ -137,7 +137,7 @@ def probed_derivatives(F, x, grad, rng, function, source="forward", right=None):
     except Unusable as err:
         return err.diagnosis
     if abs(again - base) > 1e-12 * max(abs(base), 1.0):
-        return Diagnosis("forward_not_repeatable", f"{function}: your {source} gave two "
+        return Diagnosis("inconsistent_forward", f"{function}: your {source} gave two "
                          "different values for the same input, before and after being called "
                          "at points next to it, so its finite differences can't be trusted. "
                          f"Compute the {source} from its arguments alone, without keeping "
@@ -150,7 +150,7 @@ def probed_derivatives(F, x, grad, rng, function, source="forward", right=None):
     with np.errstate(all="ignore"):
         analytic = np.array([float(np.sum(grad * d)) for d in directions])
     if right is not None and answers_probes(base, numeric_d, directions, *right):
-        return Diagnosis("forward_differs_near_point", f"{function}: your {source} is right at "
+        return Diagnosis("inconsistent_forward", f"{function}: your {source} is right at "
                          "a hidden input but changes like another function next to it, so its "
                          "finite differences can't be trusted. Compute the "
                          f"{source} from its arguments alone, the same way at every input.")
