@@ -126,10 +126,11 @@ def close(got, expected):
 
 def compare_grads(grads, ref_grads, case, batch_size, found):
     """How many of the grads (of the right structure) are right; the failing verdicts go to
-    the Findings ``found``, with ``upstream_not_passed`` when only the last layers are right."""
-    right, layer_ok = 0, []
+    the Findings ``found``, or ``upstream_not_passed`` alone when it explains them (the last
+    layer with params is right, an earlier one is not)."""
+    right, layer_ok, wrong = 0, [], Findings()
     for i, (entry, ref) in enumerate(zip(grads, ref_grads)):
-        oks = [found.add(diagnose(g, e, function=NAME, check=f"reference ({case})",
+        oks = [wrong.add(diagnose(g, e, function=NAME, check=f"reference ({case})",
                                   what=f"grads[{i}][{j}]", batch_size=batch_size,
                                   rtol=REF_RTOL), g, e)
                for j, (g, e) in enumerate(zip(entry, ref))]
@@ -142,6 +143,8 @@ def compare_grads(grads, ref_grads, case, batch_size, found):
                             "earlier layer are not. Check that the dx each backward call "
                             "returns becomes the upstream gradient of the layer before it, "
                             "and that each backward gets its own layer's cache."))
+    else:
+        found.extend(wrong)
     return right
 
 
