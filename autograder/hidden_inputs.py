@@ -5,9 +5,10 @@ and that behaviour is fixed by construction (which rows underflow, which entries
 0, which windows tie or share their maximum, which sizes do not divide by the stride), while
 the numbers are drawn from the student's rng. So two students get different numbers, never a
 different test. Numbers are drawn away from the points where a common bug becomes invisible:
-upstream gradients, biases and slopes are never near 0 or +-1, signs are always mixed, batch
-sizes are 1 or at least 3 (2 would hide "times N" behind "times 2"), and no two of N, D, M,
-C, F (nor a window's height and width, except where squareness is the point) are equal, so a
+upstream gradients, biases and slopes are never near 0 or +-1, probabilities never near 0.5,
+signs are always mixed, batch sizes are 1 or at least 3 (2 would hide "times N" behind "times
+2"), N, D and M differ in every case, and so do N, C and F (the large conv case aside), H and
+W, and the height and width of windows and filters wherever squareness is not the point: a
 transpose never hides behind a square shape.
 
 A recipe is ``make(rng) -> (args, kwargs)``. Tags say what a case is for:
@@ -125,10 +126,10 @@ def zeros_case(rng):
 
 
 def huge_case(rng):
-    """3 x 4: columns 1 and 3 hold magnitudes in [701, 2000] (exp of them overflows), three
+    """3 x 4: columns 1 and 3 hold magnitudes in [720, 2000] (exp of them overflows), three
     of each sign; columns 0 and 2 ordinary values."""
     x = signed(rng, (3, 4), 0.1, 3.0)
-    x[:, 1::2] = signed(rng, (3, 2), 701.0, 2000.0)
+    x[:, 1::2] = signed(rng, (3, 2), 720.0, 2000.0)
     return (x,), {}
 
 
@@ -173,13 +174,13 @@ def conv_case(x_shape, w_shape, stride, pad):
 CONV = (
     # (3, 4, 4, 3)
     case("stride 1, no padding", conv_case((3, 2, 6, 5), (4, 2, 3, 3), 1, 0)),
-    # (2, 2, 4, 5): 2 x 3 filters; taking WW for HH (or back) changes the output's shape
-    case("non-square filters", conv_case((2, 3, 5, 7), (2, 3, 2, 3), 1, 0), "non_square"),
-    # (2, 4, 4, 3): 7 + 2 - 3 and 5 + 2 - 3 divide by 2
-    case("stride 2, padding 1", conv_case((2, 3, 7, 5), (4, 3, 3, 3), 2, 1)),
-    # (2, 3, 4, 3): 8 + 2 - 3 = 7 and 6 + 2 - 3 = 5 leave a remainder 1 (floor)
+    # (3, 4, 4, 5): 2 x 3 filters; taking WW for HH (or back) changes the output's shape
+    case("non-square filters", conv_case((3, 2, 5, 7), (4, 2, 2, 3), 1, 0), "non_square"),
+    # (3, 4, 4, 3): 7 + 2 - 3 and 5 + 2 - 3 divide by 2
+    case("stride 2, padding 1", conv_case((3, 2, 7, 5), (4, 2, 3, 3), 2, 1)),
+    # (3, 4, 4, 3): 8 + 2 - 3 = 7 and 6 + 2 - 3 = 5 leave a remainder 1 (floor)
     case("stride 2, sizes that do not divide evenly",
-         conv_case((2, 2, 8, 6), (3, 2, 3, 3), 2, 1), "non_divisible"),
+         conv_case((3, 2, 8, 6), (4, 2, 3, 3), 2, 1), "non_divisible"),
     # (1, 3, 3, 4): 5 + 4 - 3 = 6 and 8 + 4 - 3 = 9 divide by 3
     case("a batch of one, padding 2, stride 3", conv_case((1, 2, 5, 8), (3, 2, 3, 3), 3, 2)),
     # (1, 1, 50, 60): 3000 windows, 108,000 entries of x
@@ -235,11 +236,12 @@ def shared_maximum(rng, shape):
 
 
 POOL = (
-    # (2, 3, 2, 3)
-    case("2 x 2 windows, stride 2, no ties", pool_case((2, 3, 4, 6), 2, 2, 2)),
-    case("ties inside windows", pool_case((2, 2, 4, 6), 2, 2, 2, tied), "ties"),
-    # (2, 3, 3, 3): windows 3 tall and 2 wide; a width computed from pool_height gives 2
-    case("non-square windows (3 tall, 2 wide)", pool_case((2, 3, 7, 6), 3, 2, 2),
+    # (3, 2, 2, 3)
+    case("2 x 2 windows, stride 2, no ties", pool_case((3, 2, 4, 6), 2, 2, 2)),
+    case("ties inside windows", pool_case((3, 2, 4, 6), 2, 2, 2, tied), "ties"),
+    # (3, 2, 3, 3): windows 3 tall and 2 wide, stride 3 (no overlap, whatever the values);
+    # a width computed from pool_height gives 2
+    case("non-square windows (3 tall, 2 wide)", pool_case((3, 2, 9, 8), 3, 2, 3),
          "non_square"),
     # (3, 2, 3, 4): 3 x 3 windows, stride 2, one maximum shared by four windows
     case("overlapping windows sharing their maximum",
@@ -315,10 +317,18 @@ def half_ones(rng, n):
     return (rng.permutation(n) < (n + 1) // 2).astype(float)
 
 
+def probabilities(rng, n):
+    """n probabilities in [0.05, 0.4] or [0.6, 0.95]: away from 0.5, where p and 1 - p (a
+    swapped term) agree."""
+    p = rng.uniform(0.05, 0.4, n)
+    return np.where(rng.permutation(n) % 2 == 0, p, 1 - p)
+
+
 def bce_case(n):
+    """n probabilities; targets half 1 and half 0 (for a batch of one: 1)."""
     def make(rng):
-        target = half_ones(rng, n) if n > 1 else rng.integers(0, 2, 1).astype(float)
-        return (rng.uniform(0.05, 0.95, n), target), {}
+        target = half_ones(rng, n) if n > 1 else np.ones(1)
+        return (probabilities(rng, n), target), {}
     return make
 
 

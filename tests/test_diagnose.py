@@ -504,3 +504,160 @@ def test_diagnose_never_raises_on_student_values(expected, got, n, with_masks):
         masks = dict(zero_mask=np.ones(expected.shape, bool), tie_mask=np.zeros(expected.shape,
                                                                                 bool))
     run(got, expected, batch_size=n, **masks)
+
+
+# --------------------------------------------------------------------------- buggy code, named
+
+from autograder.diagnose import diagnose_fp_warnings, diagnose_window_shape  # noqa: E402
+
+FP_WORDS = ("overflow", "invalid value", "divide by zero")
+
+
+def calling(function, *args):
+    """(result, floating-point warnings) of ``function(*args)``, as the contained process
+    records them."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = function(*args)
+    return result, sorted({w for item in caught if issubclass(item.category, RuntimeWarning)
+                           for w in FP_WORDS if w in str(item.message)})
+
+
+def softmax_log_of_probabilities(x, y):  # shifts, then takes the log of a probability
+    e = np.exp(x - x.max(axis=1, keepdims=True))
+    p = e / e.sum(axis=1, keepdims=True)
+    return -np.mean(np.log(p[np.arange(len(y)), y]))
+
+
+def softmax_unshifted(x, y):
+    p = np.exp(x) / np.exp(x).sum(axis=1, keepdims=True)
+    return -np.mean(np.log(p[np.arange(len(y)), y]))
+
+
+def softmax_log_softmax(x, y):
+    z = x - x.max(axis=1, keepdims=True)
+    return -np.mean((z - np.log(np.exp(z).sum(axis=1, keepdims=True)))[np.arange(len(y)), y])
+
+
+def test_log_of_an_underflowed_probability_is_named_not_overflow():
+    x = np.array([[900.0, 20.0, -300.0], [750.0, 749.0, 748.0]])
+    y = np.array([1, 0])  # the first label's probability is exp(-880): 0 in float64
+    expected = softmax_log_softmax(x, y)
+    got, warned = calling(softmax_log_of_probabilities, x, y)
+    assert warned == ["divide by zero"]
+    d = run(got, expected, function="softmax_loss", what="loss", hint_overflow=True,
+            fp_warnings=warned)
+    assert d.kind == "log_of_zero" and "underflow" in d.message and "log" in d.message
+    assert "no large positive number" not in d.message
+    got, warned = calling(softmax_unshifted, x, y)
+    assert "overflow" in warned
+    d = run(got, expected, function="softmax_loss", what="loss", hint_overflow=True,
+            fp_warnings=warned)
+    assert d.kind == "overflow" and "exp" in d.message
+
+
+def test_overflow_advice_can_be_the_callers():
+    d = run(np.array([np.inf, 1.0]), np.array([2.0, 1.0]), function="bce_loss", what="dprob",
+            hint_overflow="keep p away from 0", fp_warnings=["overflow"])
+    assert d.kind == "overflow" and "keep p away from 0" in d.message
+
+
+def sigmoid_exp_neg(x):
+    return 1 / (1 + np.exp(-x))
+
+
+def sigmoid_stable(x):
+    z = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1 / (1 + z), z / (1 + z))
+
+
+def bce_unclipped_gradient(p, t):
+    return -(t / p - (1 - t) / (1 - p)) / len(p)
+
+
+def test_floating_point_warnings_where_the_contract_asks_for_none():
+    x = np.array([-1500.0, -3.0, 0.5, 1200.0])
+    got, warned = calling(sigmoid_exp_neg, x)
+    assert np.allclose(got, sigmoid_stable(x), rtol=1e-12, atol=0)  # right values, but...
+    d = diagnose_fp_warnings(warned, function="sigmoid_forward", check="huge inputs")
+    assert d.kind == "fp_warning" and "overflow" in d.message and "sigmoid_forward" in d.message
+    _, warned = calling(sigmoid_stable, x)
+    assert diagnose_fp_warnings(warned, function="sigmoid_forward", check="huge inputs").ok
+    got, warned = calling(bce_unclipped_gradient, np.array([1e-312, 0.3]), np.array([1.0, 0.0]))
+    d = diagnose_fp_warnings(warned, function="bce_loss", check="tiny p",
+                             finite=bool(np.all(np.isfinite(got))), advice="clip p")
+    assert d.kind == "fp_warning" and "overflow" in d.message and "clip p" in d.message
+    d = diagnose_fp_warnings([], function="f", check="c", finite=False)
+    assert d.kind == "fp_warning" and "NaN or inf" in d.message
+
+
+def pool_width_from_height(x, ph, pw, s):  # the output width computed from pool_height
+    n, c, h, w = x.shape
+    out = np.zeros((n, c, 1 + (h - ph) // s, 1 + (w - ph) // s))
+    for i in range(out.shape[2]):
+        for j in range(out.shape[3]):
+            out[:, :, i, j] = x[:, :, i * s:i * s + ph, j * s:j * s + pw].max(axis=(2, 3))
+    return out
+
+
+def pool_right(x, ph, pw, s):
+    n, c, h, w = x.shape
+    out = np.zeros((n, c, 1 + (h - ph) // s, 1 + (w - pw) // s))
+    for i in range(out.shape[2]):
+        for j in range(out.shape[3]):
+            out[:, :, i, j] = x[:, :, i * s:i * s + ph, j * s:j * s + pw].max(axis=(2, 3))
+    return out
+
+
+def conv_size_rounded_up(h, w, hh, ww, stride, pad):
+    return (int(np.ceil((h + 2 * pad - hh) / stride)) + 1,
+            int(np.ceil((w + 2 * pad - ww) / stride)) + 1)
+
+
+@pytest.mark.parametrize("h, w, ph, pw, s", [(9, 8, 3, 2, 3), (7, 6, 3, 2, 2), (5, 7, 2, 3, 1)])
+def test_a_window_width_taken_from_its_height_is_named(h, w, ph, pw, s):
+    x = np.random.default_rng(0).standard_normal((2, 3, h, w))
+    got, expected = pool_width_from_height(x, ph, pw, s), pool_right(x, ph, pw, s)
+    d = diagnose_window_shape(got, expected, function="max_pool_forward", check="reference",
+                              what="out", size=(h, w), window=(ph, pw), stride=s)
+    assert d.kind == "non_square_window" and "not square" in d.message
+    assert d.kind in KINDS and "max_pool_forward" in d.message
+    assert diagnose_window_shape(expected, expected, function="f", check="c", what="out",
+                                 size=(h, w), window=(ph, pw), stride=s) is None
+
+
+@pytest.mark.parametrize("h, w, hh, ww, stride, pad", [(8, 6, 3, 3, 2, 1), (9, 12, 2, 2, 3, 0)])
+def test_an_output_size_rounded_up_is_named(h, w, hh, ww, stride, pad):
+    expected = np.zeros((2, 3, 1 + (h + 2 * pad - hh) // stride, 1 + (w + 2 * pad - ww) // stride))
+    got = np.zeros((2, 3, *conv_size_rounded_up(h, w, hh, ww, stride, pad)))
+    d = diagnose_window_shape(got, expected, function="conv_forward", check="reference",
+                              what="out", size=(h, w), window=(hh, ww), stride=stride, pad=pad,
+                              noun="filters")
+    assert d.kind == "non_divisible_size" and "round" in d.message and d.kind in KINDS
+    other = np.zeros(expected.shape[:2] + (7, 7))  # a shape no window mistake gives
+    assert diagnose_window_shape(other, expected, function="f", check="c", what="out",
+                                 size=(h, w), window=(hh, ww), stride=stride, pad=pad) is None
+
+
+def pool_backward(x, dout, ph, pw, s, add=True):
+    dx = np.zeros_like(x)
+    for n, c, i, j in np.ndindex(*dout.shape):
+        window = x[n, c, i * s:i * s + ph, j * s:j * s + pw]
+        a, b = np.unravel_index(np.argmax(window), window.shape)
+        if add:
+            dx[n, c, i * s + a, j * s + b] += dout[n, c, i, j]
+        else:  # the bug: a later window overwrites an earlier one's gradient
+            dx[n, c, i * s + a, j * s + b] = dout[n, c, i, j]
+    return dx
+
+
+def test_a_pool_backward_that_overwrites_shared_maxima_is_named():
+    from autograder import checks_layers, hidden_inputs
+    case = next(c for c in hidden_inputs.POOL if c.has("overlaps"))
+    (x,), kw = case.make(np.random.default_rng(3))
+    ph, pw, s = kw["pool_height"], kw["pool_width"], kw["stride"]
+    dout = hidden_inputs.upstream(np.random.default_rng(4), pool_right(x, ph, pw, s).shape)
+    d = run(pool_backward(x, dout, ph, pw, s, add=False), pool_backward(x, dout, ph, pw, s),
+            function="max_pool_backward", what="dx",
+            overlap_mask=checks_layers.overlap_mask(x, kw))
+    assert d.kind == "wrong_at_overlaps" and "overlapping" in d.message
