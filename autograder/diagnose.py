@@ -113,6 +113,10 @@ _TIE_RULE = "the contract says which of the tied entries receives the gradient"
 #: What to look at when a huge input gave NaN or inf, unless the caller says otherwise.
 EXP_ADVICE = ("exp of a large positive number overflows to inf (inf - inf and inf / inf then "
               "give NaN): arrange it so that no large positive number is ever exponentiated")
+#: ... and when it only took the log of 0.
+LOG_ADVICE = ("a probability can underflow to exactly 0 in float64 (exp of a number below "
+              "about -745 is 0), even after subtracting the maximum, and its log is then -inf: "
+              "compute the log of a probability without forming the probability first")
 
 
 @dataclass(frozen=True)
@@ -267,13 +271,17 @@ def diagnose_window_shape(got, expected, *, function, check, what, size, window,
     return None
 
 
-def diagnose_fp_warnings(warnings, *, function, check, finite=True, advice=EXP_ADVICE):
+def diagnose_fp_warnings(warnings, *, function, check, finite=True, advice=None):
     """``fp_warning`` when a call raised NumPy floating-point warnings (or returned NaN or
     inf: ``finite`` False) where the contract asks a function to stay finite, else ``ok``.
 
     warnings: names of the warnings ("overflow", "invalid value", "divide by zero").
+    advice: what to look at; by default LOG_ADVICE for a divide by zero alone (the log of an
+    underflowed probability), else EXP_ADVICE.
     """
     warnings = sorted(set(warnings))
+    if advice is None:
+        advice = LOG_ADVICE if warnings == ["divide by zero"] else EXP_ADVICE
     if not warnings and finite:
         return Diagnosis("ok", f"{function}, {check}: finite, and no floating-point warning.")
     said = {"overflow": "overflow (a result too large for float64, e.g. exp of a large number "
@@ -364,10 +372,7 @@ def _nonfinite(case, count, only_inf=False):
         return case.say("log_of_zero", (
             f"your {what} is infinite in {count} {entries}, where the expected values are "
             "finite, and your function took the log of 0 (NumPy warned of a divide by zero, "
-            "and nothing overflowed). On these inputs some probabilities are so small that "
-            "they underflow to exactly 0 in float64 (exp of a number below about -745 is 0), "
-            "even after subtracting the maximum. Compute the log of a probability without "
-            "forming the probability first, so that it stays finite."))
+            f"and nothing overflowed). On these inputs {LOG_ADVICE}, so that it stays finite."))
     if case.hint_overflow:
         advice = case.hint_overflow if isinstance(case.hint_overflow, str) else EXP_ADVICE
         return case.say("overflow", text + (

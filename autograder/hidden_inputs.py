@@ -134,7 +134,7 @@ def huge_case(rng):
 
 
 def large_elementwise(rng):
-    return (signed(rng, (250, 400)),), {}
+    return (signed(rng, (400, 500)),), {}
 
 
 RELU = (case(SEVERAL, scaled((5, 3, 2))), case(ONE, scaled((1, 6))),

@@ -661,3 +661,11 @@ def test_a_pool_backward_that_overwrites_shared_maxima_is_named():
             function="max_pool_backward", what="dx",
             overlap_mask=checks_layers.overlap_mask(x, kw))
     assert d.kind == "wrong_at_overlaps" and "overlapping" in d.message
+
+
+def test_a_warning_of_log_of_zero_alone_is_not_told_about_exp():
+    x, y = np.array([[900.0, 20.0, -300.0]]), np.array([1])
+    _, warned = calling(softmax_log_of_probabilities, x, y)
+    d = diagnose_fp_warnings(warned, function="softmax_loss", check="scores of magnitude 1e3")
+    assert d.kind == "fp_warning" and "underflow" in d.message
+    assert "no large positive number" not in d.message
