@@ -9,7 +9,7 @@ by weight. Messages come from ``diagnose`` and never show hidden inputs or refer
 
 No honest bug crashes the judge: a student's value that can't be computed with (NaN or inf
 where finite differences need a number, a string, None, a ragged list, an object) becomes a
-named diagnosis on the check that needed it (``Unusable``, ``derivatives``), and a check or a
+named diagnosis on the check that needed it (``Unusable``, ``weighted_sum``), and a check or a
 function that still fails costs only itself (``one_check``, ``guarded``). What the student's
 process said about an exception reaches feedback only as a built-in class name
 (``exception_name``), and every message is cut to ``MAX_MESSAGE`` characters.
@@ -209,26 +209,6 @@ def probes_of(shape, rng, max_coords=MAX_FD_COORDS, directions=4):
     return out
 
 
-def directional_fd(F, x, grad, rng):
-    """(analytic, numeric) directional derivatives of F at x along the probes of x."""
-    analytic, numeric_d = [], []
-    for v in probes_of(x.shape, rng):
-        with np.errstate(all="ignore"):
-            analytic.append(float(np.sum(grad * v)))
-        numeric_d.append((F(x + FD_STEP * v) - F(x - FD_STEP * v)) / (2 * FD_STEP))
-    return np.array(analytic), np.array(numeric_d)
-
-
-def fd_pairs(F, x, grad, rng):
-    """(analytic, numeric) directional derivatives of F at x (a float or an array)."""
-    grad = np.asarray(grad, dtype=np.float64)
-    if np.ndim(x) == 0:
-        x = float(x)
-        numeric_d = (F(x + FD_STEP) - F(x - FD_STEP)) / (2 * FD_STEP)
-        return np.array([float(grad)]), np.array([numeric_d])
-    return directional_fd(F, np.asarray(x, dtype=np.float64), grad, rng)
-
-
 # ------------------------------------------------ a student's values in finite differences
 
 class Unusable(Exception):
@@ -297,20 +277,6 @@ def weighted_sum(value, weights, function, source="forward"):
     if not np.isfinite(total):
         raise Unusable(not_finite(function, source))
     return total
-
-
-def derivatives(F, x, grad, rng, function, source="forward"):
-    """(analytic, numeric) directional derivatives of the student's F at x, or the Diagnosis
-    of why they could not be taken (a call failed, gave junk, NaN or inf)."""
-    try:
-        analytic, numeric_d = fd_pairs(F, x, grad, rng)
-    except StudentError as err:
-        return failure(err, function, "value")
-    except Unusable as err:
-        return err.diagnosis
-    if not np.all(np.isfinite(numeric_d)):
-        return not_finite(function, source)
-    return analytic, numeric_d
 
 
 def fd_verdict(analytic, numeric_d, paths=None, **options):
