@@ -29,11 +29,11 @@ from . import course as steps
 from . import feedback, gradebook
 from .grading import failed_report, grade_submission, submission_fingerprint
 from .sandbox.containment import choose
+from .sandbox.runner import Limits
 from .submission import load_notebook, refused_folder
 from .weights import course_weights
 
 FAILED = gradebook.GRADER_FAILED  # flag codes of a report the grader owes a student
-DEFAULT_STUDENT_SECONDS = 600
 MARGIN_SECONDS = 60       # beyond the child's own budget, before a worker is given up
 KILL_GRACE_SECONDS = 5    # between SIGTERM (the worker cleans up its child) and SIGKILL
 
@@ -217,8 +217,8 @@ def record(course, assignment, student, report, db_url=None):
 def student_budget(limits):
     """Seconds a worker may take for one student before it is given up: the child's own
     budget, its start-up and a margin for the judge."""
-    return (getattr(limits, "student_seconds", DEFAULT_STUDENT_SECONDS)
-            + getattr(limits, "startup_seconds", 0) + MARGIN_SECONDS)
+    limits = limits or Limits()
+    return limits.student_seconds + limits.startup_seconds + MARGIN_SECONDS
 
 
 def exit_on_sigterm():

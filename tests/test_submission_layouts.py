@@ -12,7 +12,6 @@ import json
 import os
 import shutil
 import time
-from types import SimpleNamespace
 
 import pytest
 from nbgrader.api import Gradebook
@@ -187,7 +186,7 @@ def test_a_stuck_or_dying_worker_costs_only_its_student(monkeypatch):
     from autograder import pipeline
     monkeypatch.setattr(pipeline, "safe_grade", fake_grade)
     monkeypatch.setattr(pipeline, "MARGIN_SECONDS", 0)
-    limits = SimpleNamespace(student_seconds=2)
+    limits = Limits(student_seconds=2, startup_seconds=0)
     reports = {}
     start = time.monotonic()
     pipeline.grade_in_workers("/nonexistent", A, ["a", "stuck", "b", "dies", "c", "d"], limits,
