@@ -283,16 +283,13 @@ class Service:
                 self.reply(describe_error(error))
 
 
-FP_WORDS = ("overflow", "invalid value", "divide by zero")
-
-
 def floating_point_warnings(caught):
     """The kinds of floating-point trouble NumPy warned about during a call, e.g. ['overflow']."""
     found = set()
     for item in caught:
         if issubclass(item.category, RuntimeWarning):
             text = str(item.message)
-            found.update(word for word in FP_WORDS if word in text)
+            found.update(word for word in wire.FP_WARNINGS if word in text)
     return sorted(found)
 
 

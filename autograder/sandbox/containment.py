@@ -213,6 +213,7 @@ def libpython():
     return str(path) if path.exists() else None
 
 
+@lru_cache(maxsize=1)
 def library_dirs():
     """Folders of the shared libraries the interpreter and NumPy load (read off this
     process's memory map after importing NumPy), plus the platform's multiarch folder."""
@@ -297,6 +298,7 @@ def ancestors(paths, skip):
     return sorted(found, key=lambda f: (f.count("/"), f))
 
 
+@lru_cache(maxsize=1)
 def stdlib_entries():
     """Everything in the standard library folder but its site-packages (read rules)."""
     folder = stdlib_dir()

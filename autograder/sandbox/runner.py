@@ -21,9 +21,6 @@ from . import containment as walls
 from . import wire
 
 
-FP_WARNINGS = ("overflow", "invalid value", "divide by zero")
-
-
 @dataclass
 class Limits:
     """What one student's child may use. Wall times in seconds, sizes in bytes."""
@@ -318,7 +315,7 @@ class StudentProcess:
             reply, reply_arrays = self.request(message, arrays, self.limits.call_seconds)
         finally:
             self.timing["calls"] += time.monotonic() - start
-        self.fp_warnings = [w for w in reply.get("fp_warnings", []) if w in FP_WARNINGS]
+        self.fp_warnings = [w for w in reply.get("fp_warnings", []) if w in wire.FP_WARNINGS]
         value = wire.decode(reply.get("value"), reply_arrays, resolve=self.handle_of)
         if keep:
             value = Handle(reply["handle"], type(value).__name__, self.generation), value

@@ -23,6 +23,8 @@ import numpy as np
 from numpy.lib import format as npy
 
 HEADER = struct.Struct(">I")
+# The kinds of NumPy floating-point warning the child reports with each call's reply.
+FP_WARNINGS = ("overflow", "invalid value", "divide by zero")
 MAX_FRAME = 64 * 1024 * 1024
 MAX_NDIM = 8
 MAX_ELEMENTS = 50_000_000      # numbers in all the arrays of one message
