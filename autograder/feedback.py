@@ -51,6 +51,10 @@ def render(student, assignment, report):
              "graded by hand.</p>",
              f"<p class='containment'>Your code ran in a contained process: "
              f"{e(str(report.get('containment', 'not recorded')))}.</p>"]
+    when = report.get("submission_time") or {}
+    if when.get("timestamp"):
+        parts.append(f"<p class='submitted'>Submitted {e(when['timestamp'])}: "
+                     f"{e(when['summary'])}.</p>")
     for flag in report.get("flags", []):
         parts.append(f"<p class='flag'>{e(flag['message'])}</p>")
     for name, function in report["functions"].items():

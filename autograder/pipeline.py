@@ -147,12 +147,15 @@ def known_report(course, assignment, student, containment):
 
 
 def grade_all(course, assignment, jobs=1, json_path=None, limits=None, db_url=None,
-              progress=True, containment=None):
-    """Grade every submission of ``assignment``; returns {student: report}. Reports of the
-    students the grader failed carry a ``grading_failed`` or ``time_budget`` flag
-    (``failed_students``); everyone else is graded and recorded regardless. ``containment``
-    is the level to grade at (default: the best this machine offers; raises
-    ContainmentUnavailable before anything runs when it offers none)."""
+              progress=True, containment=None, students=None, force=False):
+    """Grade every submission of ``assignment`` (or only ``students``, leaving everyone
+    else's results as they are); returns {student: report}, each with its
+    ``submission_time`` (see gradebook.SubmissionTime). A submission graded before and
+    unchanged since is not graded again unless ``force``. Reports of the students the grader
+    failed carry a ``grading_failed`` or ``time_budget`` flag (``failed_students``); everyone
+    else is graded and recorded regardless. ``containment`` is the level to grade at
+    (default: the best this machine offers; raises ContainmentUnavailable before anything
+    runs when it offers none)."""
     course = Path(course).resolve()
     containment = containment or choose()  # no containment here: refuse before anything runs
     prepare_course(course, assignment, db_url)
@@ -160,7 +163,7 @@ def grade_all(course, assignment, jobs=1, json_path=None, limits=None, db_url=No
         course_weights(course, assignment)
     except ValueError as err:  # a malformed weights.json: say so before grading anyone
         raise steps.CourseError(str(err)) from None
-    students = students_of(course, assignment)
+    students = chosen_students(course, assignment, students)
     reports, todo = {}, []
     bar = tqdm(total=len(students), desc=f"grading {assignment}", disable=not progress,
                unit="student")
@@ -176,6 +179,8 @@ def grade_all(course, assignment, jobs=1, json_path=None, limits=None, db_url=No
 
     for student in students:
         known, new = known_report(course, assignment, student, containment)
+        if force and known is not None and not new:
+            known = None  # graded before, graded again
         if known is None:
             todo.append(student)
         elif new:
@@ -193,11 +198,42 @@ def grade_all(course, assignment, jobs=1, json_path=None, limits=None, db_url=No
     return reports
 
 
+def chosen_students(course, assignment, wanted=None):
+    """Every student who submitted ``assignment``, or those of ``wanted`` (in the order
+    given, each once); a wanted id without a submission is a CourseError naming it."""
+    submitted = students_of(course, assignment)
+    if wanted is None:
+        return submitted
+    missing = [s for s in wanted if s not in submitted]
+    if missing:
+        raise steps.CourseError(
+            f"no submission of {assignment} from {', '.join(map(repr, missing))} (looked for "
+            f"{Path(course) / 'submitted'}/<student>/{assignment}/; "
+            f"{len(submitted)} students have one)")
+    return list(dict.fromkeys(wanted))
+
+
+def with_submission_time(course, assignment, student, report, when):
+    """``report`` with its ``submission_time`` and, when ``timestamp.txt`` could not be used,
+    a ``bad_timestamp`` flag (saved, so export shows it; replaced on every run)."""
+    flags = [f for f in report.get("flags", []) if f.get("code") != "bad_timestamp"]
+    if when.problem:
+        flags.append({"code": "bad_timestamp", "severity": "warning", "message": when.problem})
+    if flags != report.get("flags", []):
+        report = {**report, "flags": flags}
+        save(course, assignment, student, report)
+    stamp = when.timestamp.isoformat(sep=" ") + " UTC" if when.timestamp else None
+    return {**report, "submission_time": {"timestamp": stamp, "seconds_late": when.seconds_late,
+                                          "penalty": when.penalty, "summary": when.describe()}}
+
+
 def record(course, assignment, student, report, db_url=None):
-    """Gradebook, feedback and the formgrader copy for one student; a failure on the way
-    turns into that student's flagged report (saved, and recorded as needing a manual grade)."""
+    """Gradebook (scores, submission time, late penalty), feedback and the formgrader copy
+    for one student; a failure on the way turns into that student's flagged report (saved,
+    and recorded as needing a manual grade)."""
     try:
-        gradebook.record(course, assignment, student, report, db_url)
+        when = gradebook.record(course, assignment, student, report, db_url)
+        report = with_submission_time(course, assignment, student, report, when)
         feedback.write(course, assignment, student, report)
         copy_for_formgrader(course, assignment, student)
         return report

@@ -157,6 +157,18 @@ def stats_text(reports, assignment):
     return "\n".join(lines)
 
 
+def lateness_text(course, assignment, db_url, reports):
+    """Who handed ``assignment`` in late, from the gradebook (nbgrader's due date, extensions
+    and penalties as they are now), for the graded students of ``reports``."""
+    times = gradebook.submission_times(course, assignment, db_url, set(reports))
+    late = sorted((s, t) for s, t in times.items() if t.late)
+    timed = sum(1 for t in times.values() if t.timestamp is not None)
+    lines = [f"late submissions: {len(late)} of {len(reports)} ({timed} with a submission time)"]
+    lines += [f"  {student}: submitted {t.timestamp:%Y-%m-%d %H:%M} UTC, {t.describe()}"
+              for student, t in late]
+    return "\n".join(lines)
+
+
 def stats_plot(reports, assignment, path):
     """A bar chart of the share of students with full marks per function, with the
     commonest diagnosis of each function written beside its bar."""
