@@ -114,7 +114,8 @@ NOT_ATTEMPTED = {"not_implemented", "unreadable_notebook", "not_defined", "no_ch
 
 
 def class_stats(reports, assignment):
-    """Per function and check: how many passed; and the commonest diagnoses."""
+    """Per function and check: how many passed; and the commonest diagnoses (every distinct
+    mistake a check names counts, not only its first)."""
     names = solutions.ASSIGNMENTS[assignment]
     n = len(reports)
     rows, mistakes = [], Counter()
@@ -127,7 +128,8 @@ def class_stats(reports, assignment):
                 passed = c["score"] >= c["max_score"] - 1e-9
                 done, total = checks.get(c["name"], (0, 0))
                 checks[c["name"]] = (done + passed, total + 1)
-            kinds = {c.get("kind", "?") for c in f["checks"] if c["score"] < c["max_score"] - 1e-9}
+            kinds = {kind for c in f["checks"] if c["score"] < c["max_score"] - 1e-9
+                     for kind in [c.get("kind", "?"), *(c.get("also") or [])]}
             for kind in kinds - {"ok"}:
                 mistakes[(name, kind)] += 1
         rows.append((name, full, checks))

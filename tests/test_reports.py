@@ -12,13 +12,14 @@ from autograder.reports import export, saved_reports, stats_plot, stats_text
 A = "hw2_layers"
 
 
-def report(kind=None, flags=()):
+def report(kind=None, flags=(), also=()):
     functions = {}
     for name in ["affine_forward", "affine_backward"]:
         bad = kind is not None and name == "affine_backward"
         functions[name] = {"score": 1.0 if bad else 4.0, "max_score": 4.0, "checks": [
             {"name": "matches the reference gradients", "score": 0.0 if bad else 4.0,
-             "max_score": 4.0, "message": "m", "kind": kind if bad else "ok"}]}
+             "max_score": 4.0, "message": "m", "kind": kind if bad else "ok",
+             "also": list(also) if bad else []}]}
     return {"score": sum(f["score"] for f in functions.values()), "max_score": 8.0,
             "functions": functions, "errors": [f["message"] for f in flags], "flags": list(flags)}
 
@@ -30,14 +31,16 @@ def test_export_and_stats(tmp_path):
     gradebook.ensure_assignment(course, A)
     broken = {"code": "not_json", "severity": "error", "message": "not JSON"}
     class_ = {"s1": report(), "s2": report("transposed"), "s3": report("transposed"),
-              "s4": report("sign_flipped", flags=[broken])}
+              "s4": report("sign_flipped", flags=[broken], also=["transposed"])}
     for student, rep in class_.items():
         (course / "submitted" / student / A).mkdir(parents=True)
         save(course, A, student, rep)
         gradebook.record(course, A, student, rep)
     assert saved_reports(course, A) == class_
     text = stats_text(class_, A)
-    assert "50% transposed in affine_backward" in text
+    # s4's check names two mistakes: both count (75% transposed, not 50%)
+    assert "75% transposed in affine_backward" in text
+    assert "25% sign flipped in affine_backward" in text
     assert "affine_forward" in text and "4/4" in text
     assert stats_plot(class_, A, course / "stats.png").stat().st_size > 1000
     path = export(course, "grades.csv")
