@@ -14,7 +14,8 @@ def conv_forward(x, w, b, stride=1, pad=0):
     - stride: step between windows; pad: zeros added on each side of H and W
     Returns ``(out, cache)``: out (N, F, H', W') with
     H' = 1 + (H + 2 pad - HH) // stride and W' = 1 + (W + 2 pad - WW) // stride;
-    cache = (x, w, stride, pad).
+    cache: whatever ``conv_backward`` needs (no test looks inside it).
+    x, w and b are left unchanged.
     """
     ### BEGIN SOLUTION
     n, _, h, wd = x.shape
@@ -37,8 +38,10 @@ def conv_forward(x, w, b, stride=1, pad=0):
 def conv_backward(dout, cache):
     """Backward pass of ``conv_forward``.
 
-    Inputs: dout (N, F, H', W'); cache (x, w, stride, pad).
-    Returns ``(dx, dw, db)`` shaped like x (N, C, H, W), w (F, C, HH, WW), b (F,).
+    Inputs: dout (N, F, H', W'), the gradient of the loss with respect to out;
+    cache from ``conv_forward``.
+    Returns ``(dx, dw, db)``, the gradients with respect to x (N, C, H, W), w (F, C, HH, WW)
+    and b (F,).
     """
     ### BEGIN SOLUTION
     x, w, stride, pad = cache
@@ -67,7 +70,7 @@ def max_pool_forward(x, pool_height=2, pool_width=2, stride=2):
 
     Inputs: x (N, C, H, W). Returns ``(out, cache)``: out (N, C, H', W') with
     H' = 1 + (H - pool_height) // stride, W' = 1 + (W - pool_width) // stride;
-    cache = (x, pool_height, pool_width, stride).
+    cache: whatever ``max_pool_backward`` needs (no test looks inside it).
     """
     ### BEGIN SOLUTION
     n, ch, h, wd = x.shape
@@ -86,9 +89,11 @@ def max_pool_forward(x, pool_height=2, pool_width=2, stride=2):
 def max_pool_backward(dout, cache):
     """Backward pass of ``max_pool_forward``.
 
-    Inputs: dout (N, C, H', W'); cache (x, pool_height, pool_width, stride).
-    Returns dx (N, C, H, W): each window's upstream gradient goes to its maximum;
-    when several entries tie, to the first of them in row-major order.
+    Inputs: dout (N, C, H', W'), the gradient of the loss with respect to out;
+    cache from ``max_pool_forward``.
+    Returns dx (N, C, H, W), the gradient with respect to x. Ties (contract): where several
+    entries of a window share its maximum, the first of them in row-major order counts as
+    the maximum.
     """
     ### BEGIN SOLUTION
     x, pool_height, pool_width, stride = cache
