@@ -15,6 +15,10 @@ forward is right on at least one hidden case. A backward that does not finish on
 case (where a derived gradient takes milliseconds and finite differences of the forward take
 minutes) earns no gradient credit at all (``not_derived``).
 
+A pair may name its own mistakes (``Pair.slips``): the softmax layer's wrong axis
+(``softmax_wrong_axis``), a Jacobian reduced to its diagonal (``jacobian_diagonal_only``), the
+loss's shortcut in a layer (``loss_shortcut``), and a layer divided by N is told so.
+
 Losses: the same, with the loss value in place of the forward.
 
 Tolerances: values and gradients within ``REF_RTOL`` (1e-7) of the reference, relative to
@@ -49,6 +53,9 @@ STABLE = {
                        "exact values, checked at |x| from 720 to 2000",
     "tanh_forward": "for any x: finite, no NumPy warning, and within 1e-7 (relative) of the "
                     "exact values, checked at |x| from 720 to 2000",
+    "softmax_forward": "for scores of magnitude 1e3: finite, no NumPy warning, and within 1e-7 "
+                       "(relative) of the exact values, even where every exp of a row "
+                       "overflows or underflows",
     "softmax_loss": "for scores of magnitude 1e3: finite, no NumPy warning, loss and dx within "
                     "1e-7 (relative) of the exact ones, even where a label's probability "
                     "underflows to 0",
@@ -62,12 +69,18 @@ STABLE_TITLE = "stays finite without overflow"
 
 @dataclass(frozen=True)
 class Pair:
-    """A forward/backward pair: its hidden cases (``hidden.Case``) and its inputs' names."""
+    """A forward/backward pair: its hidden cases (``hidden.Case``) and its inputs' names.
+
+    ``slips``, when given, names the pair's own mistakes that ``diagnose`` can only call wrong
+    values: ``slips(args, kwargs, dout) -> [(kind, array, message)]``, what a
+    mistake of that kind returns on these inputs (``dout`` is None for the forward).
+    """
 
     stem: str
     cases: tuple
     names: tuple
     noun: str = "windows"  # what a non-square window is called in messages
+    slips: object = None
 
     @property
     def smooth(self):
@@ -79,12 +92,70 @@ class Pair:
         return tuple(c for c in self.cases if not c.has("large"))
 
 
+# ------------------------------------------------------------- softmax's own mistakes
+
+WRONG_AXIS = ("this is what a softmax taken down the columns (over the batch, axis 0) gives, "
+              "not one along each row: the contract's softmax turns every example's row of C "
+              "scores into C probabilities that sum to 1.")
+DIAGONAL_ONLY = ("this is what keeping only the diagonal of each row's Jacobian gives (the "
+                 "case i = j, as for an elementwise function). Every output of a row depends "
+                 "on every score of that row, so the entries with i != j contribute to dx "
+                 "too.")
+LOSS_SHORTCUT = ("this is the shortcut of softmax followed by cross-entropy, with dout in "
+                 "the place of the labels. softmax_backward is a layer on its own: dout is any "
+                 "upstream gradient, and dx is each row's Jacobian applied to it.")
+LAYER_NOT_LOSS = (" softmax_backward is a layer, not a loss: the 1/N of an averaged loss is "
+                  "already inside dout, so a layer does not divide by N again.")
+
+
+def softmax_along(x, axis):
+    """The judge's softmax of ``x`` along ``axis`` (to recognise a mistake, not to grade)."""
+    e = np.exp(x - x.max(axis=axis, keepdims=True))
+    return e / e.sum(axis=axis, keepdims=True)
+
+
+def softmax_slips(args, kwargs, dout):
+    """What softmax over the columns, a diagonal-only Jacobian and the loss's shortcut
+    return on these inputs (see ``Pair.slips``)."""
+    (x,) = args
+    columns = softmax_along(x, 0)
+    if dout is None:
+        return [("softmax_wrong_axis", columns, WRONG_AXIS)]
+    y = softmax_along(x, 1)
+    column_jacobian = columns * (dout - (dout * columns).sum(axis=0, keepdims=True))
+    return [("jacobian_diagonal_only", dout * y * (1.0 - y), DIAGONAL_ONLY),
+            ("loss_shortcut", y - dout, LOSS_SHORTCUT),
+            ("loss_shortcut", (y - dout) / len(x), LOSS_SHORTCUT),
+            ("softmax_wrong_axis", column_jacobian, WRONG_AXIS)]
+
+
+def named_slip(pair, verdict, got, function, case, args, kwargs, dout=None, check=None):
+    """``verdict``, or the pair's own name for the mistake when ``got`` is what that mistake
+    returns on ``case`` (compared with ``check``, the reference by default); a batch scaling
+    of softmax_backward is told that a layer does not average."""
+    if verdict.ok or pair.slips is None:
+        return verdict
+    if verdict.kind == "scaled_by_inverse_batch" and dout is not None:
+        return Diagnosis(verdict.kind, verdict.message + LAYER_NOT_LOSS)
+    what = "out" if dout is None else "dx"
+    g = as_float_array(got)
+    with np.errstate(all="ignore"):
+        slips = pair.slips(args, kwargs, dout)
+    for kind, array, text in slips:
+        if g is not None and g.shape == array.shape and np.all(np.isfinite(array)) \
+                and matches(g, array):
+            check = check or f"reference ({case.name})"
+            return Diagnosis(kind, f"{function}, {what} vs {check}: {text}")
+    return verdict
+
+
 PAIRS = {p.stem: p for p in [
     Pair("affine", hidden.AFFINE, ("x", "w", "b")),
     Pair("relu", hidden.RELU, ("x",)),
     Pair("leaky_relu", hidden.LEAKY_RELU, ("x",)),
     Pair("sigmoid", hidden.SIGMOID, ("x",)),
     Pair("tanh", hidden.TANH, ("x",)),
+    Pair("softmax", hidden.SOFTMAX_LAYER, ("x",), slips=softmax_slips),
     Pair("conv", hidden.CONV, ("x", "w", "b"), noun="filters"),
     Pair("max_pool", hidden.POOL, ("x",)),
 ]}
@@ -217,6 +288,7 @@ def check_forward(judge: Judge, pair: Pair):
                 got, expected, function=function, check=f"reference ({case.name})",
                 what="out", batch_size=len(args[0]), hint_overflow=case.has("huge"),
                 fp_warnings=warned, rtol=REF_RTOL)
+            verdict = named_slip(pair, verdict, got, function, case, args, kwargs)
         elif case.has("huge"):
             stable.append(verdict)
         results.append((case, [verdict]))
@@ -364,6 +436,7 @@ def reference_checks(judge, pair):
                 tie_mask=tie_mask(x, kwargs) if case.has("ties") else None,
                 overlap_mask=overlap_mask(x, kwargs) if case.has("overlaps") else None,
                 hint_overflow=case.has("huge"), rtol=REF_RTOL)
+            verdict = named_slip(pair, verdict, g, backward, case, args, kwargs, dout)
             verdicts.append(verdict)
             if shape_of(g) != np.shape(e):
                 shape_bad = shape_bad or verdict
@@ -489,8 +562,12 @@ def fd_check(judge, pair):
     verdicts = []
     for x, given, name, nd, dirs, true in zip(args, run.grads, pair.names, numeric_d, probes,
                                               truth):
-        verdicts.append(gradient_verdict(given, x, nd, dirs, backward, forward, "d" + name,
-                                         len(args[0])))
+        verdict = gradient_verdict(given, x, nd, dirs, backward, forward, "d" + name,
+                                   len(args[0]))
+        if matches(out, ref_out):  # the slips are computed from the right forward
+            verdict = named_slip(pair, verdict, given, backward, pair.smooth, args, kwargs,
+                                 dout, check=f"finite differences of your {forward}")
+        verdicts.append(verdict)
         if matches(out, ref_out) and not agree(nd, directional(true, dirs)):
             return Check(FD_TITLE, 0, 0.0, inconsistent(forward, "forward").message,
                          "inconsistent_forward")

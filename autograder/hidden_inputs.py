@@ -161,6 +161,43 @@ TANH = (case(SEVERAL, scaled((5, 3, 2), 2.0)), case(ONE, scaled((1, 6), 2.0)),
         case(HUGE, huge_case, "huge"), case(LARGE, large_elementwise, "large"))
 
 
+# ----------------------------------------------------------------------- softmax layer (hw2)
+
+def score_rows(n, c, scale=2.0):
+    """(n, c) scores, both signs; n != c, so a softmax over the wrong axis or a transposed
+    result always shows."""
+    return lambda rng: ((scale * signed(rng, (n, c)),), {})
+
+
+def softmax_scores_huge(rng):
+    """4 x 6 scores of magnitude ~1e3, one row of each behaviour (rows in random order): the
+    maximum above 709 (exp overflows without a shift); every score below -745 (exp
+    underflows to 0 without a shift, and 0 / 0 follows); two scores tie for the maximum;
+    scores 1e3 from 0 but within a few units of each other."""
+    n, c = 4, 6
+    x = np.empty((n, c))
+    for i, behaviour in zip(rng.permutation(n), range(n)):
+        top = rng.uniform(720, 1000)
+        if behaviour == 0:      # a maximum whose exp overflows
+            values = top - rng.uniform(5, 1500, c)
+            values[rng.integers(c)] = top
+        elif behaviour == 1:    # every exp underflows
+            values = -rng.uniform(800, 1000, c)
+        elif behaviour == 2:    # two maxima tie
+            values = top - rng.uniform(0.5, 6, c)
+            values[rng.permutation(c)[:2]] = top
+        else:                   # far from 0, close together
+            values = top + rng.uniform(-4, 4, c)
+        x[i] = values
+    return (x,), {}
+
+
+SOFTMAX_LAYER = (case(SEVERAL, score_rows(5, 4)), case(ONE, score_rows(1, 6)),
+                 case("more classes than examples", score_rows(3, 7)),
+                 case("scores of magnitude 1e3", softmax_scores_huge, "huge"),
+                 case(LARGE, score_rows(1200, 50), "large"))
+
+
 # --------------------------------------------------------------------------------- conv (hw3)
 
 def conv_case(x_shape, w_shape, stride, pad):

@@ -1,13 +1,11 @@
-"""Assignment 2: elementwise activation layers (relu, leaky relu, sigmoid, tanh).
-
-Each backward is a Hadamard product of the upstream gradient with the local
-derivative, so every array below has the shape of the input x (any shape).
+"""Assignment 2: activation layers: elementwise (relu, leaky relu, sigmoid, tanh), whose
+arrays all have the shape of the input x (any shape), and the row-wise softmax.
 """
 import numpy as np
 
 
 def relu_forward(x):
-    """ReLU ``out = max(0, x)``. Returns ``(out, cache)``; cache = x."""
+    """ReLU ``out = max(0, x)``, x of any shape. Returns ``(out, cache)``, out shaped like x."""
     ### BEGIN SOLUTION
     out = np.maximum(x, 0.0)
     cache = x
@@ -16,7 +14,10 @@ def relu_forward(x):
 
 
 def relu_backward(dout, cache):
-    """ReLU backward. dout and dx have the shape of x; the derivative at exactly 0 is 0."""
+    """ReLU backward: dx from dout and the cache of relu_forward.
+
+    dout and dx have the shape of x; by contract the derivative at exactly 0 is 0.
+    """
     ### BEGIN SOLUTION
     x = cache
     dx = dout * (x > 0)
@@ -25,9 +26,9 @@ def relu_backward(dout, cache):
 
 
 def leaky_relu_forward(x, alpha=0.01):
-    """Leaky ReLU: ``x`` where ``x > 0``, ``alpha * x`` where ``x <= 0``.
+    """Leaky ReLU: ``x`` where ``x > 0``, ``alpha * x`` where ``x <= 0``, x of any shape.
 
-    Returns ``(out, cache)``; cache = (x, alpha).
+    Returns ``(out, cache)``, out shaped like x.
     """
     ### BEGIN SOLUTION
     out = np.where(x > 0, x, alpha * x)
@@ -37,7 +38,10 @@ def leaky_relu_forward(x, alpha=0.01):
 
 
 def leaky_relu_backward(dout, cache):
-    """Leaky ReLU backward. dout and dx have the shape of x."""
+    """Leaky ReLU backward: dx from dout and the cache of leaky_relu_forward.
+
+    dout and dx have the shape of x; by contract the slope at exactly 0 is alpha.
+    """
     ### BEGIN SOLUTION
     x, alpha = cache
     dx = dout * np.where(x > 0, 1.0, alpha)
@@ -48,7 +52,7 @@ def leaky_relu_backward(dout, cache):
 def sigmoid_forward(x):
     """Logistic sigmoid ``out = 1 / (1 + exp(-x))``, finite and warning-free for any x.
 
-    Returns ``(out, cache)``; cache = out.
+    x of any shape. Returns ``(out, cache)``, out shaped like x.
     """
     ### BEGIN SOLUTION
     # exp of a non-positive number never overflows: use exp(-|x|) on both sides.
@@ -60,7 +64,10 @@ def sigmoid_forward(x):
 
 
 def sigmoid_backward(dout, cache):
-    """Sigmoid backward. dout and dx have the shape of x; cache is the forward output."""
+    """Sigmoid backward: dx from dout and the cache of sigmoid_forward.
+
+    dout and dx have the shape of x.
+    """
     ### BEGIN SOLUTION
     s = cache
     dx = dout * s * (1.0 - s)
@@ -69,7 +76,7 @@ def sigmoid_backward(dout, cache):
 
 
 def tanh_forward(x):
-    """Hyperbolic tangent. Returns ``(out, cache)``; cache = out."""
+    """Hyperbolic tangent, x of any shape. Returns ``(out, cache)``, out shaped like x."""
     ### BEGIN SOLUTION
     out = np.tanh(x)
     cache = out
@@ -78,7 +85,10 @@ def tanh_forward(x):
 
 
 def tanh_backward(dout, cache):
-    """Tanh backward. dout and dx have the shape of x; cache is the forward output."""
+    """Tanh backward: dx from dout and the cache of tanh_forward.
+
+    dout and dx have the shape of x.
+    """
     ### BEGIN SOLUTION
     t = cache
     dx = dout * (1.0 - t * t)
@@ -101,9 +111,10 @@ def softmax_forward(x):
 
 
 def softmax_backward(dout, cache):
-    """Each row's softmax Jacobian applied to the upstream gradient (no batch averaging).
+    """Softmax backward: dx from dout and the cache of softmax_forward.
 
-    Inputs: dout (N, C) upstream gradient; cache from softmax_forward. Returns dx (N, C).
+    Inputs: dout (N, C) upstream gradient. Returns dx (N, C): each row's softmax Jacobian
+    applied to that row of dout; a layer, not a loss, so no batch averaging.
     """
     ### BEGIN SOLUTION
     y = cache

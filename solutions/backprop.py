@@ -2,7 +2,7 @@
 
 
 def backprop(layers, x, y, loss_fn):
-    """Forward through every layer, take the loss, then walk the layers in reverse.
+    """The loss of a network of layers and the gradient of every parameter.
 
     Inputs:
     - layers: list of ``(forward, backward, params)``; ``forward(x, *params) -> (out,

@@ -8,7 +8,7 @@ def affine_forward(x, w, b):
     - x: (N, d1, ..., dk), each example flattened to D = d1 * ... * dk values
     - w: (D, M) weights
     - b: (M,) biases
-    Returns ``(out, cache)``: out (N, M); cache = (x, w) the original inputs.
+    Returns ``(out, cache)``: out (N, M).
     """
     ### BEGIN SOLUTION
     out = x.reshape(x.shape[0], -1) @ w + b
@@ -20,7 +20,7 @@ def affine_forward(x, w, b):
 def affine_backward(dout, cache):
     """Backward pass of the affine layer.
 
-    Inputs: dout (N, M) upstream gradient; cache (x, w) from ``affine_forward``.
+    Inputs: dout (N, M) upstream gradient; cache from ``affine_forward``.
     Returns ``(dx, dw, db)``: dx with the shape of the original x (N, d1, ..., dk),
     dw (D, M) and db (M,).
     """

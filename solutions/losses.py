@@ -7,9 +7,8 @@ def softmax_loss(x, y):
     """Mean softmax cross-entropy.
 
     Inputs: x (N, C) scores; y (N,) integer labels in [0, C).
-    Returns ``(loss, dx)``: loss = -(1/N) sum_i log softmax(x_i)[y_i], a float; dx (N, C).
-    Stable for scores of magnitude 1e3 (shifting each row by its maximum leaves softmax
-    unchanged and keeps exp from overflowing).
+    Returns ``(loss, dx)``: loss = -(1/N) sum_i log softmax(x_i)[y_i], a float; dx (N, C)
+    the gradient of the loss with respect to x. Finite and exact for scores of magnitude 1e3.
     """
     ### BEGIN SOLUTION
     n = x.shape[0]
@@ -26,8 +25,8 @@ def softmax_loss(x, y):
 def mse_loss(pred, target):
     """Mean squared error summed over features: ``loss = sum((pred - target)**2) / N``.
 
-    Inputs: pred and target of the same shape (N, ...). Returns ``(loss, dpred)``,
-    dpred shaped like pred.
+    Inputs: pred and target of the same shape (N, ...). Returns ``(loss, dpred)``: loss a
+    float, dpred (the gradient of the loss with respect to pred) shaped like pred.
     """
     ### BEGIN SOLUTION
     n = pred.shape[0]
@@ -41,8 +40,9 @@ def mse_loss(pred, target):
 def bce_loss(prob, target):
     """Binary cross-entropy ``-(1/N) sum(t log p + (1 - t) log(1 - p))``.
 
-    Inputs: prob (N,) in (0, 1); target (N,) in {0, 1}. Returns ``(loss, dprob)``,
-    dprob (N,). Safe near 0 and 1: the loss and gradient stay finite.
+    Inputs: prob (N,) in (0, 1); target (N,) in {0, 1}. Returns ``(loss, dprob)``: loss a
+    float, dprob (N,) the gradient of the loss with respect to prob. Safe near 0 and 1: the
+    loss and gradient stay finite.
     """
     ### BEGIN SOLUTION
     n = prob.shape[0]

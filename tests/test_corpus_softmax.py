@@ -1,0 +1,291 @@
+"""Realistic hw2 softmax layers (``softmax_forward``, ``softmax_backward``), written the way
+students write them, each with the exact score (fraction of each function's points) and the
+diagnosis kind it must get.
+
+Right ones in other formulations: the Jacobian of every row built explicitly and applied with
+einsum, ``y * (dout - sum(dout * y))`` computed in two steps, a log-sum-exp forward with a
+backward that loops over the rows. The usual slips: a softmax over the columns, no shift by
+the maximum (overflow at scores of magnitude 1e3), only the diagonal of the Jacobian, the
+loss's 1/N in a layer, the loss's shortcut ``y - dout``, a result left transposed, ``dout``
+changed in place. Every other function of the notebook is the reference. The class is graded
+through ``grade_all`` (jobs=2), as ``backproplab grade`` does.
+
+``corpus()`` returns the submissions by assignment and ``EXPECTED`` what each must get, so
+another test can grade them again under other student ids.
+"""
+import shutil
+
+import numpy as np
+import pytest
+from notebook_utils import ROOT
+
+from autograder import hidden_inputs as hidden
+from autograder.pipeline import grade_all
+from autograder.samples import Sample, write_submission
+from autograder.sandbox.runner import Limits
+
+HW2 = "hw2_layers"
+FULL = 1.0
+
+STABLE_FORWARD = '''\
+def softmax_forward(x):
+    z = x - np.max(x, axis=1, keepdims=True)
+    e = np.exp(z)
+    out = e / np.sum(e, axis=1, keepdims=True)
+    return out, out
+'''
+
+# ------------------------------------------------------------------------ right, written otherwise
+
+EINSUM = {  # the Jacobian of every row, diag(y) - y y^T, applied with einsum
+    "softmax_forward": STABLE_FORWARD,
+    "softmax_backward": '''\
+def softmax_backward(dout, cache):
+    y = cache
+    C = y.shape[1]
+    jac = np.einsum('ni,ij->nij', y, np.eye(C)) - np.einsum('ni,nj->nij', y, y)
+    return np.einsum('nij,ni->nj', jac, dout)
+''',
+}
+
+TWO_STEPS = {  # y * (dout - <dout, y>), the product first and then the row sums taken from it
+    "softmax_forward": '''\
+def softmax_forward(x):
+    shifted = x - x.max(axis=1)[:, None]
+    exps = np.exp(shifted)
+    probs = exps / exps.sum(axis=1)[:, None]
+    return probs, {"probs": probs}
+''',
+    "softmax_backward": '''\
+def softmax_backward(dout, cache):
+    probs = cache["probs"]
+    dx = probs * dout
+    dx = dx - probs * dx.sum(axis=1, keepdims=True)
+    return dx
+''',
+}
+
+LOGSUMEXP_LOOPS = {  # log-sum-exp forward keeping x; a backward that loops over the rows
+    "softmax_forward": '''\
+def softmax_forward(x):
+    m = x.max(axis=1, keepdims=True)
+    lse = m + np.log(np.sum(np.exp(x - m), axis=1, keepdims=True))
+    out = np.exp(x - lse)
+    return out, (x, out)
+''',
+    "softmax_backward": '''\
+def softmax_backward(dout, cache):
+    x, out = cache
+    dx = np.empty_like(dout)
+    for n in range(x.shape[0]):
+        y = out[n]
+        J = np.diag(y) - np.outer(y, y)
+        dx[n] = J.T @ dout[n]
+    return dx
+''',
+}
+
+# ------------------------------------------------------------------------------------ slips
+
+COLUMNS = {  # softmax down the columns, forward and backward alike
+    "softmax_forward": '''\
+def softmax_forward(x):
+    e = np.exp(x - x.max(axis=0))
+    out = e / e.sum(axis=0)
+    return out, out
+''',
+    "softmax_backward": '''\
+def softmax_backward(dout, cache):
+    y = cache
+    return y * (dout - np.sum(dout * y, axis=0))
+''',
+}
+
+NO_SHIFT = '''\
+def softmax_forward(x):
+    e = np.exp(x)
+    out = e / np.sum(e, axis=1, keepdims=True)
+    return out, out
+'''
+
+DIAGONAL_ONLY = '''\
+def softmax_backward(dout, cache):
+    y = cache
+    return dout * y * (1 - y)
+'''
+
+BATCH_MEAN = '''\
+def softmax_backward(dout, cache):
+    y = cache
+    N = y.shape[0]
+    dx = y * (dout - np.sum(dout * y, axis=1, keepdims=True))
+    return dx / N
+'''
+
+SHORTCUT = '''\
+def softmax_backward(dout, cache):
+    y = cache
+    return y - dout
+'''
+
+TRANSPOSED = '''\
+def softmax_backward(dout, cache):
+    yt, dt = cache.T, dout.T
+    dx = yt * (dt - np.sum(dt * yt, axis=0))
+    return dx
+'''
+
+IN_PLACE = '''\
+def softmax_backward(dout, cache):
+    y = cache
+    dout -= np.sum(dout * y, axis=1, keepdims=True)
+    dout *= y
+    return dout
+'''
+
+
+def corpus():
+    """{assignment: [Sample, ...]} of the submissions of this module."""
+    return {HW2: [
+        Sample("sm_einsum", "explicit Jacobian of every row, applied with einsum", answers=EINSUM),
+        Sample("sm_two_steps", "y * (dout - <dout, y>) in two steps, dict cache",
+               answers=TWO_STEPS),
+        Sample("sm_logsumexp", "log-sum-exp forward, backward looping over rows",
+               answers=LOGSUMEXP_LOOPS),
+        Sample("sm_columns", "softmax over the columns (axis 0)", answers=COLUMNS),
+        Sample("sm_no_shift", "exp(x) / sum without subtracting the maximum",
+               answers={"softmax_forward": NO_SHIFT}),
+        Sample("sm_diagonal", "backward with only the diagonal of the Jacobian",
+               answers={"softmax_forward": STABLE_FORWARD, "softmax_backward": DIAGONAL_ONLY}),
+        Sample("sm_batch_mean", "backward divided by N, as a loss would",
+               answers={"softmax_forward": STABLE_FORWARD, "softmax_backward": BATCH_MEAN}),
+        Sample("sm_shortcut", "backward returns y - dout, the loss's shortcut",
+               answers={"softmax_forward": STABLE_FORWARD, "softmax_backward": SHORTCUT}),
+        Sample("sm_transposed", "backward computed on transposes, not transposed back",
+               answers={"softmax_forward": STABLE_FORWARD, "softmax_backward": TRANSPOSED}),
+        Sample("sm_in_place", "backward that writes into dout",
+               answers={"softmax_forward": STABLE_FORWARD, "softmax_backward": IN_PLACE}),
+    ]}
+
+
+# ------------------------------------------------------------------------- what each gets
+
+# Weights (autograder/weights.py): forward values 4, arguments 1, stays finite 1; backward:
+# finite differences of your forward 3, reference 3, shapes 1, arguments 1. Shapes, arguments
+# and stability pay only with value or gradient credit. Hidden cases (hidden.SOFTMAX_LAYER):
+# several examples (5 x 4), a batch of one (1 x 6), more classes than examples (3 x 7),
+# scores of magnitude 1e3 (4 x 6) and, for the backward only, a large batch.
+def backward(fd, reference, shapes=1, mutation=1):
+    return (3 * fd + 3 * reference + shapes + mutation) / 8
+
+
+def forward(values, mutation=1, stable=1):
+    return (4 * values + mutation + stable) / 6
+
+
+# {student: {function: (fraction, diagnosis kind or None)}}; every function not listed gets
+# full marks.
+EXPECTED = {HW2: {
+    "sm_einsum": {},
+    "sm_two_steps": {},
+    "sm_logsumexp": {},
+    # never right: the backward agrees with its own forward, which earns nothing
+    "sm_columns": {"softmax_forward": (0.0, "softmax_wrong_axis"),
+                   "softmax_backward": (0.0, "softmax_wrong_axis")},
+    # NaN where exp overflows or every exp underflows; the backward, fed NaN by its cache
+    # there, loses that case only
+    "sm_no_shift": {"softmax_forward": (forward(3 / 4, stable=0), "overflow"),
+                    "softmax_backward": (backward(1, 4 / 5), "overflow")},
+    "sm_diagonal": {"softmax_backward": (0.0, "jacobian_diagonal_only")},
+    # right on the batch of one only
+    "sm_batch_mean": {"softmax_backward": (backward(0, 1 / 5), "scaled_by_inverse_batch")},
+    "sm_shortcut": {"softmax_backward": (0.0, "loss_shortcut")},
+    "sm_transposed": {"softmax_backward": (0.0, "transposed")},
+    "sm_in_place": {"softmax_backward": (backward(1, 1, mutation=0), "input_mutated")},
+}}
+
+LIMITS = Limits(cell_seconds=4, call_seconds=4)
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    course = tmp_path_factory.mktemp("course")
+    shutil.copy(ROOT / "nbgrader_config.py", course)
+    reports = {}
+    for assignment, samples in corpus().items():
+        for folder in ("source", "release"):
+            shutil.copytree(ROOT / folder / assignment, course / folder / assignment)
+        for sample in samples:
+            write_submission(course, assignment, sample)
+        reports[assignment] = grade_all(course, assignment, jobs=2, limits=LIMITS,
+                                        progress=False)
+    return reports
+
+
+def fraction(report, name):
+    f = report["functions"][name]
+    return f["score"] / f["max_score"]
+
+
+def kinds(report, name):
+    """Every diagnosis kind named by the function's checks that did not pay in full."""
+    return {k for c in report["functions"][name]["checks"] if c["score"] < c["max_score"]
+            for k in (c["kind"], *c.get("also", ()))}
+
+
+CASES = [(a, s) for a, students in EXPECTED.items() for s in students]
+
+
+def test_the_corpus_has_right_variants_and_slips_expected_in_full():
+    samples = corpus()
+    assert {a: [s.student for s in ss] for a, ss in samples.items()} == \
+        {a: list(students) for a, students in EXPECTED.items()}
+    right = [s for s, funcs in EXPECTED[HW2].items() if not funcs]
+    assert len(right) >= 3 and len(EXPECTED[HW2]) - len(right) >= 6
+
+
+@pytest.mark.parametrize("assignment, student", CASES)
+def test_each_submission_gets_its_exact_scores_and_diagnoses(graded, assignment, student):
+    report = graded[assignment][student]
+    expected = EXPECTED[assignment][student]
+    got = {n: fraction(report, n) for n in report["functions"]}
+    want = {n: expected.get(n, (FULL, None))[0] for n in report["functions"]}
+    wrong = {n for n in got if abs(got[n] - want[n]) > 1e-5}  # scores are kept to 6 places
+    assert not wrong, {n: (got[n], want[n], report["functions"][n]) for n in wrong}
+    for name, (_, kind) in expected.items():
+        assert kind in kinds(report, name), (name, kinds(report, name))
+    assert not report["errors"], report["errors"]
+
+
+def test_a_layer_divided_by_n_is_told_it_is_not_a_loss(graded):
+    checks = graded[HW2]["sm_batch_mean"]["functions"]["softmax_backward"]["checks"]
+    reference = next(c for c in checks if c["name"] == "matches the reference gradients")
+    assert "a layer, not a loss" in reference["message"]
+
+
+def test_messages_name_the_mistake_without_the_formula(graded):
+    for student, word in (("sm_diagonal", "diagonal"), ("sm_shortcut", "shortcut"),
+                          ("sm_columns", "columns")):
+        checks = graded[HW2][student]["functions"]["softmax_backward"]["checks"]
+        message = next(c for c in checks if c["name"] == "matches the reference gradients")[
+            "message"]
+        assert word in message and "y_i(" not in message and "sum(dout" not in message
+
+
+# ------------------------------------------------- recipes fix behaviours, seeds only numbers
+
+def test_softmax_layer_scores_of_magnitude_1e3_always_hold_every_behaviour():
+    case = next(c for c in hidden.SOFTMAX_LAYER if c.has("huge"))
+    for seed in range(40):
+        (x,), _ = case.make(np.random.default_rng([seed, 5]))
+        assert np.any(x.max(axis=1) > 709)                                  # exp overflows
+        assert np.any(np.all(x < -745, axis=1))                             # every exp is 0
+        assert np.any(np.sum(x == x.max(axis=1, keepdims=True), axis=1) == 2)  # a tie
+        assert np.all(np.abs(x).max(axis=1) > 700)
+
+
+def test_softmax_layer_shapes_never_hide_an_axis_or_a_batch_factor():
+    for case in hidden.SOFTMAX_LAYER:
+        (x,), _ = case.make(np.random.default_rng(0))
+        n, c = x.shape
+        assert n != c and n != 2 and c > 2, case.name
