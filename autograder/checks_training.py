@@ -1,4 +1,5 @@
-"""Hidden checks of hw4: dropout, the L2 penalty, the update rules and weight initialization.
+"""Hidden checks of hw4: dropout, the L2 penalty, the update rules, one epoch of SGD and weight
+initialization.
 
 Dropout is random, and a correct submission may draw its random numbers in another order than
 the reference, so no mask is ever compared with the reference's: the forward pass is judged
@@ -18,6 +19,14 @@ named diagnoses for the classic mistakes, found by computing what each slip give
 inputs (a step that climbs the gradient or ignores lr, a velocity that moves with the gradient
 or keeps all of itself, params moved by the old velocity; Adam's step count starting one too
 high, at 0, or never advancing, and a bias correction left out of one or both moments).
+``train_epoch`` is handed a grader probe as its ``grad_fn`` (the least-squares gradient of a
+linear model, ``probes.least_squares_grad``) and a generator made from a hidden seed; the judge
+runs the reference epoch with the same probe and seed and compares the final params and the
+batch losses, on hidden cases where batch_size divides N or not or is at least N, with one param
+or two. A wrong epoch is named by computing what each usual slip gives on the same case (the
+data's own order, a permutation per batch, x and y shuffled apart, another draw, the last batch
+dropped, a step that climbs, ignores lr or applies it twice, gradients taken at the first
+params), or else by the first batch's loss: right, the step is wrong; wrong, the order is.
 ``init_weights`` is judged by shape, exact zeros, the mean and std of
 large draws within statistical bounds, reproducibility, and a ValueError for unknown schemes.
 """
@@ -34,6 +43,7 @@ from .hidden_inputs import away_from_zero
 from .judge import (FD_RTOL, REF_RTOL, Check, Unusable, as_float_array, failure,
                     exception_name, fd_verdict, first_mutation, guarded, mutation_check,
                     one_check, value_check, weighted_sum)
+from .sandbox import probes
 from .sandbox.probes import Probe, Rng
 from .sandbox.runner import StudentError
 
@@ -784,6 +794,235 @@ def adam_chain(judge):
                        ok="four chained steps match the reference.")
 
 
+# ---------------------------------------------------------------------------- train_epoch
+
+EPOCH = "train_epoch"
+GRAD_FN = "least_squares_grad"
+# case: (N, batch_size, number of params (1: [w], 2: [w, b]), lr); D = 3 inputs, K = 2 outputs
+EPOCH_CASES = {"N a multiple of batch_size, two params": (12, 4, 2, 0.1),
+               "a shorter last batch, two params": (13, 5, 2, 0.05),
+               "a shorter last batch, one param": (10, 3, 1, 0.2),
+               "batch_size >= N, one param": (6, 8, 1, 0.3)}
+
+
+def epoch_inputs(judge, case):
+    """(params, x, y, lr, batch_size, seed) of a hidden case."""
+    n, batch_size, n_params, lr = EPOCH_CASES[case]
+    index = list(EPOCH_CASES).index(case)
+    rng = judge.rng([103, index])
+    params = [rng.standard_normal((3, 2)), rng.standard_normal(2)][:n_params]
+    x, y = rng.standard_normal((n, 3)), rng.standard_normal((n, 2))
+    return params, x, y, lr, batch_size, seed_of(judge, 103, index)
+
+
+def sgd_over(params, x, y, batches, step, stale=None):
+    """(params, losses) of SGD with the probe's gradient over ``batches`` ((rows of x, rows of
+    y) pairs), each param moved by ``step(p, g)``. The reference and its slips, computed in the
+    judge: ``stale="grads"`` takes every gradient at the params passed in, ``stale="steps"``
+    also starts every step from them."""
+    grad_fn = probes.PROBES[GRAD_FN]
+    current, losses = params, []
+    for rows_x, rows_y in batches:
+        loss, grads = grad_fn(params if stale else current, x[rows_x], y[rows_y])
+        current = [step(p, g) for p, g in zip(params if stale == "steps" else current, grads)]
+        losses.append(float(loss))
+    return current, losses
+
+
+def slices(order, batch_size, full_only=False):
+    """``order`` cut into batches of ``batch_size`` (the last shorter, or left out)."""
+    stop = len(order) - len(order) % batch_size if full_only else len(order)
+    return [order[i:i + batch_size] for i in range(0, stop, batch_size)]
+
+
+SLIP_MESSAGES = {  # label (kind, or kind/variant): what the student reads
+    "no_shuffle": "your batches follow the order of the data (0, 1, 2, ...): the epoch must "
+    "visit the examples in the order of rng.permutation(N), drawn at its start.",
+    "permutation_per_batch": "your batches come from a new permutation drawn for every batch, "
+    "so some examples are visited twice and others never. Draw one permutation per epoch and "
+    "slice it.",
+    "x_y_shuffled_apart": "x and y are shuffled by two different draws, so each batch pairs "
+    "inputs with the labels of other examples. Index x and y with the same order.",
+    "other_draw": "your order is drawn with another call of the generator than "
+    "rng.permutation(N). Every draw gives another order: the contract fixes this one, so that "
+    "a run is reproducible.",
+    "last_batch_dropped": "the last, shorter batch is missing: when batch_size does not divide "
+    "N, the epoch ends with a batch of the examples left over.",
+    "gradient_sign": "your params move along the gradient instead of against it.",
+    "ignores_lr": "your params move by the whole gradient; the step is lr times the gradient.",
+    "lr_twice": "your step is lr * lr times the gradient: is lr applied twice (once here and "
+    "once in a helper)?",
+    "first_params_reused/grads": "every batch's gradient is taken at the params the epoch "
+    "started from. Each batch must see the params the previous batch's step left.",
+    "first_params_reused/steps": "every step starts from the params passed in, so the epoch "
+    "ends one step away from them. Each batch takes its gradient at, and moves, the params the "
+    "previous batch's step left.",
+}
+
+
+def epoch_slips(params, x, y, lr, batch_size, seed):
+    """[(kind, (params, losses), message)]: what each usual slip gives on this case, drawing
+    from generators made from the case's seed as the student's code does."""
+    n = x.shape[0]
+
+    def draws(count):  # the first ``count`` permutations of a generator made from the seed
+        rng = np.random.default_rng(seed)
+        return [rng.permutation(n) for _ in range(count)]
+
+    def same_rows(orders):
+        return [(rows, rows) for rows in orders]
+
+    def sgd(p, g):
+        return p - lr * g
+
+    [order], (order_x, order_y) = draws(1), draws(2)
+    right = same_rows(slices(order, batch_size))
+    starts = range(0, n, batch_size)
+    visits = {  # label: the batches the slip visits, with right steps
+        "no_shuffle": same_rows(slices(np.arange(n), batch_size)),
+        "permutation_per_batch": same_rows([perm[i:i + batch_size]
+                                            for perm, i in zip(draws(len(starts)), starts)]),
+        "x_y_shuffled_apart": list(zip(slices(order_x, batch_size), slices(order_y, batch_size))),
+        "other_draw": same_rows(slices(np.random.default_rng(seed).choice(n, n, replace=False),
+                                       batch_size)),
+        "last_batch_dropped": same_rows(slices(order, batch_size, full_only=True)),
+    }
+    steps = {"gradient_sign": lambda p, g: p + lr * g, "ignores_lr": lambda p, g: p - g,
+             "lr_twice": lambda p, g: p - lr * lr * g}  # label: the slip's step, right batches
+    outcomes = [(label, sgd_over(params, x, y, batches, sgd)) for label, batches in visits.items()]
+    outcomes += [(label, sgd_over(params, x, y, right, step)) for label, step in steps.items()]
+    outcomes += [(f"first_params_reused/{stale}", sgd_over(params, x, y, right, sgd, stale=stale))
+                 for stale in ("grads", "steps")]
+    return [(label.split("/")[0], outcome, f"{EPOCH}: {SLIP_MESSAGES[label]}")
+            for label, outcome in outcomes]
+
+
+def reduced_losses(losses, expected):
+    """A Diagnosis when ``losses`` is one number summarizing the batch losses, or None."""
+    value = as_float_array(losses)
+    if value is None or value.size != 1 or isinstance(losses, (list, tuple)):
+        return None
+    value = float(value.reshape(()))
+    for kind, target, what in (("losses_averaged", np.mean(expected), "their mean"),
+                               ("losses_summed", np.sum(expected), "their sum"),
+                               ("last_loss_only", expected[-1], "the last of them")):
+        if np.isclose(value, target, rtol=1e-7, atol=0):
+            return Diagnosis(kind, f"{EPOCH}: losses is one number, {what}; the contract asks "
+                             "for the list of every batch's loss, in order.")
+    return Diagnosis("wrong_structure", f"{EPOCH}: losses is one number; the contract asks for "
+                     "the list of every batch's loss, in order.")
+
+
+def epoch_call(judge, params, x, y, lr, batch_size, seed):
+    """((new_params, losses), args as left or None, Diagnosis or None)."""
+    outcome = judge.call(EPOCH, params, x, y, Probe(GRAD_FN), lr, batch_size, Rng(seed),
+                         echo_args=True)
+    if isinstance(outcome, StudentError):
+        return None, None, failure(outcome, EPOCH, "(new_params, losses)")
+    result, after = outcome
+    result, problem = pair_of(result, EPOCH, "(new_params, losses)")
+    return result, after, problem
+
+
+def losses_verdict(losses, expected, case):
+    """(Diagnosis, as a float array or None) of the student's losses against ``expected``."""
+    named = reduced_losses(losses, expected)
+    if named is not None:
+        return named, None
+    got = as_float_array(losses) if isinstance(losses, (list, tuple)) else None
+    if got is None or got.ndim != 1:
+        return Diagnosis("wrong_structure", f"{EPOCH}: losses must be a list of numbers, one "
+                         "per batch."), None
+    if len(got) != len(expected):
+        return Diagnosis("wrong_batch_count", f"{EPOCH} ({case}): {len(got)} losses for "
+                         f"{len(expected)} batches; the epoch has one batch per batch_size "
+                         "examples of the permutation, the last one possibly shorter."), got
+    return diagnose(got, np.array(expected), function=EPOCH, check=f"reference ({case})",
+                    what="losses", rtol=REF_RTOL), got
+
+
+def epoch_slip(result, slips, expected, expected_losses):
+    """The named slip whose params and losses the student's result matches, or None. A slip
+    that gives the right params and losses on this case names nothing."""
+    new_params, losses = result
+    expected_losses = [np.asarray(v) for v in expected_losses]
+    for kind, (slip_params, slip_losses), message in slips:
+        slip_losses = [np.asarray(v) for v in slip_losses]
+        if all_close(slip_params, expected) and all_close(slip_losses, expected_losses):
+            continue
+        if all_close(losses, slip_losses) and all_close(new_params, slip_params):
+            return Diagnosis(kind, message)
+    return None
+
+
+def order_or_step(losses, expected, case):
+    """When no named slip matches: which half of the epoch the losses point at, or None."""
+    got = as_float_array(losses) if isinstance(losses, (list, tuple)) else None
+    if got is None or got.ndim != 1 or len(got) != len(expected) or len(got) < 2:
+        return None
+    if np.isclose(got[0], expected[0], rtol=1e-7):
+        return Diagnosis("wrong_step", f"{EPOCH} ({case}): the first batch's loss is right "
+                         "but the params after the epoch are not: look at the update, every "
+                         "param p becoming p - lr * g, with the grads of each batch.")
+    return Diagnosis("batch_order", f"{EPOCH} ({case}): already the first batch's loss differs, "
+                     "so the first batch is not order[0:batch_size] of order = "
+                     "rng.permutation(N), drawn once at the start of the epoch.")
+
+
+def check_train_epoch(judge):
+    params_right = losses_right = floats = ran = 0
+    bad_params, bad_losses, bad_floats = Findings(), Findings(), Findings()
+    mutated = None
+    for case in EPOCH_CASES:
+        params, x, y, lr, batch_size, seed = epoch_inputs(judge, case)
+        expected, expected_losses = solutions.train_epoch(
+            [p.copy() for p in params], x.copy(), y.copy(), probes.PROBES[GRAD_FN], lr,
+            batch_size, np.random.default_rng(seed))
+        result, after, problem = epoch_call(judge, params, x, y, lr, batch_size, seed)
+        if after is not None:
+            ran += 1
+            mutated = mutated or first_mutation([params, x, y], after[:3], EPOCH,
+                                                ["params", "x", "y"])
+        if problem is not None:
+            for found in (bad_params, bad_losses, bad_floats):
+                found.add(problem)
+            continue
+        new_params, losses = result
+        loss_problem, _ = losses_verdict(losses, expected_losses, case)
+        wrong = Findings()
+        params_ok = compare_list(new_params, expected, wrong, EPOCH, f"reference ({case})",
+                                 "new_params", rtol=REF_RTOL) == len(expected)
+        params_right += params_ok
+        losses_right += loss_problem.ok
+        if not (params_ok and loss_problem.ok):
+            named = epoch_slip(result, epoch_slips(params, x, y, lr, batch_size, seed),
+                               expected, expected_losses)
+            if named is None and not params_ok:
+                named = order_or_step(losses, expected_losses, case)
+            if named is not None:
+                bad_params.add(None if params_ok else named)
+                bad_losses.add(None if loss_problem.ok else named)
+            else:
+                bad_params.extend(wrong)
+                bad_losses.add(loss_problem)
+        if isinstance(losses, (list, tuple)):
+            floats += bad_floats.add(None if all(isinstance(v, float) for v in losses) else
+                                     Diagnosis("losses_not_floats", f"{EPOCH}: some losses "
+                                               "are not Python floats (a NumPy array, say); "
+                                               "turn each into a float with float(loss)."))
+        else:
+            bad_floats.add(loss_problem)
+    total = len(EPOCH_CASES)
+    params_verdicts = bad_params.verdicts()
+    return [value_check("params after one epoch on hidden data", 4, params_right, total,
+                        params_verdicts),
+            value_check("batch losses on hidden data", 3, losses_right, total,
+                        bad_losses.verdicts()),
+            value_check("losses are floats", 1, floats, total, bad_floats.verdicts(),
+                        ok="every loss is a float."),
+            mutation_check(mutated, EPOCH, 1, ran, next(iter(params_verdicts), None))]
+
+
 # ------------------------------------------------------------------------- initialization
 
 INIT = "init_weights"
@@ -916,5 +1155,5 @@ def checks():
     table = {"dropout_forward": check_dropout_forward, "dropout_backward": check_dropout_backward,
              "l2_penalty": check_l2, "sgd_step": check_sgd,
              "sgd_momentum_step": check_momentum, "adam_step": check_adam,
-             "init_weights": check_init}
+             "train_epoch": check_train_epoch, "init_weights": check_init}
     return {name: guarded(check, name) for name, check in table.items()}

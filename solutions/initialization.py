@@ -5,7 +5,7 @@ import numpy as np
 def init_weights(fan_in, fan_out, scheme, rng):
     """A (fan_in, fan_out) weight matrix drawn by ``scheme``:
 
-    - ``"zeros"``: all zeros (every hidden unit then computes and learns the same thing)
+    - ``"zeros"``: all zeros
     - ``"normal"``: standard normal, std 1
     - ``"xavier"``: normal with std ``sqrt(1 / fan_in)``
     - ``"he"``: normal with std ``sqrt(2 / fan_in)`` (for relu networks)

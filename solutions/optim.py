@@ -26,13 +26,11 @@ def sgd_momentum_step(params, grads, velocities, lr, momentum=0.9):
 
 
 def adam_step(params, grads, state, lr, beta1=0.9, beta2=0.999, eps=1e-8):
-    """Adam with bias correction.
+    """Adam with bias correction: one step.
 
-    ``state`` is None on the first call; here it is a dict with the step count ``t``
-    and the moment estimates ``m`` and ``v`` (lists shaped like ``params``).
-    ``m = b1 m + (1 - b1) g``, ``v = b2 v + (1 - b2) g**2``,
-    ``p = p - lr * m_hat / (sqrt(v_hat) + eps)`` with ``m_hat = m / (1 - b1**t)``,
-    ``v_hat = v / (1 - b2**t)``. Returns ``(new_params, new_state)``.
+    params and grads are lists of arrays in the same order; ``state`` is None on the first
+    call, then the state the previous call returned (its contents are your choice, and it is
+    not modified). Returns ``(new_params, new_state)``, new_params a list of new arrays.
     """
     ### BEGIN SOLUTION
     if state is None:
@@ -56,9 +54,10 @@ def train_epoch(params, x, y, grad_fn, lr, batch_size, rng):
     Inputs: params, a list of arrays; x (N, ...) and y (N, ...) the data; grad_fn(params,
     x_batch, y_batch) -> (loss, grads), grads one array per param; lr the step size;
     batch_size; rng a numpy Generator. The batches are ``order[i:i + batch_size]`` of
-    ``order = rng.permutation(N)``, in that order (the last may be shorter).
-    Returns ``(new_params, losses)``: new arrays, and one float loss per batch. The arrays
-    passed in are left unchanged.
+    ``order = rng.permutation(N)``, for i = 0, batch_size, 2 * batch_size, ... (the last may
+    be shorter); after each batch every param p becomes ``p - lr * g``.
+    Returns ``(new_params, losses)``: new arrays, and the list of the batch losses as floats,
+    in order. The arrays passed in are left unchanged.
     """
     ### BEGIN SOLUTION
     order = rng.permutation(x.shape[0])

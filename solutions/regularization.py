@@ -3,12 +3,12 @@ import numpy as np
 
 
 def dropout_forward(x, p, train, rng):
-    """Inverted dropout: drop each unit with probability ``p`` and scale survivors by
-    ``1 / (1 - p)`` so the expected output equals x; at test time the identity.
+    """Inverted dropout: each unit is dropped with probability ``p`` and the expected output
+    equals x; at test time (``train=False``) the identity.
 
-    Inputs: x any shape; p in [0, 1); train bool; rng a ``numpy.random.Generator``.
-    Returns ``(out, cache)``: out shaped like x; cache = the mask already scaled by
-    ``1 / (1 - p)`` (None at test time).
+    Inputs: x any shape; p in [0, 1); train bool; rng a ``numpy.random.Generator`` (the only
+    source of randomness). Returns ``(out, cache)``: out shaped like x; cache whatever your
+    ``dropout_backward`` needs.
     """
     ### BEGIN SOLUTION
     if not train:
@@ -21,7 +21,8 @@ def dropout_forward(x, p, train, rng):
 
 
 def dropout_backward(dout, cache):
-    """Backward pass of inverted dropout. dout and dx have the shape of x."""
+    """Backward pass of inverted dropout: dout (shape of x) and the forward's cache -> dx,
+    shaped like x."""
     ### BEGIN SOLUTION
     mask = cache
     if mask is None:
@@ -34,8 +35,9 @@ def dropout_backward(dout, cache):
 def l2_penalty(params, reg):
     """L2 regularization ``loss = reg * sum over params of sum(p**2)``.
 
-    Inputs: params, a list of arrays; reg, a float. Returns ``(loss, grads)`` with
-    loss a float and grads one array per param, shaped like it.
+    Inputs: params, a list of arrays; reg, a float. Returns ``(loss, grads)`` with loss a
+    float and grads one array per param, shaped like it: the gradient of loss with respect
+    to that param.
     """
     ### BEGIN SOLUTION
     loss = reg * sum(float(np.sum(p * p)) for p in params)

@@ -45,3 +45,19 @@ def test_fit_leaves_the_layers_it_was_given_unchanged(digits):
         loss_fn=softmax_loss, lr=0.1, epochs=2, progress=False)
     after = [p for _, _, params in net for p in params]
     assert all(np.array_equal(a, b) for a, b in zip(before, after))
+
+
+def test_fit_runs_an_epoch_function_as_its_update_rule_would(digits):
+    """fit(epoch=train_epoch) draws the same batches as fit(update=sgd_step): the same run."""
+    from solutions import train_epoch
+    X, y = digits.X_train[:50], digits.y_train[:50]
+    runs = [fit(two_layer_net(64, 10, 10, seed=3), X, y, backprop=backprop, loss_fn=softmax_loss,
+                lr=0.1, epochs=3, batch_size=16, progress=False, **how)
+            for how in ({"update": sgd_step}, {"epoch": train_epoch})]
+    (by_update, history_update), (by_epoch, history_epoch) = runs
+    assert len(history_epoch.loss) == 3 * 4 and history_epoch.loss == history_update.loss
+    assert all(np.array_equal(a, b) for (_, _, pa), (_, _, pb) in zip(by_update, by_epoch)
+               for a, b in zip(pa, pb))
+    with pytest.raises(TypeError, match="exactly one"):
+        fit(by_epoch, X, y, backprop=backprop, loss_fn=softmax_loss, lr=0.1, epochs=1,
+            update=sgd_step, epoch=train_epoch)

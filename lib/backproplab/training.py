@@ -68,24 +68,45 @@ def accuracy(layers, X, y):
     return float(np.mean(predictions(scores(layers, X)) == np.asarray(y).reshape(-1)))
 
 
-def fit(layers, X, y, *, backprop, update, loss_fn, lr, epochs, batch_size=64,
-        X_val=None, y_val=None, seed=0, progress=True):
+def gradient_function(layers, backprop, loss_fn):
+    """``grad_fn(params, x, y) -> (loss, grads)`` of the network ``layers`` (its parameters
+    replaced by the flat list ``params``), with your ``backprop``: ``grads`` is flat too, one
+    array per param, the way ``train_epoch`` takes it."""
+    def grad_fn(params, x, y):
+        loss, grads = backprop(with_params(layers, params), x, y, loss_fn)
+        return loss, [g for layer_grads in grads for g in layer_grads]
+    return grad_fn
+
+
+def fit(layers, X, y, *, backprop, loss_fn, lr, epochs, update=None, epoch=None,
+        batch_size=64, X_val=None, y_val=None, seed=0, progress=True):
     """Train ``layers`` with mini-batch gradient descent and your own functions.
 
     - backprop: ``backprop(layers, x, y, loss_fn) -> (loss, grads)``
-    - update: ``update(params, grads, lr) -> new_params`` (e.g. your ``sgd_step``)
+    - either update: ``update(params, grads, lr) -> new_params`` (e.g. your ``sgd_step``),
+      applied to every mini-batch of an order drawn each epoch,
+    - or epoch: ``epoch(params, X, y, grad_fn, lr, batch_size, rng) -> (new_params, losses)``
+      (your ``train_epoch``), called once per epoch with ``grad_fn`` from ``gradient_function``.
     Returns ``(trained_layers, history)``; the layers passed in are left unchanged.
     The progress bar shows the epoch and the current loss (JupyterLab or terminal).
     """
+    if (update is None) == (epoch is None):
+        raise TypeError("fit takes update= (an update rule) or epoch= (an epoch function), "
+                        "exactly one of them")
     rng = np.random.default_rng(seed)
     history = History()
+    grad_fn = gradient_function(layers, backprop, loss_fn)
     bar = tqdm(range(epochs), desc="training", disable=not progress, leave=False)
     for _ in bar:
-        for xb, yb in minibatches(X, y, batch_size, rng):
-            loss, grads = backprop(layers, xb, yb, loss_fn)
-            flat_grads = [g for layer_grads in grads for g in layer_grads]
-            layers = with_params(layers, update(params_of(layers), flat_grads, lr))
-            history.loss.append(float(loss))
+        if epoch is not None:
+            new_params, losses = epoch(params_of(layers), X, y, grad_fn, lr, batch_size, rng)
+            layers = with_params(layers, new_params)
+            history.loss.extend(float(loss) for loss in losses)
+        else:
+            for xb, yb in minibatches(X, y, batch_size, rng):
+                loss, flat_grads = grad_fn(params_of(layers), xb, yb)
+                layers = with_params(layers, update(params_of(layers), flat_grads, lr))
+                history.loss.append(float(loss))
         history.train_acc.append(accuracy(layers, X, y))
         if X_val is not None:
             history.val_acc.append(accuracy(layers, X_val, y_val))
