@@ -17,6 +17,18 @@ and the two gradients against finite differences of the student's own y.
 at hidden x of several shapes, against the analytic gradient; central (not one-sided)
 differences, the step ``h`` actually used, the shape of the result, and x left unchanged.
 
+The engine. ``topological_order``: fixed hidden DAGs (a diamond, several inputs listed children
+first, a node with many users, a parent listed twice, the lecture's graph scrambled) must come
+back as every name once, each after its parents, with ``parents`` unchanged; a chain of
+thousands of nodes listed from its end is past the child's recursion limit. A wrong order is
+named (missing or duplicate nodes, the dict's own order, the reverse order). ``backward_pass``:
+hidden graphs of the grader's own ops (``probes.graph_nodes`` builds them in the child from plain
+data and keeps them there; the judge builds the same graph and runs the reference engine); every
+node that reaches the output must have its gradient, and only those. A wrong dict is matched
+against what the usual wrong engines give on that graph (``=`` instead of ``+=``, ``+=`` in place
+into an array two nodes hold, every backward called with 1.0, a visit order that is not reverse
+topological), so the diagnosis names the slip.
+
 This module also holds what the checks of hw1, hw2's backprop and hw4 share: hidden numbers
 drawn by recipe (``drawn``: the seed changes the numbers, never the behaviours a case
 exercises), failures kept with how far off they were (``Findings``: every distinct mistake is
@@ -24,6 +36,7 @@ named, on the case that shows it best), and finite differences a function can't 
 (``probed_derivatives``). Finite differences of a student's own function pay only when that
 function is right on at least one hidden case (``not_right_yet``).
 """
+import itertools
 import zlib
 
 import numpy as np
@@ -788,9 +801,446 @@ def wrong_step(got, x, h):
                      "distance between the two points.")
 
 
+# ------------------------------------------------------------ the engine: topological order
+
+TOPO = "topological_order"
+DEEP_TOPO = 5000  # past the child's recursion limit: a recursive search can't finish it
+
+# Hidden DAGs {name: parents}, each listed in the dict's order on purpose. An order has no
+# numbers, so every student gets the same graphs; each case exercises one behaviour.
+TOPO_CASES = {
+    "a diamond": {"x": (), "a": ("x",), "b": ("x",), "y": ("a", "b")},
+    "a graph with several inputs, listed children first": {
+        "out": ("r", "w"), "r": ("p", "q", "u"), "q": ("v", "w"), "p": ("u", "v"),
+        "w": (), "v": (), "u": ()},
+    "a node with many users": {
+        "u3": ("h",), "y": ("u1", "u2", "u3", "u4", "h"), "u1": ("h", "x"), "x": (),
+        "u4": ("h",), "h": ("x",), "u2": ("h",)},
+    "a node whose parent appears twice": {"y": ("sq", "x"), "x": (), "sq": ("x", "x")},
+    "the lecture's graph, scrambled": {
+        "y": ("s", "f"), "s": ("d", "e"), "f": ("c", "a"), "e": ("a", "b"), "c": ("b",),
+        "d": ("a",), "b": ("x",), "a": ("x", "z"), "x": (), "z": ()},
+}
+
+
+def is_topological(order, parents):
+    """Whether ``order`` lists every name of ``parents`` once, each after its parents."""
+    if sorted(order) != sorted(parents):
+        return False
+    position = {name: i for i, name in enumerate(order)}
+    return all(position[p] < position[n] for n, ps in parents.items() for p in ps)
+
+
+def names_only(order):
+    return isinstance(order, (list, tuple)) and all(isinstance(n, str) for n in order)
+
+
+def topo_verdict(order, parents, case):
+    """The Diagnosis of what ``topological_order`` returned for ``parents``."""
+    where = f"{TOPO} on {case}"
+    if not names_only(order):
+        return Diagnosis("wrong_structure", f"{where}: it must return a list of the node "
+                         f"names; it returned {type(order).__name__} holding something else.")
+    names, listed = set(parents), set(order)
+    if listed - names:
+        return Diagnosis("unknown_nodes", f"{where}: your order holds {len(listed - names)} "
+                         "name(s) that are not nodes of the graph. List the keys of parents.")
+    if names - listed:
+        return Diagnosis("missing_nodes", f"{where}: your order leaves out "
+                         f"{len(names - listed)} of the {len(names)} nodes. Every node must "
+                         "appear, inputs included, and so must a node one of whose parents "
+                         "appears twice in its tuple (count each parent once).")
+    if len(order) != len(listed):
+        return Diagnosis("duplicate_nodes", f"{where}: your order lists some node more than "
+                         "once. Place a node once, when all of its parents are placed (not "
+                         "once per user or per parent).")
+    if is_topological(order, parents):
+        return Diagnosis("ok", f"{where}: a valid order.")
+    if list(order) == list(parents):
+        return Diagnosis("insertion_order", f"{where}: your order is the order the dict lists "
+                         "the nodes in, and here some node is listed before its parents. Place "
+                         "a node only once all of its parents are placed.")
+    if is_topological(list(reversed(order)), parents):
+        return Diagnosis("reversed_order", f"{where}: every node comes before its parents, "
+                         "the reverse of a topological order (it is the order the backward "
+                         "pass visits). Return the forward order: parents first.")
+    return Diagnosis("parent_after_child", f"{where}: some node comes before one of its "
+                     "parents. A node may be placed only when every one of its parents is "
+                     "already placed.")
+
+
+def deep_recursion(function, size):
+    return Diagnosis("deep_recursion", f"{function} on a chain of {size:,} nodes raised "
+                     "RecursionError: a recursion as deep as the graph is long goes past "
+                     "Python's limit. Keep your own list of nodes to visit (a loop), not the "
+                     "call stack.")
+
+
+def deep_failure(err, function, size, what):
+    if isinstance(err, StudentError) and err.is_a("RecursionError"):
+        return deep_recursion(function, size)
+    return failure(err, function, what)
+
+
+def chain_parents(size):
+    """A chain n0 -> n1 -> ... listed from its end back to its start."""
+    return {f"n{i}": (f"n{i - 1}",) if i else () for i in reversed(range(size))}
+
+
+def check_topological_order(judge):
+    valid = structure = ran = 0
+    bad, bad_structure = Findings(), Findings()
+    mutated = None
+    for case, parents in TOPO_CASES.items():
+        outcome = judge.call(TOPO, dict(parents), echo_args=True)
+        if isinstance(outcome, StudentError):
+            d = failure(outcome, TOPO, "order")
+            bad.add(d)
+            bad_structure.add(d)
+            continue
+        order, after = outcome
+        ran += 1
+        if after is not None and after[0] != parents:
+            mutated = mutated or Diagnosis("input_mutated", f"{TOPO}: your function changed "
+                                           "its argument parents (removed or changed an "
+                                           "entry), and the contract says no function "
+                                           "modifies its arguments. Keep your own counts or "
+                                           "copies.")
+        structure += bad_structure.add(Diagnosis("ok", "") if names_only(order) else
+                                       topo_verdict(order, parents, case))
+        valid += bad.add(topo_verdict(order, parents, case))
+    total = len(TOPO_CASES)
+    first = next(iter(bad.verdicts()), None)
+    return [value_check("valid order on hidden graphs", 4, valid, total, bad.verdicts(),
+                        "hidden graphs", ok="every node once, each after its parents, on "
+                        f"all {total} hidden graphs."),
+            deep_topo_check(judge),
+            value_check("returns a list of names", 1, structure, total,
+                        bad_structure.verdicts(), ok="returns a list of node names."),
+            mutation_check(mutated, TOPO, 1, ran, first)]
+
+
+DEEP_TOPO_TITLE = f"a chain of {DEEP_TOPO:,} nodes"
+
+
+@one_check(DEEP_TOPO_TITLE)
+def deep_topo_check(judge):
+    parents = chain_parents(DEEP_TOPO)
+    order = judge.call(TOPO, parents)
+    if isinstance(order, StudentError):
+        d = deep_failure(order, TOPO, DEEP_TOPO, "order")
+    else:
+        d = topo_verdict(order, parents, f"a chain of {DEEP_TOPO:,} nodes")
+    return value_check(DEEP_TOPO_TITLE, 2, int(d.ok), 1, d,
+                       ok="a valid order, with no recursion as deep as the graph.")
+
+
+# ------------------------------------------------------------------ the engine: backward pass
+
+BACKWARD = "backward_pass"
+DEEP_BACKWARD = 4000
+GRAPH_NODES = Probe("graph_nodes")
+SMALL = (((0.3, 0.6), (0.8, 1.1)), (1, -1))  # inputs of sin, exp and times: cos, exp, and
+                                              # every product stay away from 0 and from 1
+
+# Hidden graphs of the grader's own ops (probes.graph_nodes): (shape of the values, inputs,
+# [[name, op, parents]] parents first, the dict's listing, the output). The numbers are
+# drawn by recipe; the structure and the listing are fixed.
+BACKWARD_CASES = {
+    "the lecture's graph (scalars, listed scrambled)": (
+        (), ("x", "z"),
+        [["a", "times", ["x", "z"]], ["b", "sin", ["x"]], ["c", "sin", ["b"]],
+         ["d", "exp", ["a"]], ["e", "times", ["a", "b"]], ["f", "times", ["c", "a"]],
+         ["s", "plus", ["d", "e"]], ["y", "plus", ["s", "f"]]],
+        ["y", "s", "f", "e", "c", "d", "b", "a", "x", "z"], "y"),
+    "a node with two users and nodes that can't reach the output (arrays)": (
+        (4,), ("x", "w"),
+        [["u", "exp", ["x"]], ["v", "sin", ["x"]], ["y", "times", ["u", "v"]],
+         ["side", "exp", ["w"]], ["after", "sin", ["y"]]],
+        ["x", "w", "u", "v", "side", "y", "after"], "y"),
+    "an array handed to two parents (arrays)": (
+        (3,), ("x", "w"),
+        [["a", "times", ["x", "w"]], ["s", "plus", ["a", "x"]], ["b", "sin", ["a"]],
+         ["y", "times", ["s", "b"]]],
+        ["x", "w", "a", "s", "b", "y"], "y"),
+    "a node used before its last user in the listing": (
+        (), ("x",),
+        [["m", "sin", ["x"]], ["a", "exp", ["m"]], ["b", "sin", ["a"]],
+         ["y", "times", ["b", "m"]]],
+        ["y", "m", "b", "a", "x"], "y"),
+    "a node with four users and several inputs (arrays)": (
+        (2, 3), ("p", "q", "r"),
+        [["h", "times", ["p", "q"]], ["u1", "sin", ["h"]], ["u2", "exp", ["h"]],
+         ["u3", "times", ["h", "r"]], ["t1", "plus", ["u1", "u2"]],
+         ["t2", "times", ["u3", "h"]], ["y", "plus", ["t1", "t2"]]],
+        ["h", "u1", "t2", "y", "u2", "p", "u3", "q", "t1", "r"], "y"),
+}
+
+
+def graph_spec(judge, index, shape, inputs, ops, listing):
+    rng = judge.rng([41, index])
+    return {"values": {name: drawn(rng, shape, *SMALL) for name in inputs},
+            "ops": ops, "listing": listing}
+
+
+def chain_spec(judge):
+    """x0 times k, DEEP_BACKWARD times over: k has that many users; listed from the end."""
+    rng = judge.rng([43])
+    ops = [[f"n{i}", "times", [f"n{i - 1}" if i > 1 else "x0", "k"]]
+           for i in range(1, DEEP_BACKWARD + 1)]
+    return {"values": {"x0": drawn(rng, (), *SMALL),
+                       "k": drawn(rng, (), ((0.9996, 0.9999),), (1,))},
+            "ops": ops, "listing": [op[0] for op in reversed(ops)] + ["k", "x0"]}
+
+
+def reaching(nodes, output):
+    """The names from which ``output`` can be reached (itself included)."""
+    found, stack = {output}, [output]
+    while stack:
+        for parent in nodes[stack.pop()][1]:
+            if parent not in found:
+                found.add(parent)
+                stack.append(parent)
+    return found
+
+
+def shapes_of(spec):
+    nodes = probes.graph_nodes(spec)
+    return {name: np.shape(spec["values"][name] if op is None else op.value)
+            for name, (op, _) in nodes.items()}
+
+
+def same_grad(got, expected, shape):
+    """Whether the student's gradient equals the expected one (either may be a scalar that
+    broadcasts to the node's shape)."""
+    got = as_float_array(got)
+    if got is None:
+        return False
+    try:
+        got = np.broadcast_to(got, shape)
+    except ValueError:
+        return False
+    expected = np.broadcast_to(np.asarray(expected, dtype=np.float64), shape)
+    scale = max(float(np.max(np.abs(expected), initial=0.0)), 1e-300)
+    return bool(np.allclose(got, expected, rtol=1e-9, atol=1e-12 * scale))
+
+
+def same_grads(got, expected, needed, shapes):
+    """Whether two grads dicts agree on every name of ``needed`` (absent from both, or equal)."""
+    return all((name in got) == (name in expected) and
+               (name not in got or same_grad(got[name], expected[name], shapes[name]))
+               for name in needed)
+
+
+def engine(spec, output, visit, mode="add"):
+    """What a backward pass visiting ``visit`` once each gives on fresh ops, with ``mode``:
+    "add" (right), "overwrite" (= where += belongs), "in_place" (+= into the array stored),
+    "local" (each backward called with 1.0, not the node's gradient)."""
+    nodes = probes.graph_nodes(spec)
+    grads = {output: 1.0}
+    for name in visit:
+        op, parents = nodes[name]
+        if op is None or name not in grads:
+            continue
+        upstream = 1.0 if mode == "local" else grads[name]
+        for parent, share in zip(parents, op.backward(upstream)):
+            if parent not in grads or mode == "overwrite":
+                grads[parent] = share
+            elif mode == "in_place" and isinstance(grads[parent], np.ndarray):
+                grads[parent] += share
+            else:
+                grads[parent] = grads[parent] + share
+    return grads
+
+
+def eager_engine(spec, output):
+    """The recursive backward pass that passes a node's gradient on each time a user adds to
+    it, before the other users have (micrograd's first bug report)."""
+    nodes = probes.graph_nodes(spec)
+    grads = {output: 1.0}
+
+    def send(name):
+        op, parents = nodes[name]
+        if op is None:
+            return
+        for parent, share in zip(parents, op.backward(grads[name])):
+            grads[parent] = grads[parent] + share if parent in grads else share
+            send(parent)
+    send(output)
+    return grads
+
+
+def topological_orders(parents, limit=300):
+    """Up to ``limit`` topological orders of a small graph {name: parents}."""
+    found = []
+
+    def extend(order, placed):
+        if len(found) >= limit:
+            return
+        if len(order) == len(parents):
+            found.append(list(order))
+            return
+        for name, ps in parents.items():
+            if name not in placed and all(p in placed for p in ps):
+                extend(order + [name], placed | {name})
+    extend([], frozenset())
+    return found
+
+
+def wrong_orders(parents, listing, output):
+    """Visit orders that are not reverse topological: every one for a small graph, else the
+    usual ones (the listing either way, breadth and depth first from the output)."""
+    names = [n for n in listing if n in parents]
+    if len(names) <= 7:
+        return itertools.permutations(names)
+    breadth, seen = [output], {output}
+    for name in breadth:
+        for p in parents[name]:
+            if p not in seen:
+                seen.add(p)
+                breadth.append(p)
+    depth, seen, stack = [], set(), [output]
+    while stack:
+        name = stack.pop()
+        if name not in seen:
+            seen.add(name)
+            depth.append(name)
+            stack.extend(parents[name])
+    return [names, names[::-1], breadth, depth]
+
+
+SLIPPED_ENGINES = {
+    "overwrote_gradient": "your gradients are what the backward pass gives when each "
+    "contribution is stored with = instead of added: a node with several users keeps only the "
+    "share of the last user visited, and the nodes it comes from inherit the error. Add the "
+    "contributions of all users (the sum over paths).",
+    "added_in_place": "your gradients are what the backward pass gives when a contribution is "
+    "added in place (+= on the array stored, or out=) into an array that is also another "
+    "node's gradient: an op's backward may hand one array object to two parents, and adding "
+    "into it changes both. Make a new array when you add (g = g + share).",
+    "ignores_upstream": "your gradients are what the backward pass gives when every op's "
+    "backward is called with 1.0 instead of the gradient its node has collected: the chain "
+    "rule multiplies by the upstream gradient.",
+    "not_reverse_topological": "your gradients are what the backward pass gives when it visits "
+    "the nodes in an order that is not reverse topological: some node passed its gradient on "
+    "before all of its users had added their shares. Visit the nodes in the reverse of a "
+    "topological order, so that each node's gradient is complete when it is passed on.",
+}
+
+
+def slipped_engines(spec, output, needed, small=True):
+    """(kind, grads) of the usual wrong backward passes on the graph ``spec``."""
+    nodes = probes.graph_nodes(spec)
+    parents = {name: nodes[name][1] for name in needed}
+    forward = (topological_orders(parents) if small else
+               [solutions.topological_order(parents)])
+    for mode, kind in (("overwrite", "overwrote_gradient"), ("in_place", "added_in_place")):
+        for order in forward:
+            yield kind, engine(spec, output, order[::-1], mode)
+    yield "ignores_upstream", engine(spec, output, forward[0][::-1], "local")
+    if small:
+        yield "not_reverse_topological", eager_engine(spec, output)
+        for order in wrong_orders(parents, spec["listing"], output):
+            yield "not_reverse_topological", engine(spec, output, order)
+
+
+def grads_verdict(grads, spec, output, case, small=True):
+    """The Diagnosis of a grads dict the student's backward_pass returned for ``spec``."""
+    where = f"{BACKWARD} on {case}"
+    nodes = probes.graph_nodes(spec)
+    needed, shapes = reaching(nodes, output), shapes_of(spec)
+    if not (isinstance(grads, dict) and all(isinstance(k, str) for k in grads)):
+        return Diagnosis("wrong_structure", f"{where}: it must return a dict from node names "
+                         f"to gradients; it returned {type(grads).__name__}.")
+    expected = solutions.backward_pass(nodes, output)
+    wrong = [n for n in needed if n not in grads or
+             not same_grad(grads[n], expected[n], shapes[n])]
+    if not wrong:
+        return Diagnosis("ok", f"{where}: every gradient is right.")
+    for kind, slipped in slipped_engines(spec, output, needed, small):
+        if not same_grads(expected, slipped, needed, shapes) and \
+                same_grads(grads, slipped, needed, shapes):
+            return Diagnosis(kind, f"{where}: {SLIPPED_ENGINES[kind]}")
+    missing = [n for n in wrong if n not in grads]
+    if missing:
+        return Diagnosis("missing_gradient", f"{where}: {len(missing)} of the {len(needed)} "
+                         "nodes from which the output can be reached have no gradient in your "
+                         "dict. Every node on a path to the output gets one, inputs included.")
+    return Diagnosis("wrong_values", f"{where}: the gradients of {len(wrong)} of the "
+                     f"{len(needed)} nodes that reach the output are wrong.")
+
+
+def keys_verdict(grads, spec, output, case):
+    """The Diagnosis of which names the grads dict holds, and of grads[output]."""
+    where = f"{BACKWARD} on {case}"
+    if not isinstance(grads, dict):
+        return Diagnosis("wrong_structure", f"{where}: it must return a dict.")
+    nodes = probes.graph_nodes(spec)
+    if output not in grads or not same_grad(grads[output], 1.0, shapes_of(spec)[output]):
+        return Diagnosis("output_not_one", f"{where}: grads[output] must be 1.0, the "
+                         "derivative of the output with respect to itself, where the backward "
+                         "pass starts.")
+    extra = set(grads) - reaching(nodes, output)
+    if extra:
+        return Diagnosis("unreachable_present", f"{where}: your dict holds {len(extra)} "
+                         "node(s) from which the output can't be reached (a node that does not "
+                         "lead to the output, or one computed from it). The contract leaves "
+                         "them out: give gradients only to nodes on a path to the output.")
+    return Diagnosis("ok", f"{where}: the right names.")
+
+
+def run_backward(judge, spec, output):
+    """The student's grads for the graph ``spec`` built in the child, or a StudentError."""
+    made = judge.call(GRAPH_NODES, spec, keep=True)
+    if isinstance(made, StudentError):
+        return made
+    return judge.call(BACKWARD, made[0], output)
+
+
+def check_backward_pass(judge):
+    right = keys_ok = 0
+    bad, bad_keys = Findings(), Findings()
+    for index, (case, (shape, inputs, ops, listing, output)) in \
+            enumerate(BACKWARD_CASES.items()):
+        spec = graph_spec(judge, index, shape, inputs, ops, listing)
+        grads = run_backward(judge, spec, output)
+        if isinstance(grads, StudentError):
+            d = failure(grads, BACKWARD, "gradients")
+            bad.add(d)
+            bad_keys.add(d)
+            continue
+        right += bad.add(grads_verdict(grads, spec, output, case))
+        keys_ok += bad_keys.add(keys_verdict(grads, spec, output, case))
+    total = len(BACKWARD_CASES)
+    return [value_check("gradients on hidden graphs", 4, right, total, bad.verdicts(),
+                        "hidden graphs", ok=f"every gradient right on all {total} hidden "
+                        "graphs."),
+            deep_backward_check(judge),
+            value_check("holds exactly the nodes that reach the output", 1, keys_ok, total,
+                        bad_keys.verdicts(), "hidden graphs", ok="grads[output] is 1.0 and "
+                        "the dict holds exactly the nodes that reach the output.")]
+
+
+DEEP_BACKWARD_TITLE = f"gradients along a chain of {DEEP_BACKWARD:,} nodes"
+
+
+@one_check(DEEP_BACKWARD_TITLE)
+def deep_backward_check(judge):
+    spec, output = chain_spec(judge), f"n{DEEP_BACKWARD}"
+    grads = run_backward(judge, spec, output)
+    if isinstance(grads, StudentError):
+        d = deep_failure(grads, BACKWARD, DEEP_BACKWARD, "gradients")
+    else:
+        d = grads_verdict(grads, spec, output, f"a chain of {DEEP_BACKWARD:,} nodes",
+                          small=False)
+    return value_check(DEEP_BACKWARD_TITLE, 2, int(d.ok), 1, d,
+                       ok="every gradient right, with no recursion as deep as the graph.")
+
 def checks():
     """{graded name: check(judge) -> [Check]} for hw1."""
     table = {name: (lambda j, n=name: check_op(j, n)) for name in OPS}
     table[EXAMPLE] = check_example
     table[NG] = check_numerical_gradient
+    table[TOPO] = check_topological_order
+    table[BACKWARD] = check_backward_pass
     return {name: guarded(check, name) for name, check in table.items()}

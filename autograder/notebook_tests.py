@@ -12,6 +12,8 @@ import numpy as np
 
 import solutions as ref
 
+from .sandbox.probes import graph_nodes, least_squares_grad
+
 RTOL = 1e-6
 
 
@@ -48,6 +50,7 @@ PAIR_INPUTS = {
     "leaky_relu": lambda rng: ((away_from_zero(rng, (4, 5)),), {"alpha": 0.05}),
     "sigmoid": lambda rng: ((3 * rng.standard_normal((4, 5)),), {}),
     "tanh": lambda rng: ((2 * rng.standard_normal((4, 5)),), {}),
+    "softmax": lambda rng: ((2 * rng.standard_normal((4, 5)),), {}),
     "conv": lambda rng: ((rng.standard_normal((2, 3, 5, 5)), rng.standard_normal((2, 3, 3, 3)),
                           rng.standard_normal(2)), {"stride": 2, "pad": 1}),
     "max_pool": lambda rng: ((rng.permutation(2 * 2 * 4 * 4).reshape(2, 2, 4, 4) * 0.1,), {}),
@@ -111,11 +114,14 @@ def check_same_as_reference(name, ns, seed=0):
     rng = np.random.default_rng(seed)
     params = [rng.standard_normal((3, 2)), rng.standard_normal(2)]
     grads = [rng.standard_normal((3, 2)), rng.standard_normal(2)]
+    x, y = rng.standard_normal((7, 3)), rng.standard_normal((7, 2))
     calls = {
         "l2_penalty": lambda f: f(params, 0.1),
         "sgd_step": lambda f: f(params, grads, 0.1),
         "sgd_momentum_step": lambda f: f(params, grads, [g * 0.5 for g in grads], 0.1),
         "adam_step": lambda f: f(params, grads, None, 0.1),
+        "train_epoch": lambda f: f(params, x, y, least_squares_grad, 0.1, 3,
+                                   np.random.default_rng(seed)),
         "example_forward_backward": lambda f: f(2.0, 3.0),
         "numerical_gradient": lambda f: f(lambda x: float(np.sum(np.sin(x) * x)), params[0]),
     }
@@ -171,6 +177,35 @@ def check_init(ns, seed=0):
     assert not np.any(ns["init_weights"](3, 4, "zeros", np.random.default_rng(0)))
 
 
+def check_topological_order(ns):
+    """hw1: every node once, each after its parents, on a scrambled graph and a long chain."""
+    scrambled = {"y": ("s", "x"), "s": ("q", "q"), "q": ("x", "z"), "x": (), "z": ()}
+    chain = {f"n{i}": (f"n{i - 1}",) if i else () for i in reversed(range(5000))}
+    for parents in (scrambled, chain):
+        order = ns["topological_order"](dict(parents))
+        assert sorted(order) == sorted(parents), "topological_order: every node exactly once"
+        where = {name: i for i, name in enumerate(order)}
+        assert all(where[p] < where[n] for n, ps in parents.items() for p in ps), \
+            "topological_order: a node comes before one of its parents"
+
+
+def check_backward_pass(ns, seed=0):
+    """hw1: the gradients of the reference engine on a graph of the grader's own ops."""
+    rng = np.random.default_rng(seed)
+    spec = {"values": {"x": rng.uniform(0.3, 1.0, 3), "w": rng.uniform(0.3, 1.0, 3)},
+            "ops": [["a", "times", ["x", "w"]], ["s", "plus", ["a", "x"]],
+                    ["b", "sin", ["a"]], ["y", "times", ["s", "b"]], ["u", "exp", ["y"]]],
+            "listing": ["u", "y", "b", "s", "a", "w", "x"]}
+    got = ns["backward_pass"](graph_nodes(spec), "y")
+    nodes = graph_nodes(spec)
+    expected = ref.backward_pass(nodes, "y")
+    assert set(got) == set(expected), "backward_pass: the nodes that reach the output, only"
+    for name, grad in expected.items():
+        op = nodes[name][0]
+        shape = np.shape(spec["values"][name] if op is None else op.value)
+        assert rel_error(np.broadcast_to(got[name], shape), np.broadcast_to(grad, shape)) \
+            < RTOL, "backward_pass: a gradient differs"
+
 def checks():
     table = {}
     for stem in PAIR_INPUTS:
@@ -180,13 +215,15 @@ def checks():
         table[name] = partial(check_loss, name)
     for name in ("Add", "Multiply", "Divide", "Exp", "Log", "Sin"):
         table[name] = partial(check_op, name)
-    for name in ("l2_penalty", "sgd_step", "sgd_momentum_step", "adam_step",
+    for name in ("l2_penalty", "sgd_step", "sgd_momentum_step", "adam_step", "train_epoch",
                  "example_forward_backward", "numerical_gradient"):
         table[name] = partial(check_same_as_reference, name)
     table["backprop"] = check_backprop
     table["dropout_forward"] = check_dropout
     table["dropout_backward"] = partial(check_dropout, backward=True)
     table["init_weights"] = check_init
+    table["topological_order"] = check_topological_order
+    table["backward_pass"] = check_backward_pass
     return table
 
 

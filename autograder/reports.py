@@ -13,6 +13,7 @@ import solutions
 
 from . import gradebook
 from .pipeline import report_path, students_of
+from .similarity import best_match_text, saved_result
 
 
 def saved_reports(course, assignment):
@@ -78,17 +79,22 @@ def flags_text(report):
 
 def export(course, out="grades.csv", db_url=None):
     """nbgrader's CSV export (built from its gradebook) plus one column per graded function,
-    a ``flags`` column (a zero there is never silent) and the ``containment`` the student's
-    code ran under. Every field is quoted and no cell is a formula; the file is replaced
-    whole, so a failure never truncates an existing export."""
+    a ``flags`` column (a zero there is never silent), the ``containment`` the student's
+    code ran under and ``similarity``: the highest match of the last ``backproplab
+    similarity`` run (``0.93 hw2_layers affine_backward ~ bob``), empty below its threshold.
+    Every field is quoted and no cell is a formula; the file is replaced whole, so a failure
+    never truncates an existing export."""
     course = Path(course)
     extra = [f"{a}:{name}" for a in solutions.ASSIGNMENTS for name in solutions.ASSIGNMENTS[a]]
     cache = {a: saved_reports(course, a) for a in solutions.ASSIGNMENTS}
+    similar = {a: saved_result(course, a) for a in solutions.ASSIGNMENTS}
     rows = gradebook_rows(course, db_url)
     for row in rows:
         report = cache.get(row["assignment"], {}).get(row["student_id"])
         row["flags"] = flags_text(report) if row["assignment"] in cache else ""
         row["containment"] = (report or {}).get("containment")
+        row["similarity"] = best_match_text(similar.get(row["assignment"]), row["assignment"],
+                                            row["student_id"])
         for column in extra:
             assignment, name = column.split(":", 1)
             function = (report or {}).get("functions", {}).get(name, {}) \
@@ -100,7 +106,7 @@ def export(course, out="grades.csv", db_url=None):
     try:
         with handle:
             writer = csv.writer(handle, quoting=csv.QUOTE_ALL)
-            columns = NBGRADER_COLUMNS + ["flags", "containment"] + extra
+            columns = NBGRADER_COLUMNS + ["flags", "containment", "similarity"] + extra
             writer.writerow(columns)
             writer.writerows([cell(row[c]) for c in columns] for row in rows)
         os.replace(handle.name, target)

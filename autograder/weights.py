@@ -51,6 +51,14 @@ TABLE = {
     "central differences": ("value", 3),
     "uses the step h it is given": ("value", 2),
     "result has the shape of x": ("shape", 1),
+    # hw1 topological_order
+    "valid order on hidden graphs": ("value", 4),
+    "a chain of 5,000 nodes": ("value", 2),
+    "returns a list of names": ("structure", 1),
+    # hw1 backward_pass
+    "gradients on hidden graphs": ("gradient", 4),
+    "gradients along a chain of 4,000 nodes": ("gradient", 2),
+    "holds exactly the nodes that reach the output": ("structure", 1),
     # hw4 dropout
     "kept units scaled as inverted dropout asks": ("value", 4),
     "fraction of units dropped is about p": ("value", 3),
@@ -67,6 +75,10 @@ TABLE = {
     "three chained steps": ("value", 3),
     "first step from state None": ("value", 4),
     "four chained steps": ("value", 3),
+    # hw4 train_epoch
+    "params after one epoch on hidden data": ("value", 4),
+    "batch losses on hidden data": ("value", 3),
+    "losses are floats": ("behaviour", 1),
     # hw4 init_weights
     "std and mean of normal, xavier and he": ("value", 4),
     '"zeros" is exactly zero': ("value", 2),

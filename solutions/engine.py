@@ -8,10 +8,10 @@ user of a node (a node used twice receives two).
 
 
 def topological_order(parents):
-    """Every name of ``parents`` once, each after all of its parents.
+    """Every name of ``parents`` once, each after all of its parents (any such order).
 
-    Inputs: parents, a dict {name: tuple of parent names} (``()`` for an input).
-    Returns a list of names. Works on a chain of 10,000 nodes: no recursion.
+    Inputs: parents, a dict {name: tuple of parent names} (``()`` for an input), left
+    unchanged. Returns a list of names. Works on a chain of 10,000 nodes.
     """
     ### BEGIN SOLUTION
     waiting = {name: len(set(ps)) for name, ps in parents.items()}
@@ -28,8 +28,8 @@ def topological_order(parents):
             waiting[user] -= 1
             if waiting[user] == 0:
                 ready.append(user)
-    ### END SOLUTION
     return order
+    ### END SOLUTION
 
 
 def backward_pass(nodes, output):
@@ -38,9 +38,9 @@ def backward_pass(nodes, output):
     Inputs: nodes, a dict {name: (op, parents)}: op an Operation already called on its
     parents' values, or None for an input; output, the name of the node to differentiate.
     Returns a dict {name: gradient} with ``grads[output] == 1.0``, holding exactly the
-    nodes from which ``output`` can be reached (for an array output, the gradients of the
-    sum of its entries, possibly as scalars that broadcast). Nothing is added in place (an
-    op's backward may hand one object to two parents).
+    nodes from which ``output`` can be reached, each gradient with the shape of its node's
+    value or a scalar that broadcasts to it (for an array output, the gradients of the sum
+    of its entries). The arrays an op's backward returns are left unchanged.
     """
     ### BEGIN SOLUTION
     needed, stack = {output}, [output]
@@ -49,7 +49,7 @@ def backward_pass(nodes, output):
             if parent not in needed:
                 needed.add(parent)
                 stack.append(parent)
-    order = topological_order({name: nodes[name][1] for name in needed})
+    order = topological_order({name: nodes[name][1] for name in nodes if name in needed})
     grads = {output: 1.0}
     for name in reversed(order):
         op, parents = nodes[name]
@@ -57,5 +57,5 @@ def backward_pass(nodes, output):
             continue
         for parent, local in zip(parents, op.backward(grads[name])):
             grads[parent] = grads[parent] + local if parent in grads else local
-    ### END SOLUTION
     return grads
+    ### END SOLUTION

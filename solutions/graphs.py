@@ -122,12 +122,9 @@ class Sin(Operation):
 
 
 def example_forward_backward(x, z):
-    """The lecture's example ``y = exp(xz) + xz/log(x) + sin(log(x))/(xz)`` by hand.
-
-    Forward through ``a = xz, b = log x, c = sin b, d = exp a, e = a/b, f = c/a,
-    y = d + e + f``, then backward from ``dy/dy = 1`` in reverse order, adding the
-    contributions of every path into a variable used more than once (``a`` feeds
-    ``d``, ``e`` and ``f``; ``b`` feeds ``c`` and ``e``).
+    """The lecture's example ``y = exp(xz) + xz/log(x) + sin(log(x))/(xz)`` and its gradient,
+    computed by hand through ``a = xz, b = log x, c = sin b, d = exp a, e = a/b, f = c/a,
+    y = d + e + f`` and their backward pass (no finite differences).
 
     Inputs: scalars ``x > 0, x != 1`` and ``z != 0``.
     Returns: ``(y, dy_dx, dy_dz)`` as floats.

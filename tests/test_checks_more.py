@@ -145,6 +145,12 @@ BUGS = {
         "moves_every_entry"),
     "numerical_gradient flattens": (
         "numerical_gradient", [("return grad", "return grad.ravel()")], "wrong_shape"),
+    "topological_order returns the reverse": (
+        "topological_order", [("    return order\n", "    return order[::-1]\n")],
+        "reversed_order"),
+    "backward_pass stores each share with =": (
+        "backward_pass", [("grads[parent] + local if parent in grads else local", "local")],
+        "overwrote_gradient"),
     "backprop reverses grads": (
         "backprop", [("grads = [()] * len(layers)", "grads = []"),
                      ("grads[i] = tuple(dparams)", "grads.append(tuple(dparams))"),
@@ -227,6 +233,13 @@ BUGS = {
         "wrong_std"),
     "init raises KeyError for an unknown scheme": (
         "init_weights", [("raise ValueError", "raise KeyError")], "wrong_exception"),
+    "train_epoch without shuffling": (
+        "train_epoch", [("order = rng.permutation(x.shape[0])", "order = np.arange(x.shape[0])")],
+        "no_shuffle"),
+    "train_epoch drops the last batch": (
+        "train_epoch", [("range(0, len(order), batch_size)",
+                         "range(0, len(order) - batch_size + 1, batch_size)")],
+        "last_batch_dropped"),
     "init draws from np.random": (
         "init_weights", [("rng.standard_normal((fan_in, fan_out))",
                           "np.random.standard_normal((fan_in, fan_out))")], "not_reproducible"),

@@ -15,8 +15,11 @@ import pytest
 from notebook_utils import ROOT
 
 import solutions
+import test_corpus_engine
 import test_corpus_graphs_training
 import test_corpus_layers
+import test_corpus_softmax
+import test_corpus_train_epoch
 import test_grading_corpus
 from autograder.grading import course_secret, judge_functions, read_submission, student_seed
 from autograder.samples import Sample, write_submission
@@ -35,7 +38,8 @@ def corpora():
     found = {a: [Sample("reference", "the reference")] for a in solutions.ASSIGNMENTS}
     found["hw2_layers"] += [s for s in test_grading_corpus.corpus()
                             if s.student not in NOT_COMPUTING and not s.raw]
-    for module in (test_corpus_layers, test_corpus_graphs_training):
+    for module in (test_corpus_layers, test_corpus_graphs_training, test_corpus_engine,
+                   test_corpus_softmax, test_corpus_train_epoch):
         for assignment, samples in module.corpus().items():
             found[assignment] += [s for s in samples if not s.raw]
     return found

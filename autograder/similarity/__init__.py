@@ -1,0 +1,209 @@
+"""``backproplab similarity ASSIGNMENT``: code copied between students, or from what they can
+reach, per graded function.
+
+Reads every submission with the grader's own reader (caps, ``lstat``, links refused), parses
+it (never runs it), fingerprints each graded function (``fingerprint.py``), discounts what
+correct answers share and scores candidate pairs (``compare.py``). Writes a ranked table, an
+HTML report with the two functions side by side (``html.py``), the machine-readable result
+``{"assignment", "threshold", "pairs": [{"function", "students", "similarity"}],
+"reachable": [{"function", "student", "source", "similarity"}]}`` (with ``--json`` and in
+``similarity/<assignment>.json`` of the course, where ``export`` reads it).
+"""
+import json
+import os
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import solutions
+
+from ..pipeline import students_of
+from . import compare, html
+from .compare import THRESHOLD
+from .units import (given_code, reachable_units, reference_code, skeleton_code, student_code,
+                    units_of)
+
+__all__ = ["run", "analyse", "Result", "saved_result", "best_match_text", "THRESHOLD"]
+
+
+@dataclass
+class Result:
+    """What ``analyse`` found: ranked ``pairs`` and ``reachable`` Matches at or above
+    ``threshold``; ``units`` {(function, author): Unit} of every unit in a match;
+    ``unreadable`` {student: [why]}; ``not_compared`` {function: students too short}."""
+
+    assignment: str
+    threshold: float
+    students: list
+    pairs: list = field(default_factory=list)
+    reachable: list = field(default_factory=list)
+    units: dict = field(default_factory=dict)
+    unreadable: dict = field(default_factory=dict)
+    not_compared: dict = field(default_factory=dict)
+
+    def as_json(self):
+        return {"assignment": self.assignment, "threshold": self.threshold,
+                "pairs": [{"function": m.function, "students": list(m.students),
+                           "similarity": round(m.similarity, 3)} for m in self.pairs],
+                "reachable": [{"function": m.function, "student": m.students[0],
+                               "source": m.source, "similarity": round(m.similarity, 3)}
+                              for m in self.reachable]}
+
+
+def read_students(course, assignment, students):
+    """{student: {name: Unit}} and {student: [problems]}; nothing a submission holds raises."""
+    graded = solutions.ASSIGNMENTS[assignment]
+    given = given_code(course, assignment)
+    units, problems = {}, {}
+    for student in students:
+        try:
+            code, readable = student_code(course, assignment, student, given)
+            units[student] = units_of(graded, code, student, exclude=graded)
+        except Exception as err:  # whatever a hostile file does, the run goes on
+            problems[student] = [f"could not be read ({type(err).__name__})"]
+            continue
+        if not readable or code.problems:
+            problems[student] = (code.problems if readable else
+                                 code.problems or ["no notebook could be read"])
+    return units, problems
+
+
+def base_fingerprints(course, assignment):
+    """{name: fingerprints every unit of ``name`` is discounted by}: the reference solution
+    of every graded function of the assignment, and the released skeleton of ``name``."""
+    graded = solutions.ASSIGNMENTS[assignment]
+    reference = set()
+    for code in reference_code():
+        for unit in units_of([n for n in graded if n in code.definitions], code,
+                             "reference").values():
+            reference |= set(unit.fingerprint.hashes)
+    skeleton = units_of(graded, skeleton_code(course, assignment), "skeleton")
+    return {name: reference | set(skeleton[name].fingerprint.hashes if name in skeleton else ())
+            for name in graded}
+
+
+def analyse(course, assignment, threshold=None):
+    """The Result of comparing every submission of ``assignment`` in ``course``."""
+    threshold = THRESHOLD if threshold is None else threshold
+    students = students_of(course, assignment)
+    result = Result(assignment, threshold, students)
+    units, result.unreadable = read_students(course, assignment, students)
+    base = base_fingerprints(course, assignment)
+    sources = reachable_units(course)
+    for name in solutions.ASSIGNMENTS[assignment]:
+        mine = {s: u[name] for s, u in units.items() if name in u}
+        discount = base[name] | compare.common_fingerprints(
+            [set(u.fingerprint.hashes) for u in mine.values()], len(mine))
+        sets = compare.comparable(mine, discount)
+        result.not_compared[name] = len(mine) - len(sets)
+        reach = compare.comparable({u.author: u for u in sources}, discount)
+        pairs = compare.similar_pairs(name, sets, threshold)
+        found = compare.reachable_matches(name, sets, reach, threshold)
+        result.pairs += pairs
+        result.reachable += found
+        for match in pairs + found:
+            for student in match.students:
+                result.units[(name, student)] = mine[student]
+            if match.source:
+                result.units[(name, match.source)] = next(u for u in sources
+                                                          if u.author == match.source)
+    result.pairs, result.reachable = compare.ranked(result.pairs), compare.ranked(result.reachable)
+    return result
+
+
+# ---------------------------------------------------------------------------------- output
+
+def table(result, limit=50):
+    """The ranked table for the terminal: pairs and reachable matches together."""
+    rows = [(m.similarity, m.function, " ~ ".join(m.students) if not m.source else
+             f"{m.students[0]} ~ {m.source}") for m in compare.ranked(result.pairs
+                                                                      + result.reachable)]
+    lines = [f"{result.assignment}: {len(result.students)} students, threshold "
+             f"{result.threshold:g}: {len(result.pairs)} pairs, {len(result.reachable)} "
+             "matches with code students can reach"]
+    if rows:
+        lines += ["", f"{'similarity':>10s}  {'function':22s} who"]
+        lines += [f"{score:>10.2f}  {function:22s} {printable(who)}"
+                  for score, function, who in rows[:limit]]
+        if len(rows) > limit:
+            lines.append(f"... and {len(rows) - limit} more (all in the HTML and JSON)")
+    if result.unreadable:
+        lines += ["", "not (fully) compared: a notebook or cell could not be read or parsed"]
+        lines += [f"  {printable(s)}: {printable('; '.join(why))[:200]}"
+                  for s, why in sorted(result.unreadable.items())]
+    return "\n".join(lines)
+
+
+def printable(text):
+    """A student string safe for a terminal: no control characters (escapes)."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in str(text))
+
+
+def write_whole(path, text):
+    """Replace ``path`` with ``text`` at once (a failure never leaves half a file)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle = tempfile.NamedTemporaryFile("w", encoding="utf-8", delete=False, dir=path.parent,
+                                         prefix=f".{path.name}.")
+    try:
+        with handle:
+            handle.write(text)
+        os.replace(handle.name, path)
+    except BaseException:
+        os.unlink(handle.name)
+        raise
+    return path
+
+
+def saved_path(course, assignment):
+    return Path(course) / "similarity" / f"{assignment}.json"
+
+
+def run(course, assignment, *, threshold=None, json_path=None, html_path=None,
+        out=sys.stdout):
+    """Compare every submission of ``assignment``: print the ranked table to ``out``, write
+    the HTML report (default ``similarity/<assignment>.html`` in the course), the JSON at
+    ``json_path`` and in ``similarity/<assignment>.json`` (for ``export``). Returns 0, or 1
+    when there is no submission."""
+    course = Path(course)
+    if not students_of(course, assignment):
+        print(f"{assignment}: no submission in {course / 'submitted'}", file=out)
+        return 1
+    result = analyse(course, assignment, threshold)
+    data = json.dumps(result.as_json(), indent=1)
+    write_whole(saved_path(course, assignment), data)
+    if json_path:
+        write_whole(json_path, data)
+    page = write_whole(html_path or course / "similarity" / f"{assignment}.html",
+                       html.report(result))
+    print(table(result), file=out)
+    print(f"\nwrote {page}" + (f" and {json_path}" if json_path else ""), file=out)
+    return 0
+
+
+# ---------------------------------------------------------------------------------- export
+
+def saved_result(course, assignment):
+    """The saved JSON of the last run for ``assignment``, or None."""
+    try:
+        data = json.loads(saved_path(course, assignment).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def best_match_text(saved, assignment, student):
+    """The export cell: the student's highest similarity with its partner or source, e.g.
+    ``0.93 hw2_layers affine_backward ~ bob``; empty when nothing reached the threshold."""
+    if not saved:
+        return ""
+    found = [(p["similarity"], p["function"], next(s for s in p["students"] if s != student))
+             for p in saved.get("pairs", []) if student in p.get("students", [])
+             and len(p["students"]) == 2]
+    found += [(r["similarity"], r["function"], r["source"]) for r in saved.get("reachable", [])
+              if r.get("student") == student]
+    if not found:
+        return ""
+    score, function, other = max(found, key=lambda f: f[0])
+    return f"{score:.2f} {assignment} {function} ~ {other}"
