@@ -9,8 +9,7 @@ from .activations import (
     tanh_forward,
 )
 from .backprop import backprop
-from .contract import (ASSIGNMENTS, AWAITING_NOTEBOOKS, CONTRACT_BY_ASSIGNMENT, CONTRACT_NAMES,
-                       GRADED_NAMES)
+from .contract import ASSIGNMENTS, CONTRACT_BY_ASSIGNMENT, CONTRACT_NAMES, GRADED_NAMES
 from .conv import conv_backward, conv_forward, max_pool_backward, max_pool_forward
 from .graphs import (
     Add, Divide, Exp, Log, Multiply, Operation, Sin, example_forward_backward,
@@ -23,5 +22,4 @@ from .losses import bce_loss, mse_loss, softmax_loss
 from .optim import adam_step, sgd_momentum_step, sgd_step, train_epoch
 from .regularization import dropout_backward, dropout_forward, l2_penalty
 
-__all__ = ["Operation", *CONTRACT_NAMES, "ASSIGNMENTS", "GRADED_NAMES", "CONTRACT_NAMES",
-           "AWAITING_NOTEBOOKS"]
+__all__ = ["Operation", *CONTRACT_NAMES, "ASSIGNMENTS", "GRADED_NAMES", "CONTRACT_NAMES"]

@@ -18,14 +18,7 @@ GENERIC = {"x, w = cache", "return a + b", "(a,) = self.inputs", "a, b = self.in
            "cache = x", "cache = out", "return a * b", "return a / b", "cache = mask",
            "if mask is none:", "n = pred.shape[0]", "n = prob.shape[0]", "out = x * mask",
            "return grad", "for forward, _, params in layers:", "losses = []"}
-# DESIGN.md rule 4 lets the student package hold a fast conv and pool: zero padding is
-# the same line there as in the naive solution.
-ALLOWED = set()
-# hw1 section 6 still gives students the engine that the contract now grades
-# (topological_order, backward_pass, in solutions.AWAITING_NOTEBOOKS). The issue "Students
-# derive, then check" makes the engine the student's work; it must empty this set.
-GIVEN_UNTIL_DERIVED = set()
-ALLOWED |= GIVEN_UNTIL_DERIVED
+ALLOWED = set()  # (where, line) pairs a reviewer has judged not to be a leak: none today
 
 
 def normalize(line):
