@@ -355,6 +355,11 @@ def check_op(judge, name):
     total = len(OP_CASES)
     numerical = next((unpaid(OP_FD_TITLE, 3, d) for d in bad_grad.verdicts()
                       if d.kind == "not_derived"), None)
+    if numerical is not None:
+        # A backward made of finite differences is one everywhere, but on a single scalar its
+        # error (about 1e-10, partly rounding) now and then lands within EXACT_RTOL by luck:
+        # one case found out decides them all, so the score does not depend on the seed.
+        grads_ok = 0
     structure_check = value_check(
         "backward returns one gradient per input", 1, structure_ok, total,
         bad_structure.verdicts(), ok="backward returns a tuple with one gradient per input.")
