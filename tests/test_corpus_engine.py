@@ -6,15 +6,12 @@ The class is graded once through the whole pipeline (``grade_all``, two jobs); e
 below is a test on its report. ``corpus()`` hands the submissions to the seed-invariance test,
 which grades them again under many student ids.
 """
-import shutil
 
 import pytest
-from notebook_utils import ROOT
+from corpus_support import by_student, fraction, grade_corpus, kinds
 
 import solutions
-from autograder.pipeline import grade_all
-from autograder.samples import Sample, write_submission
-from autograder.sandbox.runner import Limits
+from autograder.samples import Sample
 
 FULL = 1.0
 
@@ -309,27 +306,7 @@ ALSO = {"e_eager": ("backward_pass", "deep_recursion")}
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
     """{student: report} of every submission of the corpus, graded through the pipeline."""
-    reports = {}
-    limits = Limits(cell_seconds=4, call_seconds=4)
-    for assignment, samples in corpus().items():
-        course = tmp_path_factory.mktemp(assignment)
-        for folder in ("source", "release"):
-            shutil.copytree(ROOT / folder / assignment, course / folder / assignment)
-        shutil.copy(ROOT / "nbgrader_config.py", course)
-        for sample in samples:
-            write_submission(course, assignment, sample)
-        reports.update(grade_all(course, assignment, jobs=2, limits=limits, progress=False))
-    return reports
-
-
-def fraction(report, name):
-    f = report["functions"][name]
-    return f["score"] / f["max_score"]
-
-
-def kinds(report, name):
-    return {k for c in report["functions"][name]["checks"] if c["score"] < c["max_score"]
-            for k in (c["kind"], *c["also"])}
+    return by_student(grade_corpus(tmp_path_factory, corpus()))
 
 
 def test_the_corpus_has_bugs_and_other_ways_for_both_functions():

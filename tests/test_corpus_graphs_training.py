@@ -6,15 +6,13 @@ Each assignment's class is graded once through the whole pipeline (``grade_all``
 every case below is a test on its report. ``corpus()`` hands the submissions to the
 seed-invariance test, which grades them again under many student ids.
 """
-import shutil
 
 import pytest
-from notebook_utils import ROOT
+from corpus_support import by_student, fraction, grade_corpus
+from corpus_support import kinds as corpus_kinds
 
 import solutions
-from autograder.pipeline import grade_all
-from autograder.samples import Sample, write_submission
-from autograder.sandbox.runner import Limits
+from autograder.samples import Sample
 
 FULL = 1.0
 
@@ -571,26 +569,11 @@ EXPECTED = {
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
     """{student: report} of every submission of the corpus, graded through the pipeline."""
-    reports = {}
-    limits = Limits(cell_seconds=4, call_seconds=4)
-    for assignment, samples in corpus().items():
-        course = tmp_path_factory.mktemp(assignment)
-        for folder in ("source", "release"):
-            shutil.copytree(ROOT / folder / assignment, course / folder / assignment)
-        shutil.copy(ROOT / "nbgrader_config.py", course)
-        for sample in samples:
-            write_submission(course, assignment, sample)
-        reports.update(grade_all(course, assignment, jobs=2, limits=limits, progress=False))
-    return reports
-
-
-def fraction(report, name):
-    f = report["functions"][name]
-    return f["score"] / f["max_score"]
+    return by_student(grade_corpus(tmp_path_factory, corpus()))
 
 
 def kinds(report, name):
-    return {c["kind"] for c in report["functions"][name]["checks"] if c["score"] < c["max_score"]}
+    return corpus_kinds(report, name, also=False)
 
 
 def assignment_of(student):

@@ -13,16 +13,13 @@ through ``grade_all`` (jobs=2), as ``backproplab grade`` does.
 ``corpus()`` returns the submissions by assignment and ``EXPECTED`` what each must get, so
 another test can grade them again under other student ids.
 """
-import shutil
 
 import numpy as np
 import pytest
-from notebook_utils import ROOT
+from corpus_support import fraction, grade_corpus, kinds
 
 from autograder import hidden_inputs as hidden
-from autograder.pipeline import grade_all
-from autograder.samples import Sample, write_submission
-from autograder.sandbox.runner import Limits
+from autograder.samples import Sample
 
 HW2 = "hw2_layers"
 FULL = 1.0
@@ -204,33 +201,9 @@ EXPECTED = {HW2: {
     "sm_in_place": {"softmax_backward": (backward(1, 1, mutation=0), "input_mutated")},
 }}
 
-LIMITS = Limits(cell_seconds=4, call_seconds=4)
-
-
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
-    course = tmp_path_factory.mktemp("course")
-    shutil.copy(ROOT / "nbgrader_config.py", course)
-    reports = {}
-    for assignment, samples in corpus().items():
-        for folder in ("source", "release"):
-            shutil.copytree(ROOT / folder / assignment, course / folder / assignment)
-        for sample in samples:
-            write_submission(course, assignment, sample)
-        reports[assignment] = grade_all(course, assignment, jobs=2, limits=LIMITS,
-                                        progress=False)
-    return reports
-
-
-def fraction(report, name):
-    f = report["functions"][name]
-    return f["score"] / f["max_score"]
-
-
-def kinds(report, name):
-    """Every diagnosis kind named by the function's checks that did not pay in full."""
-    return {k for c in report["functions"][name]["checks"] if c["score"] < c["max_score"]
-            for k in (c["kind"], *c.get("also", ()))}
+    return grade_corpus(tmp_path_factory, corpus())
 
 
 CASES = [(a, s) for a, students in EXPECTED.items() for s in students]

@@ -6,19 +6,17 @@ the function's points) and the diagnosis it must get, graded through the whole p
 many student ids. The probe ``grad_fn`` the judge hands to ``train_epoch`` is itself checked
 here against autograd and finite differences.
 """
-import shutil
 
 import autograd.numpy as anp
 import numpy as np
 import pytest
 from autograd import grad
-from notebook_utils import ROOT
+from corpus_support import by_student, fraction, grade_corpus
+from corpus_support import kinds as corpus_kinds
 
 import solutions
-from autograder.pipeline import grade_all
-from autograder.samples import Sample, write_submission
+from autograder.samples import Sample
 from autograder.sandbox.probes import least_squares_grad
-from autograder.sandbox.runner import Limits
 
 ASSIGNMENT = "hw4_training"
 FULL = 1.0
@@ -230,23 +228,11 @@ EXPECTED = {
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
     """{student: report} of every submission of the corpus, graded through the pipeline."""
-    course = tmp_path_factory.mktemp(ASSIGNMENT)
-    for folder in ("source", "release"):
-        shutil.copytree(ROOT / folder / ASSIGNMENT, course / folder / ASSIGNMENT)
-    shutil.copy(ROOT / "nbgrader_config.py", course)
-    for sample in corpus()[ASSIGNMENT]:
-        write_submission(course, ASSIGNMENT, sample)
-    return grade_all(course, ASSIGNMENT, jobs=2, limits=Limits(cell_seconds=4, call_seconds=4),
-                     progress=False)
-
-
-def fraction(report, name):
-    f = report["functions"][name]
-    return f["score"] / f["max_score"]
+    return by_student(grade_corpus(tmp_path_factory, corpus()))
 
 
 def kinds(report, name):
-    return {c["kind"] for c in report["functions"][name]["checks"] if c["score"] < c["max_score"]}
+    return corpus_kinds(report, name, also=False)
 
 
 def test_the_corpus_has_bugs_and_other_ways_and_every_one_has_its_expectation():
