@@ -2,6 +2,7 @@
 real pipeline, and read a function's score fraction and diagnosis kinds from a report."""
 import shutil
 
+import pytest
 from notebook_utils import ROOT
 
 from autograder.pipeline import grade_all
@@ -42,3 +43,16 @@ def kinds(report, name, also=True):
     first kind, and with ``also`` every other mistake it names."""
     return {k for c in report["functions"][name]["checks"] if c["score"] < c["max_score"]
             for k in (c["kind"], *(c.get("also", ()) if also else ()))}
+
+
+def assert_graded_as(report, expected, names, kinds_of=kinds):
+    """``report`` grades every one of ``names`` and as ``expected`` ({function: (fraction,
+    kind)}): each listed function its fraction (to 1e-6: scores are kept to 6 places) with a
+    check that names its kind, every other function full marks, and no error."""
+    assert not report["errors"], report["errors"]
+    assert sorted(report["functions"]) == sorted(names)
+    for name, (want, kind) in expected.items():
+        assert fraction(report, name) == pytest.approx(want, abs=1e-6), report["functions"][name]
+        assert kind in kinds_of(report, name), (name, kinds_of(report, name))
+    others = [n for n in names if n not in expected]
+    assert {n: fraction(report, n) for n in others} == {n: 1.0 for n in others}

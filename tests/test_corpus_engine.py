@@ -8,12 +8,11 @@ which grades them again under many student ids.
 """
 
 import pytest
-from corpus_support import by_student, fraction, grade_corpus, kinds
+from corpus_support import assert_graded_as, by_student, grade_corpus, kinds
 
 import solutions
 from autograder.samples import Sample
 
-FULL = 1.0
 
 # ------------------------------------------------------------------- correct, written otherwise
 
@@ -322,13 +321,7 @@ def test_the_corpus_has_bugs_and_other_ways_for_both_functions():
 @pytest.mark.parametrize("student", list(EXPECTED))
 def test_each_submission_gets_its_exact_score_and_diagnosis(graded, student):
     report = graded[student]
-    assert not report["errors"], report["errors"]
-    for name, (expected, kind) in EXPECTED[student].items():
-        assert fraction(report, name) == pytest.approx(expected, abs=1e-6), \
-            report["functions"][name]
-        assert kind in kinds(report, name), report["functions"][name]
+    assert_graded_as(report, EXPECTED[student], solutions.ASSIGNMENTS["hw1_graphs"])
     if student in ALSO:
         name, kind = ALSO[student]
         assert kind in kinds(report, name), report["functions"][name]
-    others = [n for n in solutions.ASSIGNMENTS["hw1_graphs"] if n not in EXPECTED[student]]
-    assert {n: fraction(report, n) for n in others} == {n: FULL for n in others}

@@ -8,13 +8,12 @@ seed-invariance test, which grades them again under many student ids.
 """
 
 import pytest
-from corpus_support import by_student, fraction, grade_corpus
+from corpus_support import assert_graded_as, by_student, grade_corpus
 from corpus_support import kinds as corpus_kinds
 
 import solutions
 from autograder.samples import Sample
 
-FULL = 1.0
 
 # ------------------------------------------------------------------------ hw1: graphs
 
@@ -588,12 +587,5 @@ def test_the_corpus_is_large_and_every_submission_has_its_expectation():
 
 @pytest.mark.parametrize("student", list(EXPECTED))
 def test_each_submission_gets_its_exact_score_and_diagnosis(graded, student):
-    report = graded[student]
-    assert not report["errors"], report["errors"]
-    for name, (expected, kind) in EXPECTED[student].items():
-        assert fraction(report, name) == pytest.approx(expected, abs=1e-6), \
-            report["functions"][name]
-        assert kind in kinds(report, name), report["functions"][name]
-    others = [n for n in solutions.ASSIGNMENTS[assignment_of(student)]
-              if n not in EXPECTED[student]]
-    assert {n: fraction(report, n) for n in others} == {n: FULL for n in others}
+    assert_graded_as(graded[student], EXPECTED[student],
+                     solutions.ASSIGNMENTS[assignment_of(student)], kinds)

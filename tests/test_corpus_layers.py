@@ -16,14 +16,14 @@ another test can grade them again under other student ids.
 
 import numpy as np
 import pytest
-from corpus_support import fraction, grade_corpus, kinds
+from corpus_support import assert_graded_as, grade_corpus, kinds
 
+import solutions
 from autograder import checks_layers
 from autograder import hidden_inputs as hidden
 from autograder.samples import Sample
 
 HW2, HW3 = "hw2_layers", "hw3_cnn"
-FULL = 1.0
 
 # ------------------------------------------------------------------------------------- hw2
 
@@ -856,15 +856,8 @@ def test_the_corpus_is_large_and_expected_in_full():
 
 @pytest.mark.parametrize("assignment, student", CASES)
 def test_each_submission_gets_its_exact_scores_and_diagnoses(graded, assignment, student):
-    report = graded[assignment][student]
-    expected = EXPECTED[assignment][student]
-    got = {n: fraction(report, n) for n in report["functions"]}
-    want = {n: expected.get(n, (FULL, None))[0] for n in report["functions"]}
-    wrong = {n for n in got if abs(got[n] - want[n]) > 1e-5}  # scores are kept to 6 places
-    assert not wrong, {n: (got[n], want[n], report["functions"][n]) for n in wrong}
-    for name, (_, kind) in expected.items():
-        assert kind in kinds(report, name), (name, kinds(report, name))
-    assert not report["errors"], report["errors"]
+    assert_graded_as(graded[assignment][student], EXPECTED[assignment][student],
+                     solutions.ASSIGNMENTS[assignment])
 
 
 def test_every_distinct_mistake_of_a_function_is_named(graded):

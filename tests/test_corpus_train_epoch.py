@@ -11,7 +11,7 @@ import autograd.numpy as anp
 import numpy as np
 import pytest
 from autograd import grad
-from corpus_support import by_student, fraction, grade_corpus
+from corpus_support import assert_graded_as, by_student, grade_corpus
 from corpus_support import kinds as corpus_kinds
 
 import solutions
@@ -19,7 +19,6 @@ from autograder.samples import Sample
 from autograder.sandbox.probes import least_squares_grad
 
 ASSIGNMENT = "hw4_training"
-FULL = 1.0
 
 SLICED_RANGE = '''def train_epoch(params, x, y, grad_fn, lr, batch_size, rng):
     n = len(x)
@@ -244,14 +243,8 @@ def test_the_corpus_has_bugs_and_other_ways_and_every_one_has_its_expectation():
 
 @pytest.mark.parametrize("student", list(EXPECTED))
 def test_each_submission_gets_its_exact_score_and_diagnosis(graded, student):
-    report = graded[student]
-    assert not report["errors"], report["errors"]
-    for name, (expected, kind) in EXPECTED[student].items():
-        assert fraction(report, name) == pytest.approx(expected, abs=1e-6), \
-            report["functions"][name]
-        assert kind in kinds(report, name), report["functions"][name]
-    others = [n for n in solutions.ASSIGNMENTS[ASSIGNMENT] if n not in EXPECTED[student]]
-    assert {n: fraction(report, n) for n in others} == {n: FULL for n in others}
+    assert_graded_as(graded[student], EXPECTED[student], solutions.ASSIGNMENTS[ASSIGNMENT],
+                     kinds)
 
 
 @pytest.mark.parametrize("n_params", [1, 2])
