@@ -175,16 +175,19 @@ def submission_times(course, assignment, url=None, students=None):
     """{student: SubmissionTime} for the submissions of ``assignment`` in the gradebook (all,
     or only ``students``), lateness against the due date and any extension as nbgrader
     computes it now (a due date set after grading counts)."""
-    times = {}
     with Gradebook(db_url(course, url)) as gb:
-        try:
-            submissions = gb.find_assignment(assignment).submissions
-        except MissingEntry:
-            return times
-        for submission in submissions:
-            if students is not None and submission.student.id not in students:
-                continue
-            times[submission.student.id] = SubmissionTime(
-                submission.timestamp, float(submission.total_seconds_late),
-                float(submission.late_submission_penalty or 0.0))
-    return times
+        if students is None:
+            try:
+                submissions = gb.find_assignment(assignment).submissions
+            except MissingEntry:
+                return {}
+        else:  # one lookup each: recording one student must not load the whole class
+            submissions = []
+            for student in students:
+                try:
+                    submissions.append(gb.find_submission(assignment, student))
+                except MissingEntry:
+                    pass
+        return {s.student.id: SubmissionTime(s.timestamp, float(s.total_seconds_late),
+                                             float(s.late_submission_penalty or 0.0))
+                for s in submissions}
