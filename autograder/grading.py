@@ -118,11 +118,16 @@ class Submission:
     points: dict
 
 
-def read_submission(course, assignment, student):
+def read_submission(course, assignment, student, folder=None):
+    """The submission ``submitted/<student>/<assignment>/`` of ``course``, or the one in
+    ``folder`` (read where it lies, as Gradescope hands it over: never copied, no link in it
+    followed)."""
     sources = source_notebooks(course, assignment)
     points = points_by_function(sources)
-    folder = Path(course) / "submitted" / student / assignment
-    refused = refused_folder(course, student, assignment)
+    refused = None  # a folder given is refused by find_notebooks if it is not one
+    if folder is None:
+        folder = Path(course) / "submitted" / student / assignment
+        refused = refused_folder(course, student, assignment)
     found, flags = ({n: None for n in sources}, [refused]) if refused else \
         find_notebooks(folder, list(sources))
     graded = solutions.ASSIGNMENTS[assignment]
@@ -141,12 +146,13 @@ def read_submission(course, assignment, student):
     return Submission(cells, readable, flags, points)
 
 
-def grade_submission(course, assignment, student, limits=None, containment=None):
-    """Grade ``submitted/<student>/<assignment>/`` of ``course``; returns the report dict.
-    ``containment`` is the level to run the student's code at (default: the best this
-    machine offers; refuses, raising ContainmentUnavailable, when it offers none)."""
+def grade_submission(course, assignment, student, limits=None, containment=None, folder=None):
+    """Grade ``submitted/<student>/<assignment>/`` of ``course`` (or ``folder``, read where it
+    lies); returns the report dict. ``containment`` is the level to run the student's code at
+    (default: the best this machine offers; refuses, raising ContainmentUnavailable, when it
+    offers none)."""
     start = time.monotonic()
-    submission = read_submission(course, assignment, student)
+    submission = read_submission(course, assignment, student, folder)
     cells, readable, flags, points = (submission.cells, submission.readable, submission.flags,
                                       submission.points)
     graded = solutions.ASSIGNMENTS[assignment]

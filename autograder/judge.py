@@ -164,7 +164,10 @@ class Judge:
         self.seed = seed
 
     def rng(self, salt):
-        return np.random.default_rng([self.seed, salt])
+        """The generator of one hidden recipe: the student's seed and ``salt`` (an int or a
+        nested list of ints), flattened, since NumPy 2.5 refuses nested seed sequences (older
+        NumPy flattened them the same way, so every draw is unchanged)."""
+        return np.random.default_rng([self.seed, *flat_ints(salt)])
 
     def call(self, target, *args, keep=False, **kwargs):
         """The student's result, or the StudentError it ended with (never raises)."""
@@ -187,6 +190,13 @@ class Judge:
             out = result[0] if isinstance(result, tuple) else result
             return weighted_sum(out, dout, forward, "out")
         return F
+
+
+def flat_ints(salt):
+    """[ints] of an int or a nested list of ints, in order."""
+    if isinstance(salt, (list, tuple)):
+        return [i for part in salt for i in flat_ints(part)]
+    return [int(salt)]
 
 
 def probes_of(shape, rng, max_coords=MAX_FD_COORDS, directions=4):

@@ -5,7 +5,7 @@ import pytest
 from notebook_utils import ASSIGNMENTS, ROOT, comparable, nbgrader_cells, notebooks, source_text
 
 import solutions
-from autograder.build import TemplateError, build_all, build_notebook
+from autograder.course.build import TemplateError, build_all, build_notebook
 
 
 @pytest.fixture(scope="module")
@@ -84,3 +84,8 @@ def test_roles_become_nbgrader_metadata(tmp_path):
     assert nb.cells[2].source.startswith("# visible\n### BEGIN HIDDEN TESTS")
     assert meta[3] == {"grade": True, "grade_id": "why", "locked": False, "points": 3,
                        "schema_version": 3, "solution": True, "task": False}
+
+
+def test_the_kit_gives_new_courses_this_repositorys_nbgrader_config():
+    from autograder.course import NBGRADER_CONFIG
+    assert (ROOT / "nbgrader_config.py").read_text() == NBGRADER_CONFIG

@@ -1,15 +1,22 @@
 """Thin steps over an nbgrader course directory: run nbgrader as the instructor would."""
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import solutions
 
-from .build import build_assignment
+from .build import TEMPLATES, build_assignment
 
-ROOT = Path(__file__).resolve().parent.parent
+# What ``ensure_config`` gives a course that has none (the repository's own nbgrader_config.py
+# is this text; tests/test_build.py keeps the two equal).
+NBGRADER_CONFIG = """\
+# nbgrader configuration of the backproplab course directory (this repository).
+c = get_config()  # noqa: F821
+c.CourseDirectory.course_id = "backproplab"
+# A test cell the student deleted comes back from the gradebook instead of needing a manual grade.
+c.OverwriteCells.add_missing_cells = True
+"""
 
 
 class CourseError(RuntimeError):
@@ -41,14 +48,15 @@ def ensure_config(course):
     """Give ``course`` the kit's nbgrader_config.py if it has none."""
     config = Path(course) / "nbgrader_config.py"
     if not config.exists():
-        shutil.copy(ROOT / "nbgrader_config.py", config)
+        config.write_text(NBGRADER_CONFIG)
 
 
 def build(course, assignments, templates=None):
-    """Build ``source/<assignment>/`` of ``course`` from the templates and the solutions."""
+    """Build ``source/<assignment>/`` of ``course`` from the templates and the solutions: the
+    course's own ``templates/`` when it has them, else the kit's."""
     templates = Path(templates) if templates else Path(course) / "templates"
     if not templates.exists():
-        templates = ROOT / "templates"
+        templates = TEMPLATES
     written = []
     for assignment in assignments:
         check_assignment(assignment)

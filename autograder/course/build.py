@@ -1,6 +1,7 @@
 """Build nbgrader source notebooks from the teaching templates and the solution library.
 
-A template is a jupytext Markdown file ``templates/<assignment>/<notebook>.md``. Plain
+A template is a jupytext Markdown file ``templates/<assignment>/<notebook>.md`` (the kit's own
+are package data beside this module, so an installed kit builds too). Plain
 Markdown becomes read-only instruction cells; fenced ``python`` cells become code cells,
 and their fence metadata says what nbgrader role they play:
 
@@ -24,12 +25,13 @@ import nbformat
 
 import solutions
 
-ROOT = Path(__file__).resolve().parent.parent
-TEMPLATES = ROOT / "templates"
-SOURCE = ROOT / "source"
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+# The repository's own course folder, when the kit runs from a checkout (tests, maintainers).
+CHECKOUT = Path(__file__).resolve().parents[2]
+SOURCE = CHECKOUT / "source"
 # Files an assignment's folder holds beside its notebooks (nbgrader releases them with it): the
 # fast conv and pool reach students with hw4, once their own loops of hw3 are due.
-RELEASED_WITH = {"hw4_training": [ROOT / "solutions" / "fast_layers.py"]}
+RELEASED_WITH = {"hw4_training": [Path(solutions.__file__).resolve().parent / "fast_layers.py"]}
 
 HIDDEN_TEST = '''\
 ### BEGIN HIDDEN TESTS
@@ -108,8 +110,8 @@ def code(text, meta, nbg):
 def build_notebook(template_path):
     """Read one template and return the nbgrader source notebook (nbformat 4.5)."""
     template = jupytext.read(template_path)
-    where = str(Path(template_path).relative_to(ROOT) if Path(template_path).is_relative_to(ROOT)
-                else template_path)
+    where = str(Path(template_path).relative_to(TEMPLATES.parent)
+                if Path(template_path).is_relative_to(TEMPLATES.parent) else template_path)
     nb = nbformat.v4.new_notebook()
     nb.metadata = {
         "kernelspec": {"display_name": "Python 3 (ipykernel)", "language": "python",
