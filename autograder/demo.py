@@ -1,7 +1,8 @@
 """``backproplab demo``: a whole grading round in a fresh course directory.
 
-Builds and releases an assignment, writes a class of sample submissions (right, blank,
-realistic bugs, a cheat, a broken file), grades them in parallel and prints the table.
+Builds and releases an assignment, writes that assignment's class of sample submissions
+(``demo_classes``: right, blank, its realistic bugs, a cheat, a broken file), grades them in
+parallel and prints the table.
 """
 import shutil
 import time
@@ -10,8 +11,9 @@ from pathlib import Path
 import solutions
 
 from . import course as steps
+from .demo_classes import demo_class
 from .pipeline import grade_all
-from .samples import demo_class, write_submission
+from .samples import write_submission
 from .sandbox.containment import choose
 
 MARKER = ".backproplab-demo"
@@ -52,7 +54,8 @@ def table(reports, assignment, samples):
             # a check that passed but is not paid (gated) is no mistake of its own
             bad = [c for c in f["checks"] if c["score"] < c["max_score"] - 1e-9
                    and c["kind"] != "ok"]
-            kinds[n] = ", ".join(dict.fromkeys(short(c["kind"]) for c in bad)) if bad else "?"
+            named = (k for c in bad for k in (c["kind"], *c.get("also", ())))
+            kinds[n] = ", ".join(dict.fromkeys(map(short, named))) if bad else "?"
         if not wrong and not report.get("flags"):
             lines.append("    full marks")
         elif wrong:
@@ -79,7 +82,7 @@ def run(course="demo-course", assignment="hw2_layers", jobs=2):
     steps.build(course, [assignment])
     steps.release(course, [assignment])
     print(f"built and released {assignment} ({time.monotonic() - start:.1f} s)")
-    samples = demo_class()
+    samples = demo_class(assignment)
     for sample in samples:
         write_submission(course, assignment, sample)
     print(f"wrote {len(samples)} submissions to submitted/; grading with {jobs} jobs ...")
