@@ -13,8 +13,8 @@ from pathlib import Path
 import solutions
 
 from . import course as steps
-from .gradescope import GradescopeError
-from .kit import KitError
+from .round.gradescope import GradescopeError
+from .round.kit import KitError
 
 EXAMPLES = {
     None: """examples:
@@ -144,7 +144,7 @@ def main(argv=None):
         elif args.command == "grade":
             return grade(course, args)
         elif args.command == "export":
-            from .reports import export
+            from .round.reports import export
             print(f"wrote {export(course, args.to, args.db)}")
         elif args.command == "similarity":
             from .similarity import run as similarity
@@ -154,14 +154,14 @@ def main(argv=None):
         elif args.command == "stats":
             return stats(course, args)
         elif args.command == "gradescope":
-            from .gradescope import build_zip
+            from .round.gradescope import build_zip
             steps.check_assignment(args.assignment)
             print(f"wrote {build_zip(course, args.assignment, args.to, args.no_containment)}")
         elif args.command == "doctor":
             from .sandbox.containment import doctor
             print(doctor())
         elif args.command == "demo":
-            from .demo import run
+            from .round.demo import run
             run(course if args.course != "." else "demo-course", args.assignment, args.jobs)
     except (steps.CourseError, GradescopeError, KitError) as err:
         print(f"backproplab {args.command}: {err}", file=sys.stderr)
@@ -170,7 +170,7 @@ def main(argv=None):
 
 
 def stats(course, args):
-    from .reports import lateness_text, saved_reports, stats_plot, stats_text
+    from .round.reports import lateness_text, saved_reports, stats_plot, stats_text
     steps.check_assignment(args.assignment)
     reports = saved_reports(course, args.assignment)
     if not reports:
@@ -197,7 +197,7 @@ def late_summary(reports):
 
 
 def grade(course, args):
-    from .pipeline import grade_all
+    from .round.pipeline import grade_all
     from .sandbox.containment import ContainmentUnavailable, choose
     from .sandbox.runner import Limits
     try:
@@ -220,7 +220,7 @@ def grade(course, args):
     if not reports:
         print(f"no submissions: nothing in {course / 'submitted'}/<student>/{args.assignment}/")
         return 1
-    from .pipeline import failed_students
+    from .round.pipeline import failed_students
     flagged = [s for s, r in reports.items() if r.get("errors")]
     total = sum(r["score"] for r in reports.values()) / len(reports)
     who = "students" if args.student is None else "chosen students (everyone else unchanged)"

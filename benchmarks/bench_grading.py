@@ -19,8 +19,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from autograder.pipeline import grade_all  # noqa: E402
-from autograder.samples import Sample, demo_class, write_submission  # noqa: E402
+from autograder.round.pipeline import grade_all  # noqa: E402
+from autograder.round.samples import Sample, demo_class, write_submission  # noqa: E402
 from autograder.sandbox.containment import choose  # noqa: E402
 from autograder.sandbox.runner import StudentProcess  # noqa: E402
 

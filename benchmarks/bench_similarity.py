@@ -26,7 +26,7 @@ import test_corpus_graphs_training as graphs_training  # noqa: E402
 import test_corpus_layers as layers  # noqa: E402
 import test_grading_corpus as grading  # noqa: E402
 from autograder import similarity  # noqa: E402
-from autograder.samples import Sample, reference_answer, write_submission  # noqa: E402
+from autograder.round.samples import Sample, reference_answer, write_submission  # noqa: E402
 
 OPERATORS = [ast.Add(), ast.Sub(), ast.Mult(), ast.Div()]
 OWN_LINES = 3   # what makes one student's answer theirs

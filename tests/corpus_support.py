@@ -5,8 +5,8 @@ import shutil
 import pytest
 from notebook_utils import ROOT
 
-from autograder.pipeline import grade_all
-from autograder.samples import write_submission
+from autograder.round.pipeline import grade_all
+from autograder.round.samples import write_submission
 from autograder.sandbox.runner import Limits
 
 LIMITS = Limits(cell_seconds=4, call_seconds=4)

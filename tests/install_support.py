@@ -15,7 +15,7 @@ from pathlib import Path
 
 from notebook_utils import ROOT
 
-from autograder.kit import build_checkout_wheels
+from autograder.round.kit import build_checkout_wheels
 
 SUPPORTED = ("3.11", "3.12", "3.13")  # pyproject.toml's classifiers; README says the same
 CURRENT = f"{sys.version_info.major}.{sys.version_info.minor}"

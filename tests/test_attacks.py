@@ -24,8 +24,8 @@ from nbgrader.api import Gradebook
 from notebook_utils import ROOT
 
 import solutions
-from autograder.pipeline import grade_all
-from autograder.samples import Sample, with_bug, write_submission
+from autograder.round.pipeline import grade_all
+from autograder.round.samples import Sample, with_bug, write_submission
 from autograder.sandbox.containment import UID_BASE, UID_SLOTS, choose
 from autograder.sandbox.runner import Limits
 

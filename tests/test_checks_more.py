@@ -11,9 +11,11 @@ from contextlib import contextmanager
 import pytest
 
 import solutions
-from autograder import checks_backprop, checks_graphs, checks_training
-from autograder.judge import FunctionGrade, Judge
-from autograder.weights import TABLE
+from autograder.assignments.hw1_graphs import operations as checks_graphs
+from autograder.assignments.hw2_layers import backprop as checks_backprop
+from autograder.assignments.hw4_training import train_epoch as checks_training
+from autograder.judging.judge import FunctionGrade, Judge
+from autograder.judging.weights import TABLE
 from autograder.sandbox.runner import StudentProcess
 
 CHECKS = {**checks_graphs.checks(), **checks_backprop.checks(), **checks_training.checks()}

@@ -13,9 +13,9 @@ from nbgrader.api import Gradebook
 from notebook_utils import ROOT
 
 from autograder.cli import late_summary
-from autograder.pipeline import grade_all
-from autograder.reports import gradebook_rows, lateness_text, saved_reports
-from autograder.samples import Sample, fill, with_bug, write_submission
+from autograder.round.pipeline import grade_all
+from autograder.round.reports import gradebook_rows, lateness_text, saved_reports
+from autograder.round.samples import Sample, fill, with_bug, write_submission
 
 A = "hw2_layers"
 

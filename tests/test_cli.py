@@ -24,8 +24,8 @@ import pytest
 from notebook_utils import ROOT
 
 from autograder import cli
-from autograder.pipeline import report_path
-from autograder.samples import demo_class, write_submission
+from autograder.round.pipeline import report_path
+from autograder.round.samples import demo_class, write_submission
 
 A = "hw2_layers"
 SUBCOMMANDS = ["build", "release", "grade", "similarity", "export", "stats", "gradescope",

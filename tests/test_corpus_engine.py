@@ -11,7 +11,7 @@ import pytest
 from corpus_support import assert_graded_as, by_student, grade_corpus, kinds
 
 import solutions
-from autograder.samples import Sample
+from autograder.round.samples import Sample
 
 
 # ------------------------------------------------------------------- correct, written otherwise

@@ -12,7 +12,7 @@ from corpus_support import assert_graded_as, by_student, grade_corpus
 from corpus_support import kinds as corpus_kinds
 
 import solutions
-from autograder.samples import Sample
+from autograder.round.samples import Sample
 
 
 # ------------------------------------------------------------------------ hw1: graphs

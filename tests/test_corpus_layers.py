@@ -19,9 +19,9 @@ import pytest
 from corpus_support import assert_graded_as, grade_corpus, kinds
 
 import solutions
-from autograder import checks_layers
-from autograder import hidden_inputs as hidden
-from autograder.samples import Sample
+from autograder.judging import pairs as checks_layers
+from autograder.judging import recipes as hidden
+from autograder.round.samples import Sample
 
 HW2, HW3 = "hw2_layers", "hw3_cnn"
 

@@ -19,8 +19,8 @@ import pytest
 from corpus_support import assert_graded_as, grade_corpus, kinds
 
 import solutions
-from autograder import hidden_inputs as hidden
-from autograder.samples import Sample
+from autograder.judging import recipes as hidden
+from autograder.round.samples import Sample
 
 HW2 = "hw2_layers"
 

@@ -15,7 +15,7 @@ from corpus_support import assert_graded_as, by_student, grade_corpus
 from corpus_support import kinds as corpus_kinds
 
 import solutions
-from autograder.samples import Sample
+from autograder.round.samples import Sample
 from autograder.sandbox.probes import least_squares_grad
 
 ASSIGNMENT = "hw4_training"

@@ -10,8 +10,8 @@ import pytest
 from corpus_support import fraction, grade_corpus, kinds
 
 import solutions
-from autograder.demo_classes import demo_class
-from autograder.samples import demo_class as demo_class_of_samples
+from autograder.round.demo_classes import demo_class
+from autograder.round.samples import demo_class as demo_class_of_samples
 
 ASSIGNMENTS = list(solutions.ASSIGNMENTS)
 

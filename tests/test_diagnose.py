@@ -1,4 +1,4 @@
-"""autograder.diagnose: each kind of mistake, built from the expected array, is named as such.
+"""autograder.judging.diagnose: each kind of mistake, built from the expected array, is named as such.
 
 Every mistake is constructed from a random expected array (random shape, scale and batch size):
 transposed, times N, divided by N, times 2, halved, sign flipped, another constant factor, wrong
@@ -15,7 +15,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from autograder.diagnose import (
+from autograder.judging.diagnose import (
     KINDS, Diagnosis, diagnose, diagnose_missing_path, diagnose_mutation, relative_error,
 )
 
@@ -508,7 +508,7 @@ def test_diagnose_never_raises_on_student_values(expected, got, n, with_masks):
 
 # --------------------------------------------------------------------------- buggy code, named
 
-from autograder.diagnose import diagnose_fp_warnings, diagnose_window_shape  # noqa: E402
+from autograder.judging.diagnose import diagnose_fp_warnings, diagnose_window_shape  # noqa: E402
 
 FP_WORDS = ("overflow", "invalid value", "divide by zero")
 
@@ -652,7 +652,8 @@ def pool_backward(x, dout, ph, pw, s, add=True):
 
 
 def test_a_pool_backward_that_overwrites_shared_maxima_is_named():
-    from autograder import checks_layers, hidden_inputs
+    from autograder.judging import pairs as checks_layers
+    from autograder.judging import recipes as hidden_inputs
     case = next(c for c in hidden_inputs.POOL if c.has("overlaps"))
     (x,), kw = case.make(np.random.default_rng(3))
     ph, pw, s = kw["pool_height"], kw["pool_width"], kw["stride"]

@@ -8,8 +8,8 @@ import zipfile
 
 from notebook_utils import ROOT
 
-from autograder.gradescope import build_zip
-from autograder.samples import Sample, with_bug, write_submission
+from autograder.round.gradescope import build_zip
+from autograder.round.samples import Sample, with_bug, write_submission
 
 A = "hw2_layers"
 

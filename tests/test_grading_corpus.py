@@ -14,8 +14,8 @@ import pytest
 from nbgrader.api import Gradebook
 from notebook_utils import ROOT
 
-from autograder.pipeline import grade_all
-from autograder.samples import (EINSUM_AFFINE, EINSUM_AFFINE_BACKWARD, LOOPS_RELU,
+from autograder.round.pipeline import grade_all
+from autograder.round.samples import (EINSUM_AFFINE, EINSUM_AFFINE_BACKWARD, LOOPS_RELU,
                                 UNSTABLE_SOFTMAX, Sample, demo_class, reference_answer,
                                 with_bug, write_submission)
 from autograder.sandbox.runner import Limits
@@ -285,7 +285,7 @@ def test_json_report_has_the_documented_shape(graded):
 
 
 def test_regrading_is_idempotent_and_a_killed_run_resumes(graded):
-    from autograder.pipeline import report_path
+    from autograder.round.pipeline import report_path
     course, reports = graded
     paths = {s: report_path(course, A, s) for s in reports}
     stamps = {s: p.stat().st_mtime_ns for s, p in paths.items()}

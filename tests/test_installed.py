@@ -14,7 +14,7 @@ from install_support import CURRENT, SUPPORTED
 from notebook_utils import ROOT
 
 import solutions
-from autograder.samples import Sample, demo_class, with_bug, write_submission
+from autograder.round.samples import Sample, demo_class, with_bug, write_submission
 
 ASSIGNMENTS = list(solutions.ASSIGNMENTS)
 # Under the Python running the tests every assignment's demo; under the others one, to keep
@@ -111,7 +111,7 @@ def test_wheels_packed_again_from_an_install_equal_the_built_ones(kit, wheels, t
     """`backproplab gradescope` of an installed kit packs the installed distributions again
     (there is no checkout to build from): same files, same bytes as the wheels built."""
     out = tmp_path / "repacked"
-    kit.run("python", "-c", f"from autograder.kit import kit_wheels; kit_wheels({str(out)!r})")
+    kit.run("python", "-c", f"from autograder.round.kit import kit_wheels; kit_wheels({str(out)!r})")
     for built in wheels:
         again = zipfile.ZipFile(out / built.name)
         original = zipfile.ZipFile(built)

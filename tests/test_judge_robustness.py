@@ -16,10 +16,11 @@ import numpy as np
 import pytest
 
 import solutions
-from autograder import checks_layers, feedback
-from autograder.checks import all_checks
-from autograder.judge import MAX_MESSAGE, FunctionGrade, Judge, failure, guarded, one_check
-from autograder.samples import reference_answer
+from autograder.judging import pairs as checks_layers
+from autograder.round import feedback
+from autograder.judging.registry import all_checks
+from autograder.judging.judge import MAX_MESSAGE, FunctionGrade, Judge, failure, guarded, one_check
+from autograder.round.samples import reference_answer
 from autograder.sandbox import probes, wire
 from autograder.sandbox.runner import Limits, StudentError, StudentProcess
 

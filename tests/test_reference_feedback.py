@@ -7,9 +7,9 @@ import pytest
 from notebook_utils import ROOT
 
 import solutions
-from autograder.feedback import render
-from autograder.grading import grade_submission
-from autograder.samples import Sample, write_submission
+from autograder.round.feedback import render
+from autograder.round.grading import grade_submission
+from autograder.round.samples import Sample, write_submission
 
 
 @pytest.mark.parametrize("assignment", list(solutions.ASSIGNMENTS))

@@ -5,9 +5,9 @@ import shutil
 
 from notebook_utils import ROOT
 
-from autograder import gradebook
-from autograder.pipeline import save
-from autograder.reports import export, saved_reports, stats_plot, stats_text
+from autograder.round import gradebook
+from autograder.round.pipeline import save
+from autograder.round.reports import export, saved_reports, stats_plot, stats_text
 
 A = "hw2_layers"
 

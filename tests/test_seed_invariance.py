@@ -21,8 +21,8 @@ import test_corpus_layers
 import test_corpus_softmax
 import test_corpus_train_epoch
 import test_grading_corpus
-from autograder.grading import course_secret, judge_functions, read_submission, student_seed
-from autograder.samples import Sample, write_submission
+from autograder.round.grading import course_secret, judge_functions, read_submission, student_seed
+from autograder.round.samples import Sample, write_submission
 from autograder.sandbox.runner import Limits, StudentProcess
 
 IDS = [f"s{i:03d}" for i in range(10)] + ["Ada Lovelace", "x", "=1+1", "a,b"]

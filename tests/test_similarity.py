@@ -22,10 +22,11 @@ import test_corpus_layers as layers
 import test_corpus_softmax as softmax
 import test_corpus_train_epoch as train_epoch
 import test_grading_corpus as grading
-from autograder import gradebook, similarity
-from autograder.pipeline import save
-from autograder.reports import export
-from autograder.samples import Sample, reference_answer, write_submission
+from autograder import similarity
+from autograder.round import gradebook
+from autograder.round.pipeline import save
+from autograder.round.reports import export
+from autograder.round.samples import Sample, reference_answer, write_submission
 from autograder.similarity import compare
 
 HW1, HW2, HW3 = "hw1_graphs", "hw2_layers", "hw3_cnn"

@@ -17,8 +17,8 @@ import pytest
 from nbgrader.api import Gradebook
 from notebook_utils import ROOT
 
-from autograder.pipeline import failed_students, grade_all
-from autograder.samples import Sample, demo_class, write_submission
+from autograder.round.pipeline import failed_students, grade_all
+from autograder.round.samples import Sample, demo_class, write_submission
 from autograder.sandbox.runner import Limits
 
 A = "hw2_layers"
@@ -143,7 +143,7 @@ def test_nothing_is_written_through_a_link_and_nobody_failed(graded):
 
 def test_export_shows_the_refused_and_flagged(graded):
     import csv
-    from autograder.reports import export
+    from autograder.round.reports import export
     rows = {r["student_id"]: r for r in csv.DictReader(export(graded["course"]).open())}
     for student, (_, code, _) in graded["expected"].items():
         assert code in rows[student]["flags"], rows[student]
@@ -158,7 +158,7 @@ def test_a_rerun_completes_with_the_same_reports(graded):
 
 
 def test_json_nested_deep_or_big_is_flagged_not_read(tmp_path):
-    from autograder.submission import JSON_MAX_DEPTH, load_notebook
+    from autograder.round.submission import JSON_MAX_DEPTH, load_notebook
     for text, code in [(deep_json(JSON_MAX_DEPTH + 1), "too_deep"),
                        (deep_json(100_000), "too_deep"),
                        ('{"cells": [], "nbformat": 4, "x": ' + deep_json(50) + "}", None)]:
@@ -183,7 +183,7 @@ def fake_grade(course, assignment, student, limits, containment=None):
 
 
 def test_a_stuck_or_dying_worker_costs_only_its_student(monkeypatch):
-    from autograder import pipeline
+    from autograder.round import pipeline
     monkeypatch.setattr(pipeline, "safe_grade", fake_grade)
     monkeypatch.setattr(pipeline, "MARGIN_SECONDS", 0)
     limits = Limits(student_seconds=2, startup_seconds=0)
@@ -201,7 +201,7 @@ def test_a_stuck_or_dying_worker_costs_only_its_student(monkeypatch):
 
 
 def test_junk_in_a_notebook_is_read_without_raising(tmp_path):
-    from autograder.submission import load_notebook, prepare
+    from autograder.round.submission import load_notebook, prepare
     source = json.loads((ROOT / "source" / A / NB).read_text())
     junk = [{"cell_type": "code", "metadata": [], "source": "x = 1"},
             {"cell_type": "code", "metadata": {"nbgrader": {"grade_id": ["a"]}}, "source": [1, 2]},

@@ -6,8 +6,8 @@ import re
 import pytest
 from notebook_utils import ROOT
 
-from autograder.judge import Check, FunctionGrade
-from autograder.weights import TABLE, course_weights
+from autograder.judging.judge import Check, FunctionGrade
+from autograder.judging.weights import TABLE, course_weights
 
 
 def test_the_readme_shows_the_table_as_it_is():

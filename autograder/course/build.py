@@ -35,7 +35,7 @@ RELEASED_WITH = {"hw4_training": [Path(solutions.__file__).resolve().parent / "f
 
 HIDDEN_TEST = '''\
 ### BEGIN HIDDEN TESTS
-from autograder.notebook_tests import run_hidden_check
+from autograder.course.notebook_tests import run_hidden_check
 run_hidden_check({name!r}, globals())
 ### END HIDDEN TESTS'''
 

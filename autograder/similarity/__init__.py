@@ -18,8 +18,9 @@ from pathlib import Path
 
 import solutions
 
-from ..pipeline import students_of
-from . import compare, html
+from ..round.pipeline import students_of
+from . import compare
+from . import html
 from .compare import THRESHOLD
 from .units import (given_code, reachable_units, reference_code, skeleton_code, student_code,
                     units_of)

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import solutions
 
-from ..grading import read_submission
-from ..submission import NOTEBOOK_MAX_BYTES, NotReadable, parse_json, read_regular_file, source_text
+from ..round.grading import read_submission
+from ..round.submission import NOTEBOOK_MAX_BYTES, NotReadable, parse_json, read_regular_file, source_text
 from .fingerprint import Fingerprint, fingerprint
 
 ROOT = Path(__file__).resolve().parent.parent.parent

@@ -25,13 +25,14 @@ from pathlib import Path
 
 from tqdm.auto import tqdm
 
-from . import course as steps
-from . import feedback, gradebook
+from .. import course as steps
+from . import feedback
+from . import gradebook
 from .grading import failed_report, grade_submission, submission_fingerprint
-from .sandbox.containment import choose
-from .sandbox.runner import Limits
+from ..sandbox.containment import choose
+from ..sandbox.runner import Limits
 from .submission import load_notebook, refused_folder
-from .weights import course_weights
+from ..judging.weights import course_weights
 
 FAILED = gradebook.GRADER_FAILED  # flag codes of a report the grader owes a student
 MARGIN_SECONDS = 60       # beyond the child's own budget, before a worker is given up

@@ -22,8 +22,8 @@ import numpy as np
 
 from .diagnose import Diagnosis, diagnose, diagnose_missing_path, diagnose_mutation
 from .weights import EARNING, default_weight, role_of
-from .sandbox.runner import StudentError
-from .sandbox.wire import WireError, short
+from ..sandbox.runner import StudentError
+from ..sandbox.wire import WireError, short
 
 FD_STEP = 1e-5
 FD_RTOL = 1e-6      # backward vs finite differences of the student's own forward

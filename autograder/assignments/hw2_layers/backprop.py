@@ -14,13 +14,13 @@ import numpy as np
 
 import solutions
 
-from .checks_graphs import Findings
-from .diagnose import Diagnosis, diagnose
-from .judge import (REF_RTOL, as_float_array, failure, first_mutation, guarded, mutation_check,
+from ..hw1_graphs.operations import Findings
+from ...judging.diagnose import Diagnosis, diagnose
+from ...judging.judge import (REF_RTOL, as_float_array, failure, first_mutation, guarded, mutation_check,
                     shape_of, value_check)
-from .sandbox import probes
-from .sandbox.probes import Probe
-from .sandbox.runner import StudentError
+from ...sandbox import probes
+from ...sandbox.probes import Probe
+from ...sandbox.runner import StudentError
 
 NAME = "backprop"
 LOSS = "half_sse_loss"

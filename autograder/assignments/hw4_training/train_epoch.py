@@ -36,16 +36,16 @@ import numpy as np
 
 import solutions
 
-from .checks_graphs import Findings, drawn, not_right_yet, probed_derivatives, unpaid
-from .checks_layers import split_forward
-from .diagnose import Diagnosis, diagnose
-from .hidden_inputs import away_from_zero
-from .judge import (FD_RTOL, REF_RTOL, Check, Unusable, as_float_array, failure,
+from ..hw1_graphs.operations import Findings, drawn, not_right_yet, probed_derivatives, unpaid
+from ...judging.pairs import split_forward
+from ...judging.diagnose import Diagnosis, diagnose
+from ...judging.recipes import away_from_zero
+from ...judging.judge import (FD_RTOL, REF_RTOL, Check, Unusable, as_float_array, failure,
                     exception_name, fd_verdict, first_mutation, guarded, mutation_check,
                     one_check, value_check, weighted_sum)
-from .sandbox import probes
-from .sandbox.probes import Probe, Rng
-from .sandbox.runner import StudentError
+from ...sandbox import probes
+from ...sandbox.probes import Probe, Rng
+from ...sandbox.runner import StudentError
 
 ITEM = Probe("item")
 FORWARD, BACKWARD = "dropout_forward", "dropout_backward"

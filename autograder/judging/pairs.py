@@ -32,13 +32,13 @@ import numpy as np
 
 import solutions
 
-from . import hidden_inputs as hidden
+from . import recipes as hidden
 from .diagnose import Diagnosis, diagnose, diagnose_fp_warnings, diagnose_window_shape
 from .judge import (FD_RTOL, FD_STEP, REF_RTOL, Check, Judge, Unusable, as_float_array,
                     failure, first_mutation, flat, guarded, mutation_check, numeric,
                     one_check, shape_of, usable_base, value_check, weighted_sum)
-from .sandbox.probes import Probe
-from .sandbox.runner import StudentError
+from ..sandbox.probes import Probe
+from ..sandbox.runner import StudentError
 
 ITEM = Probe("item")
 PROBES = 6  # finite-difference directions per input: coordinates of a small one, else random

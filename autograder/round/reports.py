@@ -13,7 +13,7 @@ import solutions
 
 from . import gradebook
 from .pipeline import report_path, students_of
-from .similarity import best_match_text, saved_result
+from ..similarity import best_match_text, saved_result
 
 
 def saved_reports(course, assignment):

@@ -19,7 +19,7 @@ from importlib import metadata
 from pathlib import Path
 
 DISTRIBUTIONS = ("backproplab-instructor", "backproplab")  # the grader's, the students'
-CHECKOUT = Path(__file__).resolve().parent.parent
+CHECKOUT = Path(__file__).resolve().parents[2]
 # What a wheel build of the checkout copies (never .venv, build outputs or course folders).
 CHECKOUT_ITEMS = ("pyproject.toml", "autograder", "solutions", "lib/pyproject.toml",
                   "lib/backproplab")

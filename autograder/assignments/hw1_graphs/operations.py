@@ -43,14 +43,14 @@ import numpy as np
 
 import solutions
 
-from .checks_layers import weighted
-from .diagnose import Diagnosis, diagnose, diagnose_missing_path, relative_error
-from .judge import (FD_RTOL, FD_STEP, REF_RTOL, Check, Unusable, as_float_array, failure,
+from ...judging.pairs import weighted
+from ...judging.diagnose import Diagnosis, diagnose, diagnose_missing_path, relative_error
+from ...judging.judge import (FD_RTOL, FD_STEP, REF_RTOL, Check, Unusable, as_float_array, failure,
                     fd_verdict, first_mutation, guarded, mutation_check, not_finite, numeric,
                     one_check, probes_of, value_check, weighted_sum)
-from .sandbox import probes
-from .sandbox.probes import Probe
-from .sandbox.runner import StudentError
+from ...sandbox import probes
+from ...sandbox.probes import Probe
+from ...sandbox.runner import StudentError
 
 ATTRIBUTE = Probe("attribute")
 OPS = {"Add": ("a", "b"), "Multiply": ("a", "b"), "Divide": ("a", "b"),

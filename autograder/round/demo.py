@@ -10,11 +10,11 @@ from pathlib import Path
 
 import solutions
 
-from . import course as steps
+from .. import course as steps
 from .demo_classes import demo_class
 from .pipeline import grade_all
 from .samples import write_submission
-from .sandbox.containment import choose
+from ..sandbox.containment import choose
 
 MARKER = ".backproplab-demo"
 

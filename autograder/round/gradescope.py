@@ -85,7 +85,7 @@ chmod 700 "$root/results"
 chmod -R go-rwx "$root/submission" 2>/dev/null || true
 export BACKPROPLAB_SANDBOX_USER="${BACKPROPLAB_SANDBOX_USER:-backproplab-student}"
 cd "$root/source"
-"$root/venv/bin/python" -m autograder.gradescope ASSIGNMENT "$root/submission" \\
+"$root/venv/bin/python" -m autograder.round.gradescope ASSIGNMENT "$root/submission" \\
     "$root/source/kit" "$root/results/results.json" CONTAINMENT
 """
 
@@ -168,7 +168,7 @@ def not_graded(assignment, why, seconds=0.0):
 def main(argv=None):
     """``ASSIGNMENT SUBMISSION KIT RESULTS [--no-containment]``: grade and write results."""
     from .grading import grade_submission
-    from .sandbox.containment import ContainmentUnavailable, choose
+    from ..sandbox.containment import ContainmentUnavailable, choose
     args = list(sys.argv[1:] if argv is None else argv)
     uncontained = "--no-containment" in args
     assignment, submission, kit, out = [a for a in args if a != "--no-containment"][:4]

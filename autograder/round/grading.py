@@ -17,15 +17,15 @@ from pathlib import Path
 
 import solutions
 
-from .checks import all_checks
-from .judge import Check, FunctionGrade, Judge
-from .sandbox.runner import Limits, StudentError, StudentProcess
+from ..judging.registry import all_checks
+from ..judging.judge import Check, FunctionGrade, Judge
+from ..sandbox.runner import Limits, StudentError, StudentProcess
 from .submission import (NOTEBOOK_MAX_BYTES, Flag, find_notebooks, hash_regular_file,
                          kind_of, load_notebook, prepare, refused_folder, refused_kind,
                          walk_entries)
-from .weights import course_weights
+from ..judging.weights import course_weights
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def source_notebooks(course, assignment):

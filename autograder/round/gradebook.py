@@ -26,7 +26,7 @@ from nbgrader.utils import parse_utc
 from sqlalchemy.exc import SAWarning
 from traitlets.config.loader import PyFileConfigLoader
 
-from .course import nbgrader
+from ..course import nbgrader
 from .submission import NotReadable, read_regular_file, refused_kind
 
 
