@@ -13,6 +13,7 @@ from pathlib import Path
 import solutions
 
 from . import course as steps
+from .judging.registry import RegistryError
 from .round.gradescope import GradescopeError
 from .round.kit import KitError
 
@@ -163,7 +164,7 @@ def main(argv=None):
         elif args.command == "demo":
             from .round.demo import run
             run(course if args.course != "." else "demo-course", args.assignment, args.jobs)
-    except (steps.CourseError, GradescopeError, KitError) as err:
+    except (steps.CourseError, GradescopeError, KitError, RegistryError) as err:
         print(f"backproplab {args.command}: {err}", file=sys.stderr)
         return 2
     return 0

@@ -21,6 +21,7 @@ import test_corpus_layers
 import test_corpus_softmax
 import test_corpus_train_epoch
 import test_grading_corpus
+from autograder.judging.registry import checks_of
 from autograder.round.grading import course_secret, judge_functions, read_submission, student_seed
 from autograder.round.samples import Sample, write_submission
 from autograder.sandbox.runner import Limits, StudentProcess
@@ -76,8 +77,8 @@ def judged_under_every_id(course, assignment, sample):
     with StudentProcess(submission.cells, LIMITS) as proc:
         for student in IDS:
             seed = student_seed(course, assignment, student)
-            reports = judge_functions(proc, seed, names, submission.points,
-                                      submission.readable, {})
+            reports = judge_functions(proc, seed, checks_of(assignment), submission.points,
+                                      submission.readable, {}, names)
             for name, report in reports.items():
                 kinds = tuple(sorted({c["kind"] for c in report["checks"]
                                       if c["score"] < c["max_score"] - 1e-9}))

@@ -5,7 +5,7 @@ returned on hidden inputs with the reference solution's array, or a backward pas
 differences of the student's own forward. When they disagree it asks this module why::
 
     d = diagnose(got_dw, ref_dw, function="affine_backward", check="reference", what="dw")
-    d.kind     # "transposed": a short, stable label for class statistics (see KINDS)
+    d.kind     # "transposed": a short, stable label, declared in kinds.py
     d.message  # "affine_backward, dw vs reference: your dw is the transpose of the expected
                #  gradient. Check the order of the factors in the product that gives dw, ..."
 
@@ -13,7 +13,7 @@ A message names the function, the array and the check, and points at what to loo
 the student's own figures (the shape returned, the relative error, the factor the array is off
 by, how many entries are NaN) and the expected shape (shapes are in the contract), never a hidden
 input, a reference value or the correct formula. Pure NumPy; nothing else of the autograder is
-imported.
+imported but the declaration of the kinds (kinds.py).
 
 Order of the tests in ``diagnose`` (the first that applies wins):
 
@@ -58,10 +58,12 @@ from itertools import combinations
 
 import numpy as np
 
+from .kinds import KINDS
+
 __all__ = [
     "DEFAULT_RTOL", "DEFAULT_ATOL", "SCALE_RTOL", "FACTOR_RTOL", "MIN_SCALE_DEVIATION",
     "TINY_FRACTION", "MIN_SCALED_ENTRIES", "CLOSE_ERROR", "MAX_PATH_SUBSETS",
-    "KINDS", "ZERO_RULES", "TIE_RULES",
+    "KINDS", "ZERO_RULE", "TIE_RULE",
     "Diagnosis", "diagnose", "diagnose_missing_path", "diagnose_mutation", "relative_error",
     "diagnose_window_shape", "diagnose_fp_warnings",
 ]
@@ -89,27 +91,11 @@ CLOSE_ERROR = 1e-3
 #: ``diagnose_missing_path`` tries every subset of at most this many paths, else single paths.
 MAX_PATH_SUBSETS = 8
 
-#: Every label ``kind`` can take.
-KINDS = (
-    "ok", "not_implemented", "raised", "returned_none", "not_numeric", "nan_or_inf", "overflow",
-    "transposed", "not_summed_over_batch", "wrong_shape", "all_zeros", "sign_flipped",
-    "scaled_by_batch", "scaled_by_inverse_batch", "scaled_by_2", "scaled_by_half", "scaled",
-    "wrong_at_zeros", "wrong_at_ties", "wrong_at_overlaps", "missing_path", "wrong_values",
-    "input_mutated", "log_of_zero", "non_square_window", "non_divisible_size", "fp_warning",
-)
-
-#: What the contract (CONTRACT.md, public) says at the kinks, by function name.
-ZERO_RULES = {
-    "relu_backward": "the contract says the derivative of relu at exactly 0 is 0",
-    "leaky_relu_backward": "the contract says the slope is alpha for x <= 0, so at exactly 0 too",
-}
-TIE_RULES = {
-    "max_pool_backward": "the contract says the gradient goes to one of the tied entries: the "
-                         "first in row-major order",
-}
-_ZERO_RULE = ("the contract says what the derivative is there; check which side of each "
-              "comparison (< or <=, > or >=) the value 0 falls on")
-_TIE_RULE = "the contract says which of the tied entries receives the gradient"
+#: What to look at where an input is exactly 0, or where entries tie for a maximum, unless
+#: the caller says what the contract says there (``zero_rule``, ``tie_rule``).
+ZERO_RULE = ("the contract says what the derivative is there; check which side of each "
+             "comparison (< or <=, > or >=) the value 0 falls on")
+TIE_RULE = "the contract says which of the tied entries receives the gradient"
 #: What to look at when a huge input gave NaN or inf, unless the caller says otherwise.
 EXP_ADVICE = ("exp of a large positive number overflows to inf (inf - inf and inf / inf then "
               "give NaN): arrange it so that no large positive number is ever exponentiated")
@@ -121,7 +107,7 @@ LOG_ADVICE = ("a probability can underflow to exactly 0 in float64 (exp of a num
 
 @dataclass(frozen=True)
 class Diagnosis:
-    """``kind``: a label from KINDS; ``message``: what the student reads."""
+    """``kind``: a kind declared in kinds.py; ``message``: what the student reads."""
 
     kind: str
     message: str
@@ -154,8 +140,8 @@ def relative_error(a, b) -> float:
 
 
 def diagnose(got, expected, *, function, check, what, batch_size=None, zero_mask=None,
-             tie_mask=None, overlap_mask=None, hint_overflow=False, fp_warnings=(),
-             rtol=DEFAULT_RTOL, atol=DEFAULT_ATOL):
+             tie_mask=None, overlap_mask=None, zero_rule=None, tie_rule=None,
+             hint_overflow=False, fp_warnings=(), rtol=DEFAULT_RTOL, atol=DEFAULT_ATOL):
     """Compare the student's ``got`` with ``expected`` and say what kind of mistake it shows.
 
     got: what the student's function returned (an array, a number, None, or the exception it
@@ -175,7 +161,8 @@ def diagnose(got, expected, *, function, check, what, batch_size=None, zero_mask
         warning and no overflow, on huge inputs are a log of an underflowed 0.
     Returns a Diagnosis; never raises on anything the student returned.
     """
-    case = _Case(function, check, what, rtol, atol, hint_overflow, tuple(fp_warnings))
+    case = _Case(function, check, what, rtol, atol, hint_overflow, tuple(fp_warnings),
+                 zero_rule=zero_rule or ZERO_RULE, tie_rule=tie_rule or TIE_RULE)
     prepared = _prepare(case, got, expected, batch_size)
     if isinstance(prepared, Diagnosis):
         return prepared
@@ -308,6 +295,8 @@ class _Case:
     hint_overflow: bool | str
     fp_warnings: tuple = ()
     dtype: np.dtype | None = None  # of what the student returned
+    zero_rule: str = ZERO_RULE
+    tie_rule: str = TIE_RULE
 
     @property
     def noun(self):
@@ -516,11 +505,11 @@ def _masked(case, got, expected, mask, kind):
     if not _close(got[~mask], expected[~mask], case.rtol, case.atol, scale=scale):
         return None
     if kind == "wrong_at_zeros":
-        rule = ZERO_RULES.get(case.function, _ZERO_RULE)
+        rule = case.zero_rule
         text = (f"your {case.what} matches except at entries where the input is exactly 0. "
                 f"Look at what your function does for inputs exactly equal to 0: {rule}.")
     elif kind == "wrong_at_ties":
-        rule = TIE_RULES.get(case.function, _TIE_RULE)
+        rule = case.tie_rule
         text = (f"your {case.what} matches except where several entries tie for the maximum. "
                 f"Look at how your function picks among equal maxima: {rule}.")
     else:

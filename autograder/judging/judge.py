@@ -1,35 +1,29 @@
-"""The judge: drives a student's contained process, compares, scores and diagnoses.
+"""The judge: drives a student's contained process and turns what comes back into values.
 
 It runs in the grader's own clean process. The student's process only ever hands back
-arrays; every comparison, finite difference, score and message is computed here.
-
-A graded function's checks each carry a weight; a check scores the fraction of its hidden
-cases that passed, and the function's points (the points of its test cell) are shared out
-by weight. Messages come from ``diagnose`` and never show hidden inputs or reference values.
+arrays; every comparison, finite difference, score and message is computed here (the checks
+of each graded function, in ``autograder/assignments/``, with the shared judging modules).
 
 No honest bug crashes the judge: a student's value that can't be computed with (NaN or inf
 where finite differences need a number, a string, None, a ragged list, an object) becomes a
 named diagnosis on the check that needed it (``Unusable``, ``weighted_sum``), and a check or a
 function that still fails costs only itself (``one_check``, ``guarded``). What the student's
 process said about an exception reaches feedback only as a built-in class name
-(``exception_name``), and every message is cut to ``MAX_MESSAGE`` characters.
+(``exception_name``).
 """
 import builtins
 import functools
-from dataclasses import dataclass, field
 
 import numpy as np
 
-from .diagnose import Diagnosis, diagnose, diagnose_missing_path, diagnose_mutation
-from .weights import EARNING, default_weight, role_of
+from ..sandbox.probes import Probe
 from ..sandbox.runner import StudentError
 from ..sandbox.wire import WireError, short
+from .diagnose import Diagnosis
+from .grades import GRADED, Check
 
-FD_STEP = 1e-5
-FD_RTOL = 1e-6      # backward vs finite differences of the student's own forward
 REF_RTOL = 1e-7     # values and gradients vs the reference solution
-MAX_FD_COORDS = 120  # coordinates probed per input; larger inputs add random directions
-MAX_MESSAGE = 1200   # characters of one check's message (every distinct diagnosis)
+ITEM = Probe("item")  # picks a part of a result kept in the child
 
 #: Exception classes whose names feedback may show: the builtins, the student package's
 #: refusal, and NumPy's own. Any other name was made up by the student's code, and could
@@ -40,65 +34,6 @@ SHOWN_EXCEPTIONS = frozenset(
     ["GraderOnly", "LinAlgError", "AxisError", "UFuncTypeError", "_UFuncNoLoopError",
      "_UFuncBinaryResolutionError", "_UFuncInputCastingError", "_UFuncOutputCastingError",
      "_ArrayMemoryError", "TooHardError", "DTypePromotionError"])
-
-
-@dataclass
-class Check:
-    """One named part of a function's grade; ``fraction`` of its hidden cases passed."""
-
-    name: str
-    weight: float
-    fraction: float
-    message: str
-    kind: str = "ok"
-    also: tuple = ()  # the kinds of the other distinct mistakes the message names
-
-    def __post_init__(self):
-        if len(self.message) > MAX_MESSAGE:
-            self.message = self.message[:MAX_MESSAGE - 3].rstrip() + "..."
-
-
-@dataclass
-class FunctionGrade:
-    """A function's checks and points. Weights and roles come from ``weights.TABLE`` (the
-    instructor's ``weights`` override them); a check whose role is not an earning one pays
-    only when an earning check of the function pays something."""
-
-    name: str
-    max_score: float
-    checks: list = field(default_factory=list)
-    weights: dict = field(default_factory=dict)
-
-    def weight(self, check):
-        if check.name in self.weights:
-            return self.weights[check.name]
-        table = default_weight(check.name)
-        return check.weight if table is None else table
-
-    def earns(self):
-        return any(c.fraction > 0 for c in self.checks if role_of(c.name) in EARNING)
-
-    def paid(self, check):
-        """The fraction of its weight ``check`` pays."""
-        return check.fraction if role_of(check.name) in EARNING or self.earns() else 0.0
-
-    @property
-    def score(self):
-        total = sum(self.weight(c) for c in self.checks)
-        if not total:
-            return 0.0
-        return round(self.max_score * sum(self.weight(c) * self.paid(c)
-                                          for c in self.checks) / total, 6)
-
-    def as_report(self):
-        total = sum(self.weight(c) for c in self.checks) or 1.0
-        return {"score": self.score, "max_score": self.max_score, "checks": [
-            {"name": c.name, "score": round(self.max_score * self.weight(c) * self.paid(c) / total, 6),
-             "max_score": round(self.max_score * self.weight(c) / total, 6),
-             "message": c.message if self.paid(c) >= c.fraction else
-             f"{c.message} (not paid: this check pays only once {self.name} gets some values "
-             "or gradients right)", "kind": c.kind, "also": list(c.also)}
-            for c in self.checks]}
 
 
 def exception_name(err):
@@ -156,6 +91,16 @@ def failure(err, function, what="the result"):
                      "traceback.")
 
 
+def deep_failure(err, function, size, what):
+    """``failure``, naming a RecursionError on a graph of ``size`` nodes for what it is."""
+    if isinstance(err, StudentError) and err.is_a("RecursionError"):
+        return Diagnosis("deep_recursion", f"{function} on a chain of {size:,} nodes raised "
+                         "RecursionError: a recursion as deep as the graph is long goes past "
+                         "Python's limit. Keep your own list of nodes to visit (a loop), not "
+                         "the call stack.")
+    return failure(err, function, what)
+
+
 class Judge:
     """Calls into one student's process; every method returns values or a failure."""
 
@@ -178,6 +123,10 @@ class Judge:
         except WireError as err:  # a reply that decodes to nothing the judge may use
             return StudentError("bad_reply", str(err))
 
+    def warnings(self):
+        """The floating-point warnings of the student's last call."""
+        return tuple(getattr(self.proc, "fp_warnings", None) or ())
+
     def forward_scalar(self, forward, args, kwargs, index, dout):
         """F(x) = sum(forward(..., x, ...)[0] * dout) as a function of argument ``index``
         (raises StudentError, or Unusable when the student's out can't be used)."""
@@ -199,27 +148,7 @@ def flat_ints(salt):
     return [int(salt)]
 
 
-def probes_of(shape, rng, max_coords=MAX_FD_COORDS, directions=4):
-    """Unit perturbations to test a gradient along: every coordinate of a small input, or a
-    sample of coordinates plus random directions of a large one (cost independent of size)."""
-    size = int(np.prod(shape))
-    if size <= max_coords:
-        coords = range(size)
-        dirs = []
-    else:
-        coords = rng.choice(size, max_coords - directions, replace=False)
-        dirs = [rng.standard_normal(shape) for _ in range(directions)]
-    out = []
-    for c in coords:
-        e = np.zeros(size)
-        e[c] = 1.0
-        out.append(e.reshape(shape))
-    for d in dirs:
-        out.append(d / np.linalg.norm(d))
-    return out
-
-
-# ------------------------------------------------ a student's values in finite differences
+# ------------------------------------------------ a student's values, as the judge uses them
 
 class Unusable(Exception):
     """A student's value the judge can't compute with; carries the Diagnosis saying so."""
@@ -240,6 +169,14 @@ def not_a_number(function, source="forward"):
     return Diagnosis("not_numeric", f"{function}: your {source} did not return a number or an "
                      "array of numbers near a hidden input, so its finite differences could "
                      "not be taken.")
+
+
+def numeric(value):
+    """Whether ``value`` is a number or an array of numbers (what a student may return)."""
+    try:
+        return np.asarray(value).dtype.kind in "biuf"
+    except Exception:
+        return False
 
 
 def as_float_array(value):
@@ -289,21 +226,28 @@ def weighted_sum(value, weights, function, source="forward"):
     return total
 
 
-def fd_verdict(analytic, numeric_d, paths=None, **options):
-    """``diagnose`` (or ``diagnose_missing_path`` with ``paths``) of analytic derivatives
-    against finite differences of the student's own function, which may not be finite."""
-    if not np.all(np.isfinite(numeric_d)):
-        return Diagnosis("not_finite", f"{options['function']}, {options['what']}: your own "
-                         "function gives NaN or inf near the hidden inputs, so its finite "
-                         "differences can't be taken. Make it finite there first.")
-    if flat(numeric_d):
-        return Diagnosis("forward_ignores_input", f"{options['function']}, {options['what']}: "
-                         "your own function does not change at all when this input changes, "
-                         "so there is nothing to compare a gradient with. Implement the "
-                         "forward computation first.")
-    if paths is not None:
-        return diagnose_missing_path(analytic, numeric_d, paths, **options)
-    return diagnose(analytic, numeric_d, **options)
+def all_finite(*values):
+    arrays = [as_float_array(v) for v in values]
+    return all(a is not None and bool(np.all(np.isfinite(a))) for a in arrays)
+
+
+def split_forward(result, function):
+    """(out, cache) from what a forward returned, or a Diagnosis of what is wrong with it."""
+    if isinstance(result, StudentError):
+        return failure(result, function, "out")
+    if not (isinstance(result, tuple) and len(result) == 2):
+        return Diagnosis("wrong_structure", f"{function} must return a pair (out, cache); "
+                         f"it returned {type(result).__name__}.")
+    return result
+
+
+def pair_of(result, function, names):
+    """(the two values of a pair a function returned, None) or (None, Diagnosis)."""
+    if isinstance(result, StudentError):
+        return None, failure(result, function, names)
+    if not (isinstance(result, (tuple, list)) and len(result) == 2):
+        return None, Diagnosis("wrong_structure", f"{function} must return a pair {names}.")
+    return tuple(result), None
 
 
 # ------------------------------------------------------------- checks that fail on their own
@@ -311,29 +255,28 @@ def fd_verdict(analytic, numeric_d, paths=None, **options):
 ESCAPING = ("budget", "gave_up")  # the process can't go on: the grading loop says so
 
 
-def contained(run, title, weight, function="your function"):
-    """``run()``, or the Check (scoring 0) that says why it failed. StudentErrors that end
-    the student's process escape: the grading loop reports those."""
+def contained(run, spec, function="your function"):
+    """``run()``, or the result of ``spec`` (scoring 0) that says why it failed. StudentErrors
+    that end the student's process escape: the grading loop reports those."""
     try:
         return run()
     except StudentError as err:
         if err.kind in ESCAPING:
             raise
-        d = failure(err, function)
-        return Check(title, weight, 0.0, d.message, d.kind)
+        return spec.failed(failure(err, function))
     except Exception as error:  # the judge met a value it did not foresee
-        return Check(title, weight, 0.0, "this check could not be completed: the grader could "
-                     f"not use what your code returned ({type(error).__name__}). The rest of "
-                     "your notebook is graded as usual.", "grader_error")
+        return spec.check(0.0, "this check could not be completed: the grader could not use "
+                          f"what your code returned ({type(error).__name__}). The rest of "
+                          "your notebook is graded as usual.", "grader_error")
 
 
-def one_check(title, weight=0):
-    """A check function returning one Check, whose unexpected failure costs only that Check
-    (kind "grader_error") and not the function's other checks."""
+def one_check(spec):
+    """A check function returning one result of ``spec``, whose unexpected failure costs only
+    that check (kind "grader_error") and not the function's other checks."""
     def wrap(check):
         @functools.wraps(check)
         def contained_check(*args, **kwargs):
-            return contained(lambda: check(*args, **kwargs), title, weight)
+            return contained(lambda: check(*args, **kwargs), spec)
         return contained_check
     return wrap
 
@@ -342,78 +285,6 @@ def guarded(check, name):
     """``check(judge) -> [Check]`` whose unexpected failure costs only this function."""
     @functools.wraps(check)
     def contained_checks(judge):
-        result = contained(lambda: check(judge), "graded", 1, name)
+        result = contained(lambda: check(judge), GRADED, name)
         return [result] if isinstance(result, Check) else result
     return contained_checks
-
-
-# ------------------------------------------------------------- pieces every check module uses
-
-def numeric(value):
-    """Whether ``value`` is a number or an array of numbers (what a student may return)."""
-    try:
-        return np.asarray(value).dtype.kind in "biuf"
-    except Exception:
-        return False
-
-
-def flat(derivatives):
-    """Finite differences that are zero everywhere: the forward ignores this input. The
-    hidden inputs of every check are chosen so that the true function never is flat there,
-    so agreeing with a flat forward earns nothing (else returning zeros from both the
-    forward and the backward would be "consistent")."""
-    return bool(np.all(np.abs(derivatives) < 1e-12))
-
-
-# Kinds that say only that something is wrong, not what: a more specific diagnosis of the
-# same function is shown first, since it best shows the mistake.
-VAGUE_KINDS = ("wrong_values", "raised", "crashed", "timeout", "grader_error", "bad_reply",
-               "not_finite", "nan_or_inf", "time_budget")
-
-
-def distinct(verdicts):
-    """One Diagnosis per kind among ``verdicts`` (a Diagnosis, a list, or None), the most
-    specific first (the order they came in otherwise)."""
-    if verdicts is None:
-        return []
-    if not isinstance(verdicts, (list, tuple)):
-        verdicts = [verdicts]
-    by_kind = {}
-    for verdict in verdicts:
-        if verdict is not None and not verdict.ok:
-            by_kind.setdefault(verdict.kind, verdict)
-    return sorted(by_kind.values(), key=lambda d: d.kind in VAGUE_KINDS)
-
-
-def value_check(title, weight, passed, total, bad, noun="hidden cases", ok=None):
-    """A Check scoring the fraction ``passed / total`` of ``noun`` that were right; ``ok`` is
-    the message when all were. ``bad`` is the failing verdict, or all of them: every distinct
-    kind of mistake is named, the most specific first (its kind is the check's)."""
-    if passed == total:
-        return Check(title, weight, 1.0, ok or f"right on all {total} {noun}.")
-    found = distinct(bad)
-    if not found:
-        return Check(title, weight, passed / total, f"right on {passed} of {total} {noun}.",
-                     "wrong_values")
-    also = " Also: " + " ".join(d.message for d in found[1:]) if len(found) > 1 else ""
-    return Check(title, weight, passed / total, f"right on {passed} of {total} {noun}. "
-                 f"{found[0].message}{also}", found[0].kind, tuple(d.kind for d in found[1:]))
-
-
-def first_mutation(before, after, function, names):
-    if after is None:
-        return None
-    for b, a, name in zip(before, after, names):
-        d = diagnose_mutation(b, a, function=function, argname=name)
-        if not d.ok:
-            return d
-    return None
-
-
-def mutation_check(mutated, function, weight, ran=True, failed=None):
-    """Credit for leaving the arguments alone, earned only by calls that returned."""
-    if not ran:
-        return Check("arguments left unchanged", weight, 0.0, failed.message, failed.kind)
-    if mutated is None:
-        return Check("arguments left unchanged", weight, 1.0, "no argument was modified.")
-    return Check("arguments left unchanged", weight, 0.0, mutated.message, mutated.kind)

@@ -1,4 +1,8 @@
-"""Hidden checks of hw2's and hw3's array functions: forward/backward pairs and losses.
+"""How a forward/backward pair of array functions is judged (hw2's and hw3's layers).
+
+Each pair's module (``autograder/assignments/<A>/<stem>.py``) declares its ``Pair``: its
+hidden cases, its inputs' names and what only it knows (its own slips, the rule at its kinks,
+its window, the stability the contract promises). The checks are the same for every pair:
 
 Forward: values against the reference on every hidden case but the large one, the arguments
 left unchanged and, for the functions the contract asks to be stable, "stays finite without
@@ -7,73 +11,71 @@ overflow" (no NumPy floating-point warning and finite results on the huge case).
 Backward: the student's gradients (from the student's own cache) against finite differences
 of the student's OWN forward, on the first (smooth) case, so a consistent backward earns
 credit when the forward has a bug; against the reference gradients on every case; the shape
-of every gradient; ``dout`` left unchanged. The finite differences are taken along a few
-directions per input in a shuffled order, before the backward is called, and the base point
-is evaluated again after them: a forward that remembers its calls, or that is right at the
-hidden input but not next to it, is caught (``inconsistent_forward``). They pay only when the
+of every gradient; ``dout`` left unchanged. The finite differences (``few_directions``, see
+finite_differences.py) are taken before the backward is called; they pay only when the
 forward is right on at least one hidden case. A backward that does not finish on the large
 case (where a derived gradient takes milliseconds and finite differences of the forward take
 minutes) earns no gradient credit at all (``not_derived``).
 
-A pair may name its own mistakes (``Pair.slips``): the softmax layer's wrong axis
-(``softmax_wrong_axis``), a Jacobian reduced to its diagonal (``jacobian_diagonal_only``), the
-loss's shortcut in a layer (``loss_shortcut``), and a layer divided by N is told so.
-
-Losses: the same, with the loss value in place of the forward.
-
 Tolerances: values and gradients within ``REF_RTOL`` (1e-7) of the reference, relative to
-the largest expected entry; the backward within ``FD_RTOL`` (1e-6) of finite differences
-(step ``FD_STEP``). ``STABLE`` states what each stable function is held to.
+the largest expected entry; the backward within ``FD_RTOL`` (1e-6) of finite differences.
 """
-import zlib
 from dataclasses import dataclass
 
 import numpy as np
 
 import solutions
 
-from . import recipes as hidden
-from .diagnose import Diagnosis, diagnose, diagnose_fp_warnings, diagnose_window_shape
-from .judge import (FD_RTOL, FD_STEP, REF_RTOL, Check, Judge, Unusable, as_float_array,
-                    failure, first_mutation, flat, guarded, mutation_check, numeric,
-                    one_check, shape_of, usable_base, value_check, weighted_sum)
-from ..sandbox.probes import Probe
 from ..sandbox.runner import StudentError
+from .compare import matches
+from .diagnose import Diagnosis, diagnose, diagnose_fp_warnings, diagnose_window_shape
+from .finite_differences import (
+    answering_probes,
+    answers_probes,
+    differentiate,
+    fd_verdict,
+    few_directions,
+    not_right_yet,
+    shape_verdict,
+)
+from .grades import CheckSpec
+from .judge import (
+    ITEM,
+    REF_RTOL,
+    Unusable,
+    all_finite,
+    as_float_array,
+    failure,
+    one_check,
+    shape_of,
+    split_forward,
+    usable_base,
+    weighted_sum,
+)
+from .recipes import salt, upstream
+from .tally import Arguments
 
-ITEM = Probe("item")
-PROBES = 6  # finite-difference directions per input: coordinates of a small one, else random
-
-BCE_ADVICE = ("with a probability this close to 0 or 1, 1/p, 1/(1 - p) and their logs leave "
-              "the range of float64: keep the probabilities used there a tiny distance (any "
-              "eps from 1e-300 to 1e-6) away from 0 and 1")
-
-#: What each function the contract asks to be stable is held to (the check's message says it).
-STABLE = {
-    "sigmoid_forward": "for any x: finite, no NumPy warning, and within 1e-7 (relative) of the "
-                       "exact values, checked at |x| from 720 to 2000",
-    "tanh_forward": "for any x: finite, no NumPy warning, and within 1e-7 (relative) of the "
-                    "exact values, checked at |x| from 720 to 2000",
-    "softmax_forward": "for scores of magnitude 1e3: finite, no NumPy warning, and within 1e-7 "
-                       "(relative) of the exact values, even where every exp of a row "
-                       "overflows or underflows",
-    "softmax_loss": "for scores of magnitude 1e3: finite, no NumPy warning, loss and dx within "
-                    "1e-7 (relative) of the exact ones, even where a label's probability "
-                    "underflows to 0",
-    "bce_loss": "for any probability in (0, 1): finite and no NumPy warning (checked down to "
-                "1e-315); loss and dprob within 1e-7 (relative) of the exact ones wherever "
-                "the probabilities are at least 2e-6 from 0 and 1, so a clip with any eps up "
-                "to 1e-6 is exact there",
-}
-STABLE_TITLE = "stays finite without overflow"
+VALUES = CheckSpec("values on hidden inputs", "value", 4)
+FD = CheckSpec("matches finite differences of your forward", "fd", 3)
+REFERENCE = CheckSpec("matches the reference gradients", "gradient", 3)
+SHAPES = CheckSpec("gradient shapes", "shape", 1)
+STABLE = CheckSpec("stays finite without overflow", "behaviour", 1)
 
 
 @dataclass(frozen=True)
 class Pair:
-    """A forward/backward pair: its hidden cases (``hidden.Case``) and its inputs' names.
+    """A forward/backward pair: its hidden cases (``recipes.Case``) and its inputs' names.
 
     ``slips``, when given, names the pair's own mistakes that ``diagnose`` can only call wrong
-    values: ``slips(args, kwargs, dout) -> [(kind, array, message)]``, what a
-    mistake of that kind returns on these inputs (``dout`` is None for the forward).
+    values: ``slips(args, kwargs, dout) -> [Slip]``, what a mistake of that kind returns on
+    these inputs (``dout`` is None for the forward); a slip's ``what`` ("out", "dx", ...)
+    keeps it to that one array. ``batch_notes`` ((what, text), ...) is added to the message
+    of a gradient ``what`` that is the expected one divided by the batch size: why this layer
+    does not divide by N. ``stable`` is what the contract promises of a stable forward.
+    ``window(args, kwargs) -> (window, stride, pad)`` for a layer with windows (a conv, a
+    pool), ``kink_masks(case, x, kwargs) -> {mask: array}`` the entries where it has kinks
+    (``tie_mask``, ``overlap_mask`` of ``diagnose``); ``zero_rule`` and ``tie_rule`` say what
+    the contract says there.
     """
 
     stem: str
@@ -81,6 +83,20 @@ class Pair:
     names: tuple
     noun: str = "windows"  # what a non-square window is called in messages
     slips: object = None
+    batch_notes: tuple = ()
+    stable: str = None
+    window: object = None
+    kink_masks: object = None
+    zero_rule: str = None
+    tie_rule: str = None
+
+    @property
+    def forward(self):
+        return f"{self.stem}_forward"
+
+    @property
+    def backward(self):
+        return f"{self.stem}_backward"
 
     @property
     def smooth(self):
@@ -91,78 +107,10 @@ class Pair:
     def forward_cases(self):
         return tuple(c for c in self.cases if not c.has("large"))
 
-
-# ------------------------------------------------------------- softmax's own mistakes
-
-WRONG_AXIS = ("this is what a softmax taken down the columns (over the batch, axis 0) gives, "
-              "not one along each row: the contract's softmax turns every example's row of C "
-              "scores into C probabilities that sum to 1.")
-DIAGONAL_ONLY = ("this is what keeping only the diagonal of each row's Jacobian gives (the "
-                 "case i = j, as for an elementwise function). Every output of a row depends "
-                 "on every score of that row, so the entries with i != j contribute to dx "
-                 "too.")
-LOSS_SHORTCUT = ("this is the shortcut of softmax followed by cross-entropy, with dout in "
-                 "the place of the labels. softmax_backward is a layer on its own: dout is any "
-                 "upstream gradient, and dx is each row's Jacobian applied to it.")
-LAYER_NOT_LOSS = (" softmax_backward is a layer, not a loss: the 1/N of an averaged loss is "
-                  "already inside dout, so a layer does not divide by N again.")
-
-
-def softmax_along(x, axis):
-    """The judge's softmax of ``x`` along ``axis`` (to recognise a mistake, not to grade)."""
-    e = np.exp(x - x.max(axis=axis, keepdims=True))
-    return e / e.sum(axis=axis, keepdims=True)
-
-
-def softmax_slips(args, kwargs, dout):
-    """What softmax over the columns, a diagonal-only Jacobian and the loss's shortcut
-    return on these inputs (see ``Pair.slips``)."""
-    (x,) = args
-    columns = softmax_along(x, 0)
-    if dout is None:
-        return [("softmax_wrong_axis", columns, WRONG_AXIS)]
-    y = softmax_along(x, 1)
-    column_jacobian = columns * (dout - (dout * columns).sum(axis=0, keepdims=True))
-    return [("jacobian_diagonal_only", dout * y * (1.0 - y), DIAGONAL_ONLY),
-            ("loss_shortcut", y - dout, LOSS_SHORTCUT),
-            ("loss_shortcut", (y - dout) / len(x), LOSS_SHORTCUT),
-            ("softmax_wrong_axis", column_jacobian, WRONG_AXIS)]
-
-
-def named_slip(pair, verdict, got, function, case, args, kwargs, dout=None, check=None):
-    """``verdict``, or the pair's own name for the mistake when ``got`` is what that mistake
-    returns on ``case`` (compared with ``check``, the reference by default); a batch scaling
-    of softmax_backward is told that a layer does not average."""
-    if verdict.ok or pair.slips is None:
-        return verdict
-    if verdict.kind == "scaled_by_inverse_batch" and dout is not None:
-        return Diagnosis(verdict.kind, verdict.message + LAYER_NOT_LOSS)
-    what = "out" if dout is None else "dx"
-    g = as_float_array(got)
-    with np.errstate(all="ignore"):
-        slips = pair.slips(args, kwargs, dout)
-    for kind, array, text in slips:
-        if g is not None and g.shape == array.shape and np.all(np.isfinite(array)) \
-                and matches(g, array):
-            check = check or f"reference ({case.name})"
-            return Diagnosis(kind, f"{function}, {what} vs {check}: {text}")
-    return verdict
-
-
-PAIRS = {p.stem: p for p in [
-    Pair("affine", hidden.AFFINE, ("x", "w", "b")),
-    Pair("relu", hidden.RELU, ("x",)),
-    Pair("leaky_relu", hidden.LEAKY_RELU, ("x",)),
-    Pair("sigmoid", hidden.SIGMOID, ("x",)),
-    Pair("tanh", hidden.TANH, ("x",)),
-    Pair("softmax", hidden.SOFTMAX_LAYER, ("x",), slips=softmax_slips),
-    Pair("conv", hidden.CONV, ("x", "w", "b"), noun="filters"),
-    Pair("max_pool", hidden.POOL, ("x",)),
-]}
-
-
-def salt(name):
-    return zlib.crc32(name.encode())
+    def checks(self):
+        """{graded name: check(judge) -> [Check]} of the pair."""
+        return {self.forward: lambda judge: check_forward(judge, self),
+                self.backward: lambda judge: check_backward(judge, self)}
 
 
 def case_inputs(judge, pair, case):
@@ -170,79 +118,76 @@ def case_inputs(judge, pair, case):
     return case.make(judge.rng([salt(pair.stem), pair.cases.index(case)]))
 
 
-def weighted(check, weight):
-    check.weight = weight
-    return check
-
-
-def warnings_of(judge):
-    """The floating-point warnings of the student's last call."""
-    return tuple(getattr(judge.proc, "fp_warnings", None) or ())
-
-
-def split_forward(result, function):
-    """(out, cache) from what a forward returned, or a Diagnosis of what is wrong with it."""
-    if isinstance(result, StudentError):
-        return failure(result, function, "out")
-    if not (isinstance(result, tuple) and len(result) == 2):
-        return Diagnosis("wrong_structure", f"{function} must return a pair (out, cache); "
-                         f"it returned {type(result).__name__}.")
-    return result
-
-
-def matches(got, expected):
-    """Whether the student's ``got`` is right (within REF_RTOL) and finite."""
-    return diagnose(got, expected, function="", check="", what="out", rtol=REF_RTOL).ok
+def named_slip(pair, verdict, got, function, case, args, kwargs, dout=None, check=None,
+               what=None):
+    """``verdict``, or the pair's own name for the mistake when ``got`` (the array ``what``:
+    "out" for the forward, "dx" by default for the backward) is what that mistake returns on
+    ``case`` (compared with ``check``, the reference by default); a batch scaling the pair
+    has a note for is told why it is wrong."""
+    if verdict.ok or pair.slips is None:
+        return verdict
+    what = what or ("out" if dout is None else "dx")
+    notes = dict(pair.batch_notes)
+    if verdict.kind == "scaled_by_inverse_batch" and dout is not None and what in notes:
+        return Diagnosis(verdict.kind, verdict.message + notes[what])
+    g = as_float_array(got)
+    with np.errstate(all="ignore"):
+        slips = pair.slips(args, kwargs, dout)
+    for slip in slips:
+        if slip.what is not None and slip.what != what:
+            continue
+        if g is not None and g.shape == slip.value.shape and np.all(np.isfinite(slip.value)) \
+                and matches(g, slip.value):
+            check = check or f"reference ({case.name})"
+            return Diagnosis(slip.kind, f"{function}, {what} vs {check}: {slip.message}")
+    return verdict
 
 
 # --------------------------------------------------------------- naming the shape class
 
-WINDOW_KINDS = {"non_square": "non_square_window", "non_divisible": "non_divisible_size"}
+SHAPE_CLASSES = ("non_square", "non_divisible")
 VAGUE = ("wrong_shape", "wrong_values", "raised", "nan_or_inf", "all_zeros")
 
 
 def window_shape(pair, case, got, expected, args, kwargs, function, what):
-    """``diagnose_window_shape`` of an output of a conv or pool case, or None."""
-    if pair.stem == "conv":
-        window, stride, pad = args[1].shape[2:], kwargs["stride"], kwargs["pad"]
-    elif pair.stem == "max_pool":
-        window, stride, pad = (kwargs["pool_height"], kwargs["pool_width"]), kwargs["stride"], 0
-    else:
+    """``diagnose_window_shape`` of an output of a windowed layer's case, or None."""
+    if pair.window is None:
         return None
+    window, stride, pad = pair.window(args, kwargs)
     return diagnose_window_shape(got, expected, function=function,
                                  check=f"reference ({case.name})", what=what,
                                  size=args[0].shape[2:], window=window, stride=stride, pad=pad,
                                  noun=pair.noun)
 
 
-def name_shape_classes(pair, results, function):
+def name_shape_classes(pair, results):
     """``results``: [(case, [verdicts])]. A vague verdict on a case of a shape class (non-square
     windows, sizes that do not divide evenly) becomes that class's diagnosis when every case
     outside the class is right: the mistake shows only there."""
-    for tag, kind in WINDOW_KINDS.items():
+    for tag in SHAPE_CLASSES:
         outside_ok = all(all(v.ok for v in verdicts) for case, verdicts in results
                          if not case.has(tag))
         if not outside_ok:
             continue
         for case, verdicts in results:
             if case.has(tag):
-                verdicts[:] = [class_diagnosis(pair, v, kind, function)
-                               if v.kind in VAGUE else v for v in verdicts]
+                verdicts[:] = [class_diagnosis(pair, v, tag) if v.kind in VAGUE else v
+                               for v in verdicts]
     return results
 
 
-def class_diagnosis(pair, verdict, kind, function):
-    if kind == "non_square_window":
-        text = (f" This shows only where the {pair.noun} are not square (every case with "
-                f"square {pair.noun} is right): check that every height (the output's, the "
-                f"rows of a window) comes from the height of the {pair.noun[:-1]} and every "
-                "width from its width.")
-    else:
-        text = (" This shows only where the sizes do not divide evenly by the stride (every "
-                "case where they do is right): the contract's output size rounds down (a last "
-                "window that does not fit is dropped), and nothing may assume that the windows "
-                "tile the input exactly.")
-    return Diagnosis(kind, verdict.message + text)
+def class_diagnosis(pair, verdict, tag):
+    if tag == "non_square":
+        return Diagnosis("non_square_window", verdict.message + (
+            f" This shows only where the {pair.noun} are not square (every case with "
+            f"square {pair.noun} is right): check that every height (the output's, the "
+            f"rows of a window) comes from the height of the {pair.noun[:-1]} and every "
+            "width from its width."))
+    return Diagnosis("non_divisible_size", verdict.message + (
+        " This shows only where the sizes do not divide evenly by the stride (every "
+        "case where they do is right): the contract's output size rounds down (a last "
+        "window that does not fit is dropped), and nothing may assume that the windows "
+        "tile the input exactly."))
 
 
 def flatten(results):
@@ -260,23 +205,35 @@ def shown(verdicts, cases):
     return [v for v in verdicts if not (ordinary_nan and v.kind in EXTREME_KINDS)]
 
 
+def stable_check(function, verdicts, promise):
+    """"stays finite without overflow" from the verdicts of the huge cases."""
+    passed = sum(v.ok for v in verdicts)
+    promise = f"The contract holds {function} to this: {promise}."
+    if verdicts and passed == len(verdicts):
+        return STABLE.check(1.0, "finite, and no floating-point warning on the huge inputs. "
+                            f"{promise}")
+    bad = [v for v in verdicts if not v.ok]
+    if not bad:
+        return STABLE.check(0.0, f"not checked. {promise}", "not_checked")
+    return STABLE.check(passed / len(verdicts), f"{bad[0].message} {promise}", bad[0].kind)
+
+
 # ------------------------------------------------------------------------------ forward
 
-def check_forward(judge: Judge, pair: Pair):
-    function = f"{pair.stem}_forward"
+def check_forward(judge, pair):
+    function = pair.forward
     reference = getattr(solutions, function)
     results, stable = [], []
-    mutated, ran = None, 0
+    arguments = Arguments(function)
     for case in pair.forward_cases:
         args, kwargs = case_inputs(judge, pair, case)
         outcome = judge.call(function, *args, echo_args=True, **kwargs)
-        warned = warnings_of(judge)
+        warned = judge.warnings()
         if isinstance(outcome, StudentError):
             verdict = failure(outcome, function, "out")
         else:
-            ran += 1
             result, after = outcome
-            mutated = mutated or first_mutation(args, after, function, pair.names)
+            arguments.saw(args, after, pair.names)
             verdict = split_forward(result, function)
         if isinstance(verdict, tuple):
             expected, got = reference(*args, **kwargs)[0], verdict[0]
@@ -292,28 +249,14 @@ def check_forward(judge: Judge, pair: Pair):
         elif case.has("huge"):
             stable.append(verdict)
         results.append((case, [verdict]))
-    verdicts = flatten(name_shape_classes(pair, results, function))
+    verdicts = flatten(name_shape_classes(pair, results))
     first_bad = next((v for v in verdicts if not v.ok), None)
-    checks = [value_check("values on hidden inputs", 4, sum(v.ok for v in verdicts),
-                          len(verdicts), shown(verdicts, [c for c, _ in results])),
-              mutation_check(mutated, function, 1, ran, first_bad)]
-    if function in STABLE:
-        checks.append(stable_check(function, stable))
+    checks = [VALUES.counted(sum(v.ok for v in verdicts), len(verdicts),
+                             shown(verdicts, [c for c, _ in results])),
+              arguments.check(first_bad)]
+    if pair.stable is not None:
+        checks.append(stable_check(function, stable, pair.stable))
     return checks
-
-
-def stable_check(function, verdicts):
-    """"stays finite without overflow" from the verdicts of the huge cases."""
-    passed = sum(v.ok for v in verdicts)
-    promise = f"The contract holds {function} to this: {STABLE[function]}."
-    if verdicts and passed == len(verdicts):
-        return Check(STABLE_TITLE, 1, 1.0, f"finite, and no floating-point warning on the "
-                     f"huge inputs. {promise}")
-    bad = [v for v in verdicts if not v.ok]
-    if not bad:
-        return Check(STABLE_TITLE, 1, 0.0, f"not checked. {promise}", "not_checked")
-    return Check(STABLE_TITLE, 1, passed / len(verdicts), f"{bad[0].message} {promise}",
-                 bad[0].kind)
 
 
 # ----------------------------------------------------------------------------- backward
@@ -332,7 +275,7 @@ class Run:
 
 def student_gradients(judge, pair, args, kwargs, dout):
     """Run the student's forward (keeping its cache in the child) and backward on ``dout``."""
-    forward, backward = f"{pair.stem}_forward", f"{pair.stem}_backward"
+    forward, backward = pair.forward, pair.backward
     kept = judge.call(forward, *args, keep=True, **kwargs)
     if isinstance(kept, StudentError):
         d = failure(kept, forward, "cache")
@@ -364,14 +307,10 @@ def student_gradients(judge, pair, args, kwargs, dout):
     return Run(split[0], grads, after[0] if after else dout)
 
 
-FD_TITLE = "matches finite differences of your forward"
-REF_TITLE = "matches the reference gradients"
-
-
-def check_backward(judge: Judge, pair: Pair):
-    fd = weighted(fd_check(judge, pair), 3)
+def check_backward(judge, pair):
+    fd = fd_check(judge, pair)
     references, facts = reference_checks(judge, pair)
-    return [earned_fd(fd, facts, f"{pair.stem}_forward", "forward"), *references]
+    return [earned_fd(fd, facts, pair.forward, "forward"), *references]
 
 
 @dataclass
@@ -386,11 +325,9 @@ def earned_fd(fd, facts, forward, source):
     """The finite-difference check as it pays: nothing for a gradient that is not derived
     (too slow on the large case), nor for agreeing with a forward that is never right."""
     if facts.too_slow is not None:
-        return Check(fd.name, fd.weight, 0.0, facts.too_slow.message, facts.too_slow.kind)
+        return fd.spec.failed(facts.too_slow)
     if fd.fraction > 0 and not facts.forward_right:
-        return Check(fd.name, fd.weight, 0.0, f"your gradient agrees with finite differences "
-                     f"of your own {source}, but {forward} is not right on any hidden case, "
-                     "so this check pays once it is right on at least one.", "forward_wrong")
+        return fd.spec.failed(not_right_yet(forward, source))
     return fd
 
 
@@ -405,15 +342,15 @@ def too_slow(function, case, size):
 
 def reference_checks(judge, pair):
     """The reference-gradient, shape and mutation checks, and the Facts they showed."""
-    forward, backward = f"{pair.stem}_forward", f"{pair.stem}_backward"
+    forward, backward = pair.forward, pair.backward
     ref_forward, ref_backward = getattr(solutions, forward), getattr(solutions, backward)
     facts, results = Facts(), []
-    shape_bad = mutated = None
-    ran = 0
+    shape_bad = None
+    arguments = Arguments(backward)
     for index, case in enumerate(pair.cases):
         args, kwargs = case_inputs(judge, pair, case)
         ref_out, ref_cache = ref_forward(*args, **kwargs)
-        dout = hidden.upstream(judge.rng([11, salt(pair.stem), index]), ref_out.shape)
+        dout = upstream(judge.rng([11, salt(pair.stem), index]), ref_out.shape)
         expected = ref_backward(dout.copy(), ref_cache)
         expected = expected if isinstance(expected, tuple) else (expected,)
         run = student_gradients(judge, pair, args, kwargs, dout)
@@ -425,116 +362,39 @@ def reference_checks(judge, pair):
             results.append((case, [failed] * len(expected)))
             shape_bad = shape_bad or failed
             continue
-        ran += 1
-        mutated = mutated or first_mutation([dout], [run.dout_after], backward, ["dout"])
+        arguments.saw([dout], [run.dout_after], ["dout"])
         verdicts = []
+        masks = pair.kink_masks(case, args[0], kwargs) if pair.kink_masks else {}
         for g, e, x, name in zip(run.grads, expected, args, pair.names):
             verdict = diagnose(
                 g, e, function=backward, check=f"reference ({case.name})", what="d" + name,
                 batch_size=len(args[0]),
                 zero_mask=(x == 0) if case.has("zeros") and name == "x" else None,
-                tie_mask=tie_mask(x, kwargs) if case.has("ties") else None,
-                overlap_mask=overlap_mask(x, kwargs) if case.has("overlaps") else None,
-                hint_overflow=case.has("huge"), rtol=REF_RTOL)
-            verdict = named_slip(pair, verdict, g, backward, case, args, kwargs, dout)
+                **(masks if name == "x" else {}), zero_rule=pair.zero_rule,
+                tie_rule=pair.tie_rule, hint_overflow=case.has("huge"), rtol=REF_RTOL)
+            verdict = named_slip(pair, verdict, g, backward, case, args, kwargs, dout,
+                                 what="d" + name)
             verdicts.append(verdict)
             if shape_of(g) != np.shape(e):
                 shape_bad = shape_bad or verdict
         results.append((case, verdicts))
-    verdicts = flatten(name_shape_classes(pair, results, backward))
+    verdicts = flatten(name_shape_classes(pair, results))
     passed = sum(v.ok for v in verdicts)
     first_bad = next((v for v in verdicts if not v.ok), None)
     cases = [c for c, vs in results for _ in vs]
-    reference = value_check(REF_TITLE, 3, passed, len(verdicts), shown(verdicts, cases),
-                            noun="gradients")
+    reference = REFERENCE.counted(passed, len(verdicts), shown(verdicts, cases),
+                                  noun="gradients")
     if facts.too_slow is not None:
-        reference = Check(REF_TITLE, 3, 0.0, facts.too_slow.message, facts.too_slow.kind)
-    shapes = (Check("gradient shapes", 1, 1.0, "every gradient has the shape of its input.")
-              if shape_bad is None else Check("gradient shapes", 1, 0.0, shape_bad.message,
-                                              shape_bad.kind))
-    return [reference, shapes, mutation_check(mutated, backward, 1, ran, first_bad)], facts
+        reference = REFERENCE.failed(facts.too_slow)
+    shapes = (SHAPES.passed("every gradient has the shape of its input.")
+              if shape_bad is None else SHAPES.failed(shape_bad))
+    return [reference, shapes, arguments.check(first_bad)], facts
 
 
-def tie_mask(x, kwargs):
-    """Entries of x that tie with another entry for the maximum of a pooling window."""
-    mask = np.zeros(x.shape, dtype=bool)
-    for rows, cols in hidden.windows(x.shape, *pool_window(kwargs)):
-        win = x[:, :, rows, cols]
-        top = win == win.max(axis=(2, 3), keepdims=True)
-        mask[:, :, rows, cols] |= top & (top.sum(axis=(2, 3), keepdims=True) > 1)
-    return mask
-
-
-def overlap_mask(x, kwargs):
-    """Entries of x that are the maximum of more than one pooling window."""
-    count = np.zeros(x.shape, dtype=int)
-    for rows, cols in hidden.windows(x.shape, *pool_window(kwargs)):
-        win = x[:, :, rows, cols]
-        count[:, :, rows, cols] += win == win.max(axis=(2, 3), keepdims=True)
-    return count > 1
-
-
-def pool_window(kwargs):
-    return (kwargs.get("pool_height", 2), kwargs.get("pool_width", 2), kwargs.get("stride", 2))
-
-
-# ------------------------------------------------------------------- finite differences
-
-def directions(shape, rng, count=PROBES):
-    """Unit directions to differentiate along: every coordinate of an input of at most
-    ``count`` entries, else ``count`` random directions (each moves every entry)."""
-    size = int(np.prod(shape))
-    if size <= count:
-        return list(np.eye(size).reshape((size, *shape)))
-    return [d / np.linalg.norm(d) for d in rng.standard_normal((count, *shape))]
-
-
-def shuffled_differences(functions, points, probes, rng):
-    """Central differences of ``functions[k]`` at ``points[k]`` along ``probes[k]``, every
-    evaluation of every input in one shuffled order. Returns one array per input."""
-    calls = [(k, j, sign) for k, dirs in enumerate(probes) for j in range(len(dirs))
-             for sign in (1, -1)]
-    values = {}
-    for i in rng.permutation(len(calls)):
-        k, j, sign = calls[i]
-        values[k, j, sign] = functions[k](points[k] + sign * FD_STEP * probes[k][j])
-    return [np.array([(values[k, j, 1] - values[k, j, -1]) / (2 * FD_STEP)
-                      for j in range(len(dirs))]) for k, dirs in enumerate(probes)]
-
-
-def inconsistent(function, source):
-    return Diagnosis("inconsistent_forward", (
-        f"{function}: your {source} is not a plain function of its arguments: called again "
-        "with the same input, or next to a hidden input where it is right, it gave values "
-        "that do not fit (does it keep state between calls, a global or a record of its "
-        "inputs?). Finite differences of it can't be trusted, so this check earns nothing."))
-
-
-def differences(judge, functions, points, base, weights, rng, function, source):
-    """(numeric derivatives per input, probes) of the student's ``functions`` at ``points``,
-    with the base point evaluated again after the shuffled probes (it must give ``base``,
-    the first evaluation); or the Diagnosis of why they can't be used."""
-    probes = [directions(np.shape(x), rng) for x in points]
-    try:
-        numeric_d = shuffled_differences(functions, points, probes, rng)
-        again = functions[0](points[0])
-    except StudentError as err:
-        return failure(err, function, "value")
-    except Unusable as err:
-        return err.diagnosis
-    if not all(np.all(np.isfinite(d)) for d in numeric_d):
-        return Diagnosis("not_finite", f"{function}: your {source} gave NaN or inf near a "
-                         "hidden input, so its finite differences could not be taken.")
-    first = weighted_sum(base, weights, function, source)
-    if abs(again - first) > 1e-12 * (1 + abs(first)):
-        return inconsistent(function, source)
-    return numeric_d, probes
-
-
-@one_check(FD_TITLE)
+@one_check(FD)
 def fd_check(judge, pair):
     """Backward vs finite differences of the student's own forward, on the smooth case."""
-    backward, forward = f"{pair.stem}_backward", f"{pair.stem}_forward"
+    backward, forward = pair.backward, pair.forward
     args, kwargs = case_inputs(judge, pair, pair.smooth)
     rng = judge.rng([7, salt(pair.stem)])
     split = split_forward(judge.call(forward, *args, **kwargs), forward)
@@ -544,199 +404,37 @@ def fd_check(judge, pair):
         except Unusable as err:
             split = err.diagnosis
     if not isinstance(split, tuple):
-        return Check(FD_TITLE, 0, 0.0, f"{backward} could not be checked: {split.message}",
-                     split.kind)
+        return FD.check(0.0, f"{backward} could not be checked: {split.message}", split.kind)
     out = split[0]
-    dout = hidden.upstream(rng, out.shape)
+    dout = upstream(rng, out.shape)
     functions = [judge.forward_scalar(forward, args, kwargs, k, dout) for k in range(len(args))]
-    got = differences(judge, functions, args, out, dout, rng, forward, "forward")
+    probes = [few_directions(np.shape(x), rng) for x in args]
+    got = differentiate(functions, args, probes, rng, function=forward,
+                        base=weighted_sum(out, dout, forward))
     if isinstance(got, Diagnosis):
-        return Check(FD_TITLE, 0, 0.0, got.message, got.kind)
-    numeric_d, probes = got
+        return FD.failed(got)
+    numeric_d, _ = got
     run = student_gradients(judge, pair, args, kwargs, dout)
     if run.failed is not None:
-        return Check(FD_TITLE, 0, 0.0, run.failed.message, run.failed.kind)
+        return FD.failed(run.failed)
     ref_out, ref_cache = getattr(solutions, forward)(*args, **kwargs)
     truth = getattr(solutions, backward)(dout.copy(), ref_cache)
     truth = truth if isinstance(truth, tuple) else (truth,)
+    right_forward = matches(out, ref_out)  # then the reference is what the gradient should be
     verdicts = []
     for x, given, name, nd, dirs, true in zip(args, run.grads, pair.names, numeric_d, probes,
                                               truth):
-        verdict = gradient_verdict(given, x, nd, dirs, backward, forward, "d" + name,
-                                   len(args[0]))
-        if matches(out, ref_out):  # the slips are computed from the right forward
+        what = "d" + name
+        verdict = shape_verdict(given, x, function=backward, source=forward, what=what,
+                                batch_size=len(args[0])) or fd_verdict(
+            given, nd, dirs, function=backward, source=forward, what=what,
+            check=f"finite differences of your {forward}", batch_size=len(args[0]))
+        if right_forward:  # the slips are computed from the right forward
             verdict = named_slip(pair, verdict, given, backward, pair.smooth, args, kwargs,
-                                 dout, check=f"finite differences of your {forward}")
+                                 dout, check=f"finite differences of your {forward}",
+                                 what=what)
         verdicts.append(verdict)
-        if matches(out, ref_out) and not agree(nd, directional(true, dirs)):
-            return Check(FD_TITLE, 0, 0.0, inconsistent(forward, "forward").message,
-                         "inconsistent_forward")
-    return value_check(FD_TITLE, 0, sum(v.ok for v in verdicts), len(verdicts), verdicts,
-                       noun="gradients", ok="every gradient agrees with finite differences of "
-                       "your own forward.")
-
-
-def directional(grad, dirs):
-    g = np.asarray(grad, dtype=np.float64)
-    with np.errstate(all="ignore"):
-        return np.array([float(np.sum(g * d)) for d in dirs])
-
-
-def agree(numeric_d, exact):
-    return diagnose(numeric_d, exact, function="", check="", what="d", rtol=FD_RTOL,
-                    atol=1e-8).ok
-
-
-def gradient_verdict(given, x, numeric_d, dirs, function, source, what, batch_size):
-    """The student's gradient ``given`` (for input ``x``) against the numeric directional
-    derivatives of their own ``source`` along ``dirs``."""
-    g = as_float_array(given)
-    if g is None or g.shape != np.shape(x):
-        return diagnose(given, np.zeros_like(x), function=function, check=f"your {source}",
-                        what=what, batch_size=batch_size)
-    if flat(numeric_d):
-        return constant_forward(function, source, what)
-    return diagnose(directional(g, dirs), numeric_d, function=function,
-                    check=f"finite differences of your {source}", what=what, rtol=FD_RTOL,
-                    atol=1e-8, batch_size=batch_size)
-
-
-def constant_forward(function, source, what):
-    return Diagnosis("forward_ignores_input", f"{function}, {what} vs finite differences of "
-                     f"your {source}: your {source} does not change at all when this input "
-                     "changes, so there is nothing to compare a gradient with. Implement the "
-                     f"{source} first.")
-
-
-# -------------------------------------------------------------------------------- losses
-
-LOSSES = {
-    "softmax_loss": (hidden.SOFTMAX, "dx", None),
-    "mse_loss": (hidden.MSE, "dpred", None),
-    "bce_loss": (hidden.BCE, "dprob", BCE_ADVICE),
-}
-LOSS_FD_TITLE = "gradient matches finite differences of your loss"
-
-
-def check_loss(judge: Judge, name):
-    cases, what, advice = LOSSES[name]
-    reference = getattr(solutions, name)
-    facts, values, grads, stable, seen = Facts(), [], [], [], []
-    mutated, ran = None, 0
-    for index, case in enumerate(cases):
-        args, _ = case.make(judge.rng([13, index, salt(name)]))
-        outcome = judge.call(name, *args, echo_args=True)
-        warned = warnings_of(judge)
-        if isinstance(outcome, StudentError):
-            value_bad, grad_bad = failure(outcome, name, "loss"), failure(outcome, name, what)
-            if case.has("large") and outcome.kind == "timeout":
-                grad_bad = facts.too_slow = too_slow(name, case, args[0].size)
-            if case.has("huge"):
-                stable.append(value_bad)
-            if not case.has("finite_only"):
-                values.append(value_bad)
-                grads.append(grad_bad)
-                seen.append(case)
-            continue
-        ran += 1
-        result, after = outcome
-        mutated = mutated or first_mutation(args, after, name, ("scores", "targets"))
-        if not (isinstance(result, tuple) and len(result) == 2):
-            d = Diagnosis("wrong_structure", f"{name} must return (loss, {what}).")
-            stable += [d] if case.has("huge") else []
-            if not case.has("finite_only"):
-                values.append(d)
-                grads.append(d)
-                seen.append(case)
-            continue
-        loss, dx = result
-        if case.has("huge"):
-            stable.append(diagnose_fp_warnings(warned, function=name, check=case.name,
-                                               finite=all_finite(loss, dx), advice=advice))
-        if case.has("finite_only"):
-            continue
-        ref_loss, ref_dx = reference(*args)
-        hint = (advice or True) if case.has("huge") else False
-        v = diagnose(np.asarray(loss, dtype=float) if numeric(loss) else loss,
-                     np.asarray(ref_loss), function=name, check=f"reference ({case.name})",
-                     what="loss", hint_overflow=hint, fp_warnings=warned, rtol=REF_RTOL)
-        g = diagnose(dx, ref_dx, function=name, check=f"reference ({case.name})", what=what,
-                     batch_size=len(args[0]), hint_overflow=hint, fp_warnings=warned,
-                     rtol=REF_RTOL, atol=1e-12)
-        facts.forward_right |= v.ok
-        values.append(v)
-        grads.append(g)
-        seen.append(case)
-    first_bad = next((v for v in values if not v.ok), None)
-    grad_check = value_check(f"{what} matches the reference", 3, sum(g.ok for g in grads),
-                             len(grads), shown(grads, seen))
-    if facts.too_slow is not None:
-        grad_check = Check(grad_check.name, 3, 0.0, facts.too_slow.message,
-                           facts.too_slow.kind)
-    fd = weighted(loss_fd_check(judge, name, cases[0], what), 3)
-    checks = [value_check("loss values on hidden inputs", 3, sum(v.ok for v in values),
-                          len(values), shown(values, seen)),
-              earned_fd(fd, facts, name, "loss"), grad_check,
-              mutation_check(mutated, name, 1, ran, first_bad)]
-    if name in STABLE:
-        checks.append(stable_check(name, stable))
-    return checks
-
-
-def all_finite(*values):
-    arrays = [as_float_array(v) for v in values]
-    return all(a is not None and bool(np.all(np.isfinite(a))) for a in arrays)
-
-
-@one_check(LOSS_FD_TITLE)
-def loss_fd_check(judge, name, case, what):
-    """The student's gradient against finite differences of their own loss, on ``case``."""
-    args, _ = case.make(judge.rng([17, salt(name)]))
-    title = LOSS_FD_TITLE
-    result = judge.call(name, *args)
-    if isinstance(result, StudentError) or not (isinstance(result, tuple) and len(result) == 2):
-        d = failure(result, name) if isinstance(result, StudentError) else None
-        return Check(title, 0, 0.0, d.message if d else f"{name} must return (loss, {what}).",
-                     d.kind if d else "wrong_structure")
-    loss, dx = result
-    if not numeric(dx) or np.shape(dx) != np.shape(args[0]):
-        d = diagnose(dx, np.zeros_like(args[0]), function=name, check="your loss", what=what)
-        return Check(title, 0, 0.0, d.message, d.kind)
-    try:
-        base = usable_base(loss, name, "loss")
-    except Unusable as err:
-        return Check(title, 0, 0.0, err.diagnosis.message, err.diagnosis.kind)
-
-    def F(x):
-        value = judge.call(name, x, args[1])
-        if isinstance(value, StudentError):
-            raise value
-        if not (isinstance(value, tuple) and len(value) == 2):
-            raise Unusable(Diagnosis("wrong_structure", f"{name} must return (loss, {what})."))
-        loss = as_float_array(value[0])
-        if loss is not None and loss.size != 1:
-            raise Unusable(Diagnosis("not_numeric", f"{name}: the loss is not a single number, "
-                                     "so its finite differences can't be taken."))
-        return weighted_sum(value[0], 1.0, name, "loss")
-    rng = judge.rng([19, salt(name)])
-    got = differences(judge, [F], [args[0]], base, 1.0, rng, name, "loss")
-    if isinstance(got, Diagnosis):
-        return Check(title, 0, 0.0, got.message, got.kind)
-    (numeric_d,), (dirs,) = got
-    ref_loss, ref_dx = getattr(solutions, name)(*args)
-    if matches(base, np.asarray(ref_loss)) and not agree(numeric_d, directional(ref_dx, dirs)):
-        return Check(title, 0, 0.0, inconsistent(name, "loss").message, "inconsistent_forward")
-    d = gradient_verdict(dx, args[0], numeric_d, dirs, name, "loss", what, len(args[0]))
-    return Check(title, 0, 1.0 if d.ok else 0.0, "agrees with finite differences of your own "
-                 "loss." if d.ok else d.message, d.kind)
-
-
-def checks():
-    """{graded name: check(judge) -> [Check]} for hw2's and hw3's array functions."""
-    table = {}
-    for stem, pair in PAIRS.items():
-        table[f"{stem}_forward"] = lambda j, p=pair: check_forward(j, p)
-        table[f"{stem}_backward"] = lambda j, p=pair: check_backward(j, p)
-    for name in LOSSES:
-        table[name] = lambda j, n=name: check_loss(j, n)
-    return {name: guarded(check, name) for name, check in table.items()}
+        if right_forward and answers_probes(nd, dirs, true):
+            return FD.failed(answering_probes(forward, "forward"))
+    return FD.counted(sum(v.ok for v in verdicts), len(verdicts), verdicts, noun="gradients",
+                      ok="every gradient agrees with finite differences of your own forward.")

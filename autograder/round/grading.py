@@ -17,13 +17,23 @@ from pathlib import Path
 
 import solutions
 
-from ..judging.registry import all_checks
-from ..judging.judge import Check, FunctionGrade, Judge
-from ..sandbox.runner import Limits, StudentError, StudentProcess
-from .submission import (NOTEBOOK_MAX_BYTES, Flag, find_notebooks, hash_regular_file,
-                         kind_of, load_notebook, prepare, refused_folder, refused_kind,
-                         walk_entries)
+from ..judging.grades import GRADED, NOTEBOOK_READABLE, FunctionGrade
+from ..judging.judge import Judge
+from ..judging.registry import checks_of
 from ..judging.weights import course_weights
+from ..sandbox.runner import Limits, StudentError, StudentProcess
+from .submission import (
+    NOTEBOOK_MAX_BYTES,
+    Flag,
+    find_notebooks,
+    hash_regular_file,
+    kind_of,
+    load_notebook,
+    prepare,
+    refused_folder,
+    refused_kind,
+    walk_entries,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -155,9 +165,9 @@ def grade_submission(course, assignment, student, limits=None, containment=None,
     submission = read_submission(course, assignment, student, folder)
     cells, readable, flags, points = (submission.cells, submission.readable, submission.flags,
                                       submission.points)
-    graded = solutions.ASSIGNMENTS[assignment]
+    checks = checks_of(assignment)  # every check loads, or nothing runs (RegistryError)
     seed, weights = student_seed(course, assignment, student), course_weights(course, assignment)
-    functions, timing, walls = judge_all(cells, graded, points, readable, seed, weights,
+    functions, timing, walls = judge_all(cells, checks, points, readable, seed, weights,
                                          limits, flags, containment)
     report = {
         "score": round(sum(f["score"] for f in functions.values()), 6),
@@ -175,34 +185,34 @@ def grade_submission(course, assignment, student, limits=None, containment=None,
     return report
 
 
-def judge_all(cells, graded, points, readable, seed, weights, limits, flags,
+def judge_all(cells, checks, points, readable, seed, weights, limits, flags,
               containment=None):
     timing = {"startup": 0.0, "student_code": 0.0, "judging": 0.0}
     with StudentProcess(cells, limits or Limits(), containment) as proc:
-        functions = judge_functions(proc, seed, graded, points, readable, weights)
+        functions = judge_functions(proc, seed, checks, points, readable, weights)
         flags += cell_flags(proc)
         timing["startup"] = proc.timing["startup"]
         timing["student_code"] = proc.timing["cells"] + proc.timing["calls"]
     return functions, timing, proc.containment
 
 
-def judge_functions(proc, seed, names, points, readable, weights):
-    """{name: function report} for ``names``, judged in ``proc`` with hidden inputs drawn from
-    ``seed``. ``points`` maps a name to (its notebook, its points); ``readable`` holds the
-    notebooks that could be read."""
-    checks = all_checks()
+def judge_functions(proc, seed, checks, points, readable, weights, names=None):
+    """{name: function report} for ``names`` (default: every name ``checks`` holds, the
+    registry's {graded name: check} of an assignment, in its order), judged in ``proc`` with
+    hidden inputs drawn from ``seed``. ``points`` maps a name to (its notebook, its points);
+    ``readable`` holds the notebooks that could be read."""
     judge = Judge(proc, seed)
     functions = {}
-    for name in names:
+    for name in checks if names is None else names:
         notebook, max_score = points.get(name, (None, 0.0))
         grade = FunctionGrade(name, max_score, weights=weights)
         if notebook not in readable:
-            grade.checks = [Check("notebook readable", 1, 0.0, f"{name} could not be graded: "
-                                  f"its notebook {notebook} is missing or unreadable.",
-                                  "unreadable_notebook")]
+            grade.checks = [NOTEBOOK_READABLE.check(
+                0.0, f"{name} could not be graded: its notebook {notebook} is missing or "
+                "unreadable.", "unreadable_notebook")]
         elif name not in checks:
-            grade.checks = [Check("graded", 1, 0.0, f"{name} has no hidden check in this "
-                                  "version of the grader; grade it by hand.", "no_check")]
+            grade.checks = [GRADED.check(0.0, f"{name} has no hidden check in this version of "
+                                         "the grader; grade it by hand.", "no_check")]
         elif proc.budget_left() <= 0:
             grade.checks = [budget_used_up(name, proc.limits.student_seconds)]
         else:
@@ -227,9 +237,9 @@ def cell_flags(proc):
 
 
 def budget_used_up(name, seconds):
-    return Check("graded", 1, 0.0, f"{name} was not graded: the time budget of {seconds:g} s "
-                 "for this submission was used up by the functions before it (slow or "
-                 "endless code, or a process that kept crashing).", "time_budget")
+    return GRADED.check(0.0, f"{name} was not graded: the time budget of {seconds:g} s for "
+                        "this submission was used up by the functions before it (slow or "
+                        "endless code, or a process that kept crashing).", "time_budget")
 
 
 def run_checks(check, judge, name):
@@ -238,11 +248,11 @@ def run_checks(check, judge, name):
     except StudentError as err:  # a process that gave up: no more checks can run
         if err.kind == "budget":
             return [budget_used_up(name, judge.proc.limits.student_seconds)]
-        return [Check("graded", 1, 0.0, f"{name} could not be graded: {err}", "crashed")]
+        return [GRADED.check(0.0, f"{name} could not be graded: {err}", "crashed")]
     if judge.proc.budget_left() <= 0:  # checks cut short by the budget: say so
-        checks = [c if c.fraction >= 1 else Check(c.name, c.weight, c.fraction,
-                  "not finished: the time budget for this submission was used up.",
-                  "time_budget") for c in checks]
+        checks = [c if c.fraction >= 1 else c.spec.check(
+            c.fraction, "not finished: the time budget for this submission was used up.",
+            "time_budget") for c in checks]
     return checks
 
 

@@ -26,13 +26,13 @@ from pathlib import Path
 from tqdm.auto import tqdm
 
 from .. import course as steps
-from . import feedback
-from . import gradebook
-from .grading import failed_report, grade_submission, submission_fingerprint
+from ..judging.registry import checks_of
+from ..judging.weights import course_weights
 from ..sandbox.containment import choose
 from ..sandbox.runner import Limits
+from . import feedback, gradebook
+from .grading import failed_report, grade_submission, submission_fingerprint
 from .submission import load_notebook, refused_folder
-from ..judging.weights import course_weights
 
 FAILED = gradebook.GRADER_FAILED  # flag codes of a report the grader owes a student
 MARGIN_SECONDS = 60       # beyond the child's own budget, before a worker is given up
@@ -158,6 +158,7 @@ def grade_all(course, assignment, jobs=1, json_path=None, limits=None, db_url=No
     (default: the best this machine offers; raises ContainmentUnavailable before anything
     runs when it offers none)."""
     course = Path(course).resolve()
+    checks_of(assignment)  # a check module that can't be loaded stops the run here, loudly
     containment = containment or choose()  # no containment here: refuse before anything runs
     prepare_course(course, assignment, db_url)
     try:

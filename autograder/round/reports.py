@@ -11,9 +11,10 @@ from nbgrader.api import Gradebook, MissingEntry
 
 import solutions
 
+from ..judging import registry
+from ..similarity import best_match_text, saved_result
 from . import gradebook
 from .pipeline import report_path, students_of
-from ..similarity import best_match_text, saved_result
 
 
 def saved_reports(course, assignment):
@@ -116,7 +117,20 @@ def export(course, out="grades.csv", db_url=None):
     return target
 
 
-NOT_ATTEMPTED = {"not_implemented", "unreadable_notebook", "not_defined", "no_check"}
+def declared_kinds():
+    """{kind: Kind} of every kind the grader declares (judging/kinds.py and the assignments')."""
+    return registry.all_kinds()
+
+
+def not_attempted():
+    """The kinds that say there was nothing to grade (their declared group)."""
+    return {name for name, kind in declared_kinds().items() if kind.group == "not_attempted"}
+
+
+def label(kind):
+    """How statistics name a kind (one an older grader gave, no longer declared, as it is)."""
+    found = declared_kinds().get(kind)
+    return found.label if found else kind.replace("_", " ")
 
 
 def class_stats(reports, assignment):
@@ -146,22 +160,28 @@ def class_stats(reports, assignment):
 def stats_text(reports, assignment):
     rows, common = class_stats(reports, assignment)
     n = len(reports)
-    lines = [f"{assignment}: {n} students", "", f"{'function':22s} {'full marks':>10s}   checks passed"]
+    skipped = not_attempted()
+    lines = [f"{assignment}: {n} students", "",
+             f"{'function':22s} {'full marks':>10s}   checks passed"]
     for name, full, checks in rows:
         detail = ", ".join(f"{c} {done}/{total}" for c, (done, total) in checks.items())
         lines.append(f"{name:22s} {full:>4d}/{n:<5d}   {detail}")
-    mistakes = [c for c in common if c[2] not in NOT_ATTEMPTED]
-    missing = [c for c in common if c[2] in NOT_ATTEMPTED]
+    mistakes = [c for c in common if c[2] not in skipped]
+    missing = [c for c in common if c[2] in skipped]
     lines += ["", "commonest mistakes:"]
     for share, name, kind in mistakes[:15]:
-        lines.append(f"  {share:4.0%} {kind.replace('_', ' ')} in {name}")
+        lines.append(f"  {share:4.0%} {label(kind)} in {name}")
     if missing:
         lines += ["", "not attempted or not readable:"]
         by_kind = {}
         for share, name, kind in missing:
             by_kind.setdefault((kind, round(share, 3)), []).append(name)
         for (kind, share), names in by_kind.items():
-            lines.append(f"  {share:4.0%} {kind.replace('_', ' ')}: {', '.join(names)}")
+            lines.append(f"  {share:4.0%} {label(kind)}: {', '.join(names)}")
+    shown = dict.fromkeys(kind for _, _, kind in mistakes[:15] + missing)
+    meanings = [(label(k), declared_kinds()[k].meaning) for k in shown if k in declared_kinds()]
+    if meanings:
+        lines += ["", "what they mean:"] + [f"  {name}: {meaning}" for name, meaning in meanings]
     return "\n".join(lines)
 
 
@@ -186,10 +206,10 @@ def stats_plot(reports, assignment, path):
 
     rows, common = class_stats(reports, assignment)
     n = max(len(reports), 1)
-    top = {}
+    top, skipped = {}, not_attempted()
     for share, name, kind in common:
-        if kind not in NOT_ATTEMPTED:
-            top.setdefault(name, f"{share:.0%} {kind.replace('_', ' ')}")
+        if kind not in skipped:
+            top.setdefault(name, f"{share:.0%} {label(kind)}")
     fig, ax = plt.subplots(figsize=(9, 0.45 * len(rows) + 1.5))
     names = [r[0] for r in rows][::-1]
     shares = [r[1] / n for r in rows][::-1]

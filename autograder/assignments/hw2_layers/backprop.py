@@ -1,10 +1,11 @@
-"""Hidden checks of hw2's ``backprop``: the loop, on layers that are not graded functions.
+"""backprop (hw2): everything the grader knows about it. The loop, on layers that are not
+graded functions.
 
-The hidden networks are built from the grader's probe layers (probes.py: a linear map, a
-shift, a linear map with a bias, a scaled tanh without params) and its half sum-of-squares
-loss, sent into the student's process by name, so that a mistake in a student's graded layer
-can't cost ``backprop`` anything. The judge computes what the loop must return by running the
-reference ``backprop`` on the very same probe functions in its own process.
+The hidden networks are built from the grader's probe layers (sandbox/probes.py: a linear
+map, a shift, a linear map with a bias, a scaled tanh without params) and its half
+sum-of-squares loss, sent into the student's process by name, so that a mistake in a student's
+graded layer can't cost ``backprop`` anything. The judge computes what the loop must return by
+running the reference ``backprop`` on the very same probe functions in its own process.
 
 Checks: the loss; every gradient (a reversed list, and an upstream gradient not passed on,
 are named); the structure of ``grads`` (one tuple per layer, empty for a layer without params,
@@ -14,13 +15,15 @@ import numpy as np
 
 import solutions
 
-from ..hw1_graphs.operations import Findings
 from ...judging.diagnose import Diagnosis, diagnose
-from ...judging.judge import (REF_RTOL, as_float_array, failure, first_mutation, guarded, mutation_check,
-                    shape_of, value_check)
+from ...judging.finite_differences import every_coordinate
+from ...judging.grades import CheckSpec
+from ...judging.in_notebook import RTOL, rel_error
+from ...judging.judge import REF_RTOL, StudentError, as_float_array, failure, shape_of
+from ...judging.kinds import Kind, declare
+from ...judging.tally import Arguments, Tally, first_mutation
 from ...sandbox import probes
 from ...sandbox.probes import Probe
-from ...sandbox.runner import StudentError
 
 NAME = "backprop"
 LOSS = "half_sse_loss"
@@ -28,13 +31,24 @@ LINEAR, SHIFT, AFFINE, TANH = "linear", "shift", "linear_bias", "scaled_tanh"
 WITH_PARAMLESS = "a layer without params in the middle"
 TWO_PARAMS = "layers with two params"
 BATCH_OF_ONE = "a batch of one, first layer without params"
+CASES = (WITH_PARAMLESS, TWO_PARAMS, BATCH_OF_ONE)
+
+LOSS_VALUES = CheckSpec("loss on hidden networks", "value", 3)
+GRADIENTS = CheckSpec("gradients on hidden networks", "gradient", 4)
+STRUCTURE = CheckSpec("grads has one tuple per layer", "structure", 1)
+KINDS = declare(
+    Kind("paramless_entry", "None where a layer without params needs an empty tuple"),
+    Kind("includes_dx", "dx kept among a layer's gradients"),
+    Kind("upstream_not_passed", "the last layer's gradients right, an earlier layer's not: "
+         "dx is not passed on as the upstream gradient of the layer before"),
+)
 
 
 def network(judge, case):
     """(layers as (stem, params) pairs, x, y) of a hidden network. Every layer but a first one
     with params has the width of the scores, so a loop that does not pass the upstream
     gradient on still runs (and is diagnosed) instead of failing on shapes."""
-    rng = judge.rng([41, [WITH_PARAMLESS, TWO_PARAMS, BATCH_OF_ONE].index(case)])
+    rng = judge.rng([41, CASES.index(case)])
     if case == WITH_PARAMLESS:
         n, d, m = 5, 4, 3
         layers = [(LINEAR, (rng.standard_normal((d, m)) / 2,)), (SHIFT, (rng.standard_normal(m),)),
@@ -124,73 +138,65 @@ def close(got, expected):
     return got is not None and got.shape == np.shape(expected) and np.allclose(got, expected)
 
 
-def compare_grads(grads, ref_grads, case, batch_size, found):
-    """How many of the grads (of the right structure) are right; the failing verdicts go to
-    the Findings ``found``, or ``upstream_not_passed`` alone when it explains them (the last
+def compare_grads(grads, ref_grads, case, batch_size, tally):
+    """Counts in ``tally`` the grads (of the right structure) that are right; the failing
+    verdicts are noted there, or ``upstream_not_passed`` alone when it explains them (the last
     layer with params is right, an earlier one is not)."""
-    right, layer_ok, wrong = 0, [], Findings()
+    right, layer_ok, wrong = 0, [], Tally()
     for i, (entry, ref) in enumerate(zip(grads, ref_grads)):
-        oks = [wrong.add(diagnose(g, e, function=NAME, check=f"reference ({case})",
-                                  what=f"grads[{i}][{j}]", batch_size=batch_size,
-                                  rtol=REF_RTOL), g, e)
+        oks = [wrong.note(diagnose(g, e, function=NAME, check=f"reference ({case})",
+                                   what=f"grads[{i}][{j}]", batch_size=batch_size,
+                                   rtol=REF_RTOL), g, e)
                for j, (g, e) in enumerate(zip(entry, ref))]
         right += sum(oks)
         layer_ok.append(all(oks) if ref else None)
     with_params = [ok for ok in layer_ok if ok is not None]
     if with_params and with_params[-1] and not all(with_params):
-        found.add(Diagnosis("upstream_not_passed", f"{NAME}, grads vs reference ({case}): the "
-                            "gradients of the last layer with params are right, those of an "
-                            "earlier layer are not. Check that the dx each backward call "
-                            "returns becomes the upstream gradient of the layer before it, "
-                            "and that each backward gets its own layer's cache."))
+        tally.note(Diagnosis("upstream_not_passed", f"{NAME}, grads vs reference ({case}): the "
+                             "gradients of the last layer with params are right, those of an "
+                             "earlier layer are not. Check that the dx each backward call "
+                             "returns becomes the upstream gradient of the layer before it, "
+                             "and that each backward gets its own layer's cache."))
     else:
-        found.extend(wrong)
-    return right
+        tally.extend(wrong)
+    tally.count(right, sum(len(ref) for ref in ref_grads))
 
 
 def check_backprop(judge):
-    losses = grads_right = n_grads = structure_ok = ran = 0
-    bad_loss, bad_grads, bad_structure = Findings(), Findings(), Findings()
-    mutated = None
-    cases = (WITH_PARAMLESS, TWO_PARAMS, BATCH_OF_ONE)
-    for case in cases:
+    loss, grads_tally, structure_tally = Tally(), Tally(), Tally()
+    arguments = Arguments(NAME)
+    for case in CASES:
         layers, x, y = network(judge, case)
         ref_loss, ref_grads = expected(layers, x, y)
-        n_grads += sum(len(g) for g in ref_grads)
+        n_grads = sum(len(g) for g in ref_grads)
         outcome = judge.call(NAME, wire_layers(layers), x, y, Probe(LOSS), echo_args=True)
         if isinstance(outcome, StudentError):
             d = failure(outcome, NAME, "(loss, grads)")
-            for found in (bad_loss, bad_grads, bad_structure):
-                found.add(d)
+            loss.add(d)
+            grads_tally.add(d, count=n_grads)
+            structure_tally.add(d)
             continue
-        ran += 1
         result, after = outcome
-        mutated = mutated or arguments_changed(layers, x, y, after)
+        arguments.saw_verdict(arguments_changed(layers, x, y, after))
         grads, problem = structure(result, layers)
         pair = isinstance(result, (tuple, list)) and len(result) == 2
         if pair:
-            losses += bad_loss.add(diagnose(result[0], ref_loss, function=NAME, what="loss",
-                                            check=f"reference ({case})", rtol=REF_RTOL),
-                                   result[0], ref_loss)
+            loss.add(diagnose(result[0], ref_loss, function=NAME, what="loss",
+                              check=f"reference ({case})", rtol=REF_RTOL), result[0], ref_loss)
         else:
-            bad_loss.add(problem)
+            loss.add(problem)
         problem = (reversed_order(result[1], ref_grads) if pair else None) or problem
         if problem is not None:
-            bad_structure.add(problem)
-            bad_grads.add(problem)
+            structure_tally.add(problem)
+            grads_tally.add(problem, count=n_grads)
             continue
-        structure_ok += 1
-        grads_right += compare_grads(grads, ref_grads, case, len(x), bad_grads)
-    total = len(cases)
-    first = next(iter(bad_loss.verdicts()), None)
-    return [value_check("loss on hidden networks", 3, losses, total, bad_loss.verdicts(),
-                        "networks"),
-            value_check("gradients on hidden networks", 4, grads_right, n_grads,
-                        bad_grads.verdicts(), "gradients of the hidden networks' params"),
-            value_check("grads has one tuple per layer", 1, structure_ok, total,
-                        bad_structure.verdicts(), "networks",
-                        ok="grads holds one tuple per layer, in layer order."),
-            mutation_check(mutated, NAME, 1, ran, first)]
+        structure_tally.add(None)
+        compare_grads(grads, ref_grads, case, len(x), grads_tally)
+    return [loss.check(LOSS_VALUES, "networks"),
+            grads_tally.check(GRADIENTS, "gradients of the hidden networks' params"),
+            structure_tally.check(STRUCTURE, "networks",
+                                  ok="grads holds one tuple per layer, in layer order."),
+            arguments.check(loss.first())]
 
 
 def arguments_changed(layers, x, y, after):
@@ -211,7 +217,41 @@ def arguments_changed(layers, x, y, after):
                           ["layers (the params arrays)", "x", "y"])
 
 
-def checks():
-    """{graded name: check(judge) -> [Check]} for hw2's backprop."""
-    return {NAME: guarded(check_backprop, NAME)}
+CHECKS = {NAME: check_backprop}
 
+
+def notebook_check(ns, seed=0):
+    """backprop with layers that are not graded functions: a scaled tanh and a linear map."""
+    rng = np.random.default_rng(seed)
+
+    def lin_f(x, w):
+        return x @ w, (x, w)
+
+    def lin_b(d, c):
+        return d @ c[1].T, c[0].T @ d
+
+    def act_f(x):
+        return np.tanh(x) * 2, x
+
+    def act_b(d, x):
+        return d * 2 * (1 - np.tanh(x) ** 2)
+
+    def loss_fn(s, t):
+        return float(np.sum((s - t) ** 2)), 2 * (s - t)
+
+    def layers(a, b):
+        return [(lin_f, lin_b, (a,)), (act_f, act_b, ()), (lin_f, lin_b, (b,))]
+
+    def total(a, b):
+        return np.array(loss_fn(np.tanh(x @ a) * 2 @ b, y)[0])
+
+    w1, w2 = rng.standard_normal((4, 5)), rng.standard_normal((5, 3))
+    x, y = rng.standard_normal((6, 4)), rng.standard_normal((6, 3))
+    _, grads = ns["backprop"](layers(w1, w2), x, y, loss_fn)
+    assert len(grads) == 3 and len(grads[1]) == 0, "backprop: one tuple of gradients per layer"
+    one = np.array(1.0)
+    assert rel_error(grads[0][0], every_coordinate(lambda a: total(a, w2), w1.copy(), one)) < RTOL
+    assert rel_error(grads[2][0], every_coordinate(lambda b: total(w1, b), w2.copy(), one)) < RTOL
+
+
+NOTEBOOK_CHECKS = {NAME: notebook_check}

@@ -1,0 +1,125 @@
+"""example_forward_backward (hw1): everything the grader knows about it.
+
+The three values (y, dy_dx, dy_dz) at the contract's point (2, 3) and at hidden points, against
+the reference (a wrong gradient is checked for missing paths of the graph: ``missing_path``),
+and the two gradients against finite differences of the student's own y.
+"""
+import numpy as np
+
+import solutions
+
+from ...judging import in_notebook
+from ...judging.diagnose import Diagnosis, diagnose, diagnose_missing_path
+from ...judging.finite_differences import derivatives_at, fd_verdict, not_right_yet
+from ...judging.grades import CheckSpec
+from ...judging.judge import REF_RTOL, StudentError, Unusable, failure, numeric
+from ...judging.tally import Tally
+
+EXAMPLE = "example_forward_backward"
+CONTRACT_POINT = (2.0, 3.0)
+WHATS = ("y", "dy_dx", "dy_dz")
+
+AT_CONTRACT_POINT = CheckSpec("values at x=2, z=3", "value", 3)
+AT_HIDDEN_POINTS = CheckSpec("values at hidden points", "value", 4)
+FD = CheckSpec("gradients match finite differences of your y", "fd", 3)
+STRUCTURE = CheckSpec("returns (y, dy_dx, dy_dz)", "structure", 1)
+
+
+def example_points(judge):
+    """Three hidden points, one on each side of x = 1 and one beyond e, z of a fixed sign in
+    each (x > 0, x != 1, z != 0, and |xz| small enough for exp)."""
+    rng = judge.rng([29])
+    return [(float(rng.uniform(0.3, 0.8)), float(rng.uniform(0.5, 2.0))),
+            (float(rng.uniform(1.3, 2.5)), float(-rng.uniform(0.4, 1.5))),
+            (float(rng.uniform(2.8, 4.0)), float(rng.uniform(0.3, 1.0)))]
+
+
+def example_paths(x, z):
+    """Each path's contribution to dy/dx and to dy/dz (they add up to the reference's)."""
+    a, b = x * z, np.log(x)
+    c, d = np.sin(b), np.exp(a)
+    dx = {"d = exp(a)": d * z, "e = a/b via a": z / b, "e = a/b via b": -a / b**2 / x,
+          "f = c/a via a": -c / a**2 * z, "f = c/a via c": np.cos(b) / a / x}
+    dz = {"d = exp(a)": d * x, "e = a/b via a": x / b, "f = c/a via a": -c / a**2 * x}
+    return dx, dz
+
+
+def example_result(judge, x, z):
+    """(three floats or None, Diagnosis of a bad result or None)."""
+    result = judge.call(EXAMPLE, x, z)
+    if isinstance(result, StudentError):
+        return None, failure(result, EXAMPLE, "(y, dy_dx, dy_dz)")
+    if not (isinstance(result, (tuple, list)) and len(result) == 3):
+        count = f"{len(result)} values" if isinstance(result, (tuple, list)) else \
+            f"a single {type(result).__name__}"
+        return None, Diagnosis("wrong_structure", f"{EXAMPLE} must return three numbers (y, "
+                               f"dy_dx, dy_dz); it returned {count}.")
+    if not all(numeric(v) and np.ndim(v) == 0 for v in result):
+        return result, Diagnosis("not_numeric", f"{EXAMPLE} must return three numbers (y, "
+                                 "dy_dx, dy_dz); one of them is not a single number.")
+    return tuple(float(v) for v in result), None
+
+
+def example_verdicts(result, ref, x, z, label):
+    """One Diagnosis per value of (y, dy_dx, dy_dz) against the reference ``ref`` at (x, z)."""
+    verdicts = [diagnose(result[0], ref[0], function=EXAMPLE, check=label, what="y",
+                         rtol=REF_RTOL)]
+    for got, expected, contributions, what in zip(result[1:], ref[1:], example_paths(x, z),
+                                                  WHATS[1:]):
+        verdicts.append(diagnose_missing_path(got, expected, contributions, function=EXAMPLE,
+                                              check=label, what=what, rtol=REF_RTOL))
+    return verdicts
+
+
+def check_example(judge):
+    contract, hidden, fd, structure = Tally(), Tally(), Tally(), Tally()
+    y_right = 0
+    points = [CONTRACT_POINT] + example_points(judge)
+    rng = judge.rng([31])
+    for i, (x, z) in enumerate(points):
+        label = "reference at x=2, z=3" if i == 0 else "reference at a hidden point"
+        found = contract if i == 0 else hidden
+        result, problem = example_result(judge, x, z)
+        structure.add(problem)
+        if problem is not None:
+            found.add(problem, count=3)
+            fd.add(problem, count=2)
+            continue
+        ref = solutions.example_forward_backward(x, z)
+        verdicts = example_verdicts(result, ref, x, z, label)
+        for v, got, want in zip(verdicts, result, ref):
+            found.add(v, got, want)
+        if i > 0:
+            y_right += verdicts[0].ok
+        for k, what in ((0, "dy_dx"), (1, "dy_dz")):
+            fd.add(example_fd(judge, result, ref, x, z, k, what, rng))
+    if fd.passed and not y_right:
+        fd_check = FD.failed(not_right_yet(EXAMPLE, "y"))
+    else:
+        fd_check = fd.check(FD, "gradients (at x=2, z=3 and hidden points)")
+    return [contract.check(AT_CONTRACT_POINT, "values (y, dy_dx, dy_dz)"),
+            hidden.check(AT_HIDDEN_POINTS, "values at hidden points"),
+            fd_check, structure.check(STRUCTURE, "calls", ok="returns three numbers.")]
+
+
+def example_fd(judge, result, ref, x, z, k, what, rng):
+    point = [x, z]
+
+    def F(t):
+        new = list(point)
+        new[k] = float(t)
+        value, problem = example_result(judge, *new)
+        if problem is not None:
+            raise Unusable(problem)
+        return value[0]
+    got = derivatives_at(F, point[k], rng, function=EXAMPLE, source="y",
+                         right=(ref[0], ref[1 + k]))
+    if isinstance(got, Diagnosis):
+        return got
+    paths = {name: np.array([part]) for name, part in example_paths(x, z)[k].items()}
+    return fd_verdict(result[1 + k], *got, function=EXAMPLE, source="y", what=what,
+                      check="finite differences of your y", paths=paths)
+
+
+CHECKS = {EXAMPLE: check_example}
+NOTEBOOK_CHECKS = in_notebook.same_as_reference(EXAMPLE, lambda f, given, seed: f(2.0, 3.0))
