@@ -204,7 +204,7 @@ def judge_functions(proc, seed, names, points, readable, weights):
             grade.checks = [Check("graded", 1, 0.0, f"{name} has no hidden check in this "
                                   "version of the grader; grade it by hand.", "no_check")]
         elif proc.budget_left() <= 0:
-            grade.checks = [budget_used_up(name, proc.limits.student_seconds)]
+            grade.checks = [budget_used_up(name, proc)]
         else:
             proc.begin(name)
             grade.checks = run_checks(checks[name], judge, name)
@@ -226,10 +226,15 @@ def cell_flags(proc):
     return flags
 
 
-def budget_used_up(name, seconds):
-    return Check("graded", 1, 0.0, f"{name} was not graded: the time budget of {seconds:g} s "
-                 "for this submission was used up by the functions before it (slow or "
-                 "endless code, or a process that kept crashing).", "time_budget")
+def budget_used_up(name, proc):
+    if proc.given_up:
+        return Check("graded", 1, 0.0, f"{name} was not graded: calls of the functions before "
+                     "it timed out again and again, so the grader stopped running this "
+                     "submission (look for endless loops or sleeps).", "time_budget")
+    return Check("graded", 1, 0.0, f"{name} was not graded: the time budget of "
+                 f"{proc.limits.student_seconds:g} s for this submission was used up by the "
+                 "functions before it (slow or endless code, or a process that kept "
+                 "crashing).", "time_budget")
 
 
 def run_checks(check, judge, name):
@@ -237,7 +242,7 @@ def run_checks(check, judge, name):
         checks = check(judge)
     except StudentError as err:  # a process that gave up: no more checks can run
         if err.kind == "budget":
-            return [budget_used_up(name, judge.proc.limits.student_seconds)]
+            return [budget_used_up(name, judge.proc)]
         return [Check("graded", 1, 0.0, f"{name} could not be graded: {err}", "crashed")]
     if judge.proc.budget_left() <= 0:  # checks cut short by the budget: say so
         checks = [c if c.fraction >= 1 else Check(c.name, c.weight, c.fraction,

@@ -222,11 +222,17 @@ class Service:
         return self.kept[key]
 
     def reply(self, message, value=None, with_value=False, args_after=None):
-        arrays = []
+        """Send ``message`` with the call's value and arguments, within the wire's bounds (a
+        reply the parent would refuse is sent as ``wire.TOO_LARGE`` instead)."""
+        arrays, budget = [], wire.new_budget()
+        if args_after is not None:  # the grader's own inputs: small
+            message["args_after"] = wire.encode(args_after, arrays, budget=budget)
         if with_value:
-            message["value"] = wire.encode(value, arrays, keep=self.keep)
-        if args_after is not None:
-            message["args_after"] = wire.encode(args_after, arrays)
+            start = len(arrays)
+            message["value"] = wire.encode(value, arrays, keep=self.keep, budget=budget)
+            if len(json.dumps(message)) > wire.MAX_MESSAGE_BYTES // 2:  # long keys or texts
+                del arrays[start:]
+                message["value"] = dict(wire.TOO_LARGE)
         wire.send(self.cout, message, arrays)
 
     def exec_cell(self, message):

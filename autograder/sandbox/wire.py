@@ -8,12 +8,16 @@ probes.py), ``{"rng": seed}`` a fresh ``numpy.random.Generator`` made in the chi
 ``{"str": text}`` a string, ``{"o": typename}`` anything else, ``null`` None.
 This module imports only the standard library and NumPy: the child loads it by path.
 
-Nothing that arrives is trusted: ``receive`` reads an array's ``.npy`` header before NumPy
-allocates anything and takes only plain arrays of booleans, integers and floats (at most
-``MAX_NDIM`` axes, ``MAX_ELEMENTS`` numbers in one message), caps the nesting of the JSON,
-and cuts the strings a reply carries about an exception; ``decode`` takes only the forms
-above, with array indices in range and short type names. Anything else is a ``WireError``,
-whose message never repeats what was sent.
+Nothing that arrives is trusted, and every reply is bounded before it is parsed: its JSON is
+at most ``MAX_MESSAGE_BYTES`` and ``MAX_VALUES`` values (counted on the bytes, before
+``json.loads`` makes an object of any), its arrays at most ``MAX_ARRAYS`` frames,
+``MAX_ELEMENTS`` numbers and ``MAX_ARRAY_BYTES`` together; ``receive`` reads an array's
+``.npy`` header before NumPy allocates anything and takes only plain arrays of booleans,
+integers and floats (at most ``MAX_NDIM`` axes), caps the nesting of the JSON, and cuts the
+strings a reply carries about an exception; ``decode`` takes only the forms above, with array
+indices in range and short type names. Anything else is a ``WireError``, whose message never
+repeats what was sent. ``encode`` keeps to the same bounds on the sending side: a value too
+big to send becomes ``{"o": "too many values"}``, so an honest reply is never refused.
 """
 import io
 import json
@@ -26,9 +30,12 @@ HEADER = struct.Struct(">I")
 # The kinds of NumPy floating-point warning the child reports with each call's reply.
 FP_WARNINGS = ("overflow", "invalid value", "divide by zero")
 MAX_FRAME = 64 * 1024 * 1024
+MAX_MESSAGE_BYTES = 4 * 1024 * 1024  # the JSON of one message (its arrays travel apart)
+MAX_VALUES = 100_000           # values in one message's tree (a 10,000-node graph: ~20,000)
+MAX_ARRAYS = 30_000            # array frames of one message (a scalar travels as one)
 MAX_NDIM = 8
-MAX_ELEMENTS = 50_000_000      # numbers in all the arrays of one message
-MAX_ARRAY_BYTES = 256 * 1024**2  # bytes in all the arrays of one message
+MAX_ELEMENTS = 8_000_000       # numbers in all the arrays of one message
+MAX_ARRAY_BYTES = 64 * 1024**2  # bytes in all the arrays of one message
 MAX_DEPTH = 40                 # nesting of a value tree (encode stops at 20)
 MAX_NAME = 100                 # a type name, an exception class name, a handle
 MAX_TEXT = 300                 # an exception's message
@@ -55,11 +62,18 @@ def read_exact(stream, n):
     return bytes(data)
 
 
-def read_frame(stream):
+def read_frame(stream, limit=MAX_FRAME):
     (n,) = HEADER.unpack(read_exact(stream, HEADER.size))
-    if n > MAX_FRAME:
-        raise WireError(f"frame of {n} bytes is over the {MAX_FRAME} byte limit")
+    if n > limit:
+        raise WireError(f"a frame over the {limit} byte limit")
     return read_exact(stream, n)
+
+
+def values_at_most(data):
+    """An upper bound on the values a JSON text holds, counted without parsing it: every
+    value of a tree is an object ``{`` or ``null``, and every sequence of n values has n - 1
+    commas."""
+    return data.count(b"{") + data.count(b",") + 1
 
 
 def send(stream, message: dict, arrays=()):
@@ -75,8 +89,11 @@ def send(stream, message: dict, arrays=()):
 
 def receive(stream):
     """Read one message and its arrays: ``(message, [arrays])``, validated (see above)."""
+    data = read_frame(stream, MAX_MESSAGE_BYTES)
+    if values_at_most(data) > MAX_VALUES:
+        raise WireError(f"a message of more than {MAX_VALUES} values")
     try:
-        message = json.loads(read_frame(stream))
+        message = json.loads(data)
     except RecursionError:
         raise WireError("a message nested too deeply") from None
     except (ValueError, UnicodeDecodeError):
@@ -84,7 +101,7 @@ def receive(stream):
     if not isinstance(message, dict):
         raise WireError("a message that is not a JSON object")
     count = message.get("n_arrays", 0)
-    if type(count) is not int or not 0 <= count <= 10_000:
+    if type(count) is not int or not 0 <= count <= MAX_ARRAYS:
         raise WireError("a message with a bad array count")
     message = checked_fields(message)
     arrays, elements, size = [], 0, 0
@@ -161,8 +178,39 @@ def checked_fields(message):
     return message
 
 
-def encode(value, arrays, keep=None, depth=0):
-    """JSON tree for ``value``; arrays appended to ``arrays``; other objects kept by ``keep``."""
+class TooLarge(Exception):
+    """A value over the bounds ``receive`` enforces."""
+
+
+def new_budget():
+    """What one message may still carry: [values, array frames, numbers, array bytes]."""
+    return [MAX_VALUES - 10, MAX_ARRAYS - 10, MAX_ELEMENTS, MAX_ARRAY_BYTES]
+
+
+TOO_LARGE = {"o": "too many values"}
+
+
+def encode(value, arrays, keep=None, budget=None):
+    """JSON tree for ``value``; arrays appended to ``arrays``; other objects kept by ``keep``.
+    A value over the wire's bounds (values, arrays, numbers, bytes; ``budget``, shared by the
+    values of one message) is sent as ``TOO_LARGE``, with none of its arrays."""
+    start, budget = len(arrays), new_budget() if budget is None else budget
+    try:
+        return encode_tree(value, arrays, keep, 0, budget)
+    except TooLarge:
+        del arrays[start:]
+        return dict(TOO_LARGE)
+
+
+def spend(budget, values=1, arrays=0, elements=0, nbytes=0):
+    for i, amount in enumerate((values, arrays, elements, nbytes)):
+        budget[i] -= amount
+        if budget[i] < 0:
+            raise TooLarge
+
+
+def encode_tree(value, arrays, keep, depth, budget):
+    spend(budget)
     if depth > 20:
         return {"o": "too deeply nested"}
     if value is None:
@@ -178,18 +226,23 @@ def encode(value, arrays, keep=None, depth=0):
     if isinstance(value, (bool, np.bool_)):
         return {"f": bool(value)}
     if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
+        spend(budget, 0, 1, 1, 8)
         arrays.append(np.asarray(value))
         return {"a": len(arrays) - 1, "scalar": type(value).__name__}
     if isinstance(value, np.ndarray):
         if value.dtype == object:
             return {"o": "ndarray of objects"}
+        spend(budget, 0, 1, value.size, value.nbytes)
         arrays.append(value)
         return {"a": len(arrays) - 1}
     if isinstance(value, (tuple, list)):
-        return {"s": [encode(v, arrays, keep, depth + 1) for v in value],
+        spend(budget, len(value))  # before walking a sequence too long to send
+        return {"s": [encode_tree(v, arrays, keep, depth + 1, budget) for v in value],
                 "t": "tuple" if isinstance(value, tuple) else "list"}
     if isinstance(value, dict) and all(isinstance(k, str) for k in value):
-        return {"d": {k: encode(v, arrays, keep, depth + 1) for k, v in value.items()}}
+        spend(budget, len(value))
+        return {"d": {k: encode_tree(v, arrays, keep, depth + 1, budget)
+                      for k, v in value.items()}}
     if keep is not None:
         return {"h": keep(value), "o": type(value).__name__}
     return {"o": type(value).__name__}
