@@ -1076,3 +1076,16 @@ def test_shape_classes_are_what_their_names_say():
             assert h != w and args[0].shape[0] != 2, case.name
     conv = {c.name: c.make(np.random.default_rng(0))[1] for c in hidden.CONV}
     assert {(k["pad"], k["stride"]) for k in conv.values()} >= {(2, 3), (1, 2), (0, 1)}
+
+
+def test_prelu_recipes_hold_their_behaviours():
+    for seed in SEEDS:
+        for case in hidden.PRELU:
+            (x, alpha), kw = case.make(np.random.default_rng([seed, 5]))
+            n, d = x.shape
+            assert kw == {} and alpha.shape == (d,)
+            assert len(set(alpha)) == d and np.all((alpha >= 0.05) & (alpha <= 0.4))
+            assert np.any(x > 0) and np.any(x < 0)
+            assert case.has("zeros") == np.any(x == 0), case.name
+            assert (n == d) == (case.name == "as many examples as features"), case.name
+            assert n == 1 or n >= 3
