@@ -70,7 +70,7 @@ def prelu_backward(dout, cache):
     prelu_forward.
 
     Inputs: dout (N, D). Returns ``(dx, dalpha)``: dx (N, D); dalpha (D,), summed over the
-    batch (alpha is shared by every example). By contract the slope at exactly 0 is alpha.
+    batch. By contract the slope at exactly 0 is alpha.
     """
     ### BEGIN SOLUTION
     x, alpha = cache
