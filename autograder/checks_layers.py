@@ -17,7 +17,10 @@ minutes) earns no gradient credit at all (``not_derived``).
 
 A pair may name its own mistakes (``Pair.slips``): the softmax layer's wrong axis
 (``softmax_wrong_axis``), a Jacobian reduced to its diagonal (``jacobian_diagonal_only``), the
-loss's shortcut in a layer (``loss_shortcut``), and a layer divided by N is told so.
+loss's shortcut in a layer (``loss_shortcut``), and a layer divided by N is told so
+(``Pair.batch_notes``); PReLU's slope on the wrong side of 0, per example instead of per feature,
+dalpha without its factor x and a dx that ignores alpha (``diagnose.prelu_slips``), and a
+dalpha averaged over the batch is told that alpha is shared as a bias is.
 
 Losses: the same, with the loss value in place of the forward.
 
@@ -33,7 +36,8 @@ import numpy as np
 import solutions
 
 from . import hidden_inputs as hidden
-from .diagnose import Diagnosis, diagnose, diagnose_fp_warnings, diagnose_window_shape
+from .diagnose import (PRELU_MESSAGES, PRELU_SHARED_SLOPE, Diagnosis, diagnose,
+                       diagnose_fp_warnings, diagnose_window_shape, prelu_slips)
 from .judge import (FD_RTOL, FD_STEP, REF_RTOL, Check, Judge, Unusable, as_float_array,
                     failure, first_mutation, flat, guarded, mutation_check, numeric,
                     one_check, shape_of, usable_base, value_check, weighted_sum)
@@ -73,7 +77,10 @@ class Pair:
 
     ``slips``, when given, names the pair's own mistakes that ``diagnose`` can only call wrong
     values: ``slips(args, kwargs, dout) -> [(kind, array, message)]``, what a
-    mistake of that kind returns on these inputs (``dout`` is None for the forward).
+    mistake of that kind returns on these inputs (``dout`` is None for the forward); a fourth
+    item ``what`` ("out", "dx", "dalpha", ...) keeps a slip to that one array.
+    ``batch_notes`` ({what: text}) is added to the message of a gradient ``what`` that is the
+    expected one divided by the batch size: why this layer does not divide by N.
     """
 
     stem: str
@@ -81,6 +88,7 @@ class Pair:
     names: tuple
     noun: str = "windows"  # what a non-square window is called in messages
     slips: object = None
+    batch_notes: tuple = ()  # ((what, text), ...): a dict, frozen
 
     @property
     def smooth(self):
@@ -129,19 +137,24 @@ def softmax_slips(args, kwargs, dout):
             ("softmax_wrong_axis", column_jacobian, WRONG_AXIS)]
 
 
-def named_slip(pair, verdict, got, function, case, args, kwargs, dout=None, check=None):
-    """``verdict``, or the pair's own name for the mistake when ``got`` is what that mistake
-    returns on ``case`` (compared with ``check``, the reference by default); a batch scaling
-    of softmax_backward is told that a layer does not average."""
+def named_slip(pair, verdict, got, function, case, args, kwargs, dout=None, check=None,
+               what=None):
+    """``verdict``, or the pair's own name for the mistake when ``got`` (the array ``what``:
+    "out" for the forward, "dx" by default for the backward) is what that mistake returns on
+    ``case`` (compared with ``check``, the reference by default); a batch scaling the pair
+    has a note for (softmax_backward's dx, prelu's dalpha) is told why it is wrong."""
     if verdict.ok or pair.slips is None:
         return verdict
-    if verdict.kind == "scaled_by_inverse_batch" and dout is not None:
-        return Diagnosis(verdict.kind, verdict.message + LAYER_NOT_LOSS)
-    what = "out" if dout is None else "dx"
+    what = what or ("out" if dout is None else "dx")
+    notes = dict(pair.batch_notes)
+    if verdict.kind == "scaled_by_inverse_batch" and dout is not None and what in notes:
+        return Diagnosis(verdict.kind, verdict.message + notes[what])
     g = as_float_array(got)
     with np.errstate(all="ignore"):
         slips = pair.slips(args, kwargs, dout)
-    for kind, array, text in slips:
+    for kind, array, text, *only in slips:
+        if only and only[0] != what:
+            continue
         if g is not None and g.shape == array.shape and np.all(np.isfinite(array)) \
                 and matches(g, array):
             check = check or f"reference ({case.name})"
@@ -149,13 +162,25 @@ def named_slip(pair, verdict, got, function, case, args, kwargs, dout=None, chec
     return verdict
 
 
+# --------------------------------------------------------------------- prelu's own mistakes
+
+def prelu_pair_slips(args, kwargs, dout):
+    """``diagnose.prelu_slips`` as ``Pair.slips`` (see there): each with its message."""
+    x, alpha = args
+    return [(kind, array, PRELU_MESSAGES[kind], what)
+            for kind, array, what in prelu_slips(x, alpha, dout)]
+
+
 PAIRS = {p.stem: p for p in [
     Pair("affine", hidden.AFFINE, ("x", "w", "b")),
     Pair("relu", hidden.RELU, ("x",)),
     Pair("leaky_relu", hidden.LEAKY_RELU, ("x",)),
+    Pair("prelu", hidden.PRELU, ("x", "alpha"), slips=prelu_pair_slips,
+         batch_notes=(("dalpha", PRELU_SHARED_SLOPE),)),
     Pair("sigmoid", hidden.SIGMOID, ("x",)),
     Pair("tanh", hidden.TANH, ("x",)),
-    Pair("softmax", hidden.SOFTMAX_LAYER, ("x",), slips=softmax_slips),
+    Pair("softmax", hidden.SOFTMAX_LAYER, ("x",), slips=softmax_slips,
+         batch_notes=(("dx", LAYER_NOT_LOSS),)),
     Pair("conv", hidden.CONV, ("x", "w", "b"), noun="filters"),
     Pair("max_pool", hidden.POOL, ("x",)),
 ]}
@@ -436,7 +461,8 @@ def reference_checks(judge, pair):
                 tie_mask=tie_mask(x, kwargs) if case.has("ties") else None,
                 overlap_mask=overlap_mask(x, kwargs) if case.has("overlaps") else None,
                 hint_overflow=case.has("huge"), rtol=REF_RTOL)
-            verdict = named_slip(pair, verdict, g, backward, case, args, kwargs, dout)
+            verdict = named_slip(pair, verdict, g, backward, case, args, kwargs, dout,
+                                 what="d" + name)
             verdicts.append(verdict)
             if shape_of(g) != np.shape(e):
                 shape_bad = shape_bad or verdict
@@ -560,15 +586,17 @@ def fd_check(judge, pair):
     truth = getattr(solutions, backward)(dout.copy(), ref_cache)
     truth = truth if isinstance(truth, tuple) else (truth,)
     verdicts = []
+    right_forward = matches(out, ref_out)  # then the reference is what the gradient should be
     for x, given, name, nd, dirs, true in zip(args, run.grads, pair.names, numeric_d, probes,
                                               truth):
         verdict = gradient_verdict(given, x, nd, dirs, backward, forward, "d" + name,
-                                   len(args[0]))
-        if matches(out, ref_out):  # the slips are computed from the right forward
+                                   len(args[0]), true if right_forward else None)
+        if right_forward:  # the slips are computed from the right forward
             verdict = named_slip(pair, verdict, given, backward, pair.smooth, args, kwargs,
-                                 dout, check=f"finite differences of your {forward}")
+                                 dout, check=f"finite differences of your {forward}",
+                                 what="d" + name)
         verdicts.append(verdict)
-        if matches(out, ref_out) and not agree(nd, directional(true, dirs)):
+        if right_forward and not agree(nd, directional(true, dirs)):
             return Check(FD_TITLE, 0, 0.0, inconsistent(forward, "forward").message,
                          "inconsistent_forward")
     return value_check(FD_TITLE, 0, sum(v.ok for v in verdicts), len(verdicts), verdicts,
@@ -587,12 +615,16 @@ def agree(numeric_d, exact):
                     atol=1e-8).ok
 
 
-def gradient_verdict(given, x, numeric_d, dirs, function, source, what, batch_size):
+def gradient_verdict(given, x, numeric_d, dirs, function, source, what, batch_size,
+                     truth=None):
     """The student's gradient ``given`` (for input ``x``) against the numeric directional
-    derivatives of their own ``source`` along ``dirs``."""
+    derivatives of their own ``source`` along ``dirs``. A gradient of the wrong shape is
+    diagnosed against ``truth`` when the caller knows it (the reference gradient, where the
+    student's source is right): an unsummed batch axis is then named as such."""
     g = as_float_array(given)
     if g is None or g.shape != np.shape(x):
-        return diagnose(given, np.zeros_like(x), function=function, check=f"your {source}",
+        expected = np.zeros_like(x) if truth is None else truth
+        return diagnose(given, expected, function=function, check=f"your {source}",
                         what=what, batch_size=batch_size)
     if flat(numeric_d):
         return constant_forward(function, source, what)

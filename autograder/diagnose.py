@@ -36,7 +36,14 @@ Order of the tests in ``diagnose`` (the first that applies wins):
 Beside ``diagnose``: ``diagnose_window_shape`` names an output shape that a window's height
 taken for its width (``non_square_window``) or a rounded-up division (``non_divisible_size``)
 gives; ``diagnose_fp_warnings`` names the floating-point warnings a function raised where the
-contract asks it to stay finite (``fp_warning``).
+contract asks it to stay finite (``fp_warning``); ``prelu_slips`` gives what PReLU's own
+mistakes return on given inputs (the slope on the wrong side of 0, ``prelu_wrong_side``; one
+slope per example instead of per feature, ``prelu_alpha_wrong_axis``; dalpha without its factor
+x, ``prelu_dalpha_missing_x``; a dx that ignores alpha, ``prelu_dx_ignores_alpha``), so that a
+judge can name them (``PRELU_MESSAGES``). PReLU's other mistakes have the general kinds: dalpha
+of shape (N, D) is ``not_summed_over_batch``, dalpha averaged over the batch
+``scaled_by_inverse_batch`` (``PRELU_SHARED_SLOPE`` says why it is not), a slope taken for
+x < 0 only ``wrong_at_zeros`` (``ZERO_RULES``), alpha changed in place ``input_mutated``.
 
 Ambiguities, resolved once here:
 
@@ -63,7 +70,8 @@ __all__ = [
     "TINY_FRACTION", "MIN_SCALED_ENTRIES", "CLOSE_ERROR", "MAX_PATH_SUBSETS",
     "KINDS", "ZERO_RULES", "TIE_RULES",
     "Diagnosis", "diagnose", "diagnose_missing_path", "diagnose_mutation", "relative_error",
-    "diagnose_window_shape", "diagnose_fp_warnings",
+    "diagnose_window_shape", "diagnose_fp_warnings", "PRELU_MESSAGES", "PRELU_SHARED_SLOPE",
+    "prelu_slips",
 ]
 
 # ------------------------------------------------------------------------------- thresholds
@@ -96,12 +104,16 @@ KINDS = (
     "scaled_by_batch", "scaled_by_inverse_batch", "scaled_by_2", "scaled_by_half", "scaled",
     "wrong_at_zeros", "wrong_at_ties", "wrong_at_overlaps", "missing_path", "wrong_values",
     "input_mutated", "log_of_zero", "non_square_window", "non_divisible_size", "fp_warning",
+    "prelu_wrong_side", "prelu_alpha_wrong_axis", "prelu_dalpha_missing_x",
+    "prelu_dx_ignores_alpha",
 )
 
 #: What the contract (CONTRACT.md, public) says at the kinks, by function name.
 ZERO_RULES = {
     "relu_backward": "the contract says the derivative of relu at exactly 0 is 0",
     "leaky_relu_backward": "the contract says the slope is alpha for x <= 0, so at exactly 0 too",
+    "prelu_backward": "the contract says the slope is the feature's alpha for x <= 0, so at "
+                      "exactly 0 too",
 }
 TIE_RULES = {
     "max_pool_backward": "the contract says the gradient goes to one of the tied entries: the "
@@ -294,6 +306,68 @@ def diagnose_fp_warnings(warnings, *, function, check, finite=True, advice=None)
     return Diagnosis("fp_warning", text + (
         f" The contract asks for a computation that stays finite without any such warning on "
         f"these inputs, even when the values it returns are right: {advice}."))
+
+
+# ----------------------------------------------------------------------- PReLU's own mistakes
+
+#: What each of PReLU's own mistakes is told: where to look, never the formula.
+PRELU_MESSAGES = {
+    "prelu_wrong_side": (
+        "this is what a PReLU with its slope on the side x > 0 (and x <= 0 passed through "
+        "unchanged) gives: the two sides are swapped. Check the condition that decides where "
+        "alpha applies, in the forward and in the backward alike; the contract puts the slope "
+        "on the side x <= 0."),
+    "prelu_alpha_wrong_axis": (
+        "this is what one slope per example gives (alpha lined up with the batch axis, or "
+        "dalpha combined over the features). alpha holds one slope per feature, shared by "
+        "every example of the batch: check which axis of x each entry of alpha goes with, and "
+        "over which axis the contributions to dalpha are combined."),
+    "prelu_dalpha_missing_x": (
+        "this is dout added up over the entries where the slope applies, as if out moved one "
+        "for one with alpha there. Work out, at one entry with x <= 0, how much out moves when "
+        "alpha moves by a little: that local derivative multiplies each entry of dout before "
+        "the contributions are combined."),
+    "prelu_dx_ignores_alpha": (
+        "your dx does not depend on alpha: it is what a fixed slope on the side x <= 0 gives "
+        "(0 as for relu, 1, or leaky relu's default). Where x <= 0, what is the derivative of "
+        "out with respect to x, and which number of the forward call does it depend on? The "
+        "backward gets it only through the cache."),
+}
+#: Said when dalpha is the expected gradient divided by the batch size.
+PRELU_SHARED_SLOPE = (" alpha is shared by every example of the batch, as a bias is, and the 1/N "
+                      "of an averaged loss is already inside dout.")
+
+
+def prelu_slips(x, alpha, dout=None):
+    """What PReLU's own mistakes return on ``x`` (N, D) and ``alpha`` (D,): a list of
+    ``(kind, array, what)``, ``what`` being "out" (``dout`` None: the forward) or "dx" or
+    "dalpha" (the backward, on upstream gradient ``dout``). A student's wrong array equal to
+    one of them shows that mistake (``PRELU_MESSAGES[kind]`` says what to look at). A slope
+    per example is listed only where its shapes broadcast (N == D, or N == 1)."""
+    x, alpha = np.asarray(x, dtype=np.float64), np.asarray(alpha, dtype=np.float64)
+    per_example = alpha.reshape(-1, 1)
+    fits = x.ndim == 2 and x.shape[0] in (1, alpha.size)
+    negative = x <= 0
+    with np.errstate(all="ignore"):
+        if dout is None:
+            slips = [("prelu_wrong_side", np.where(x > 0, alpha * x, x), "out")]
+            if fits:
+                slips.append(("prelu_alpha_wrong_axis",
+                              np.where(x > 0, x, per_example * x), "out"))
+            return slips
+        dout = np.asarray(dout, dtype=np.float64)
+        slips = [("prelu_wrong_side", dout * np.where(x > 0, alpha, 1.0), "dx"),
+                 ("prelu_wrong_side", np.sum(dout * x * (x > 0), axis=0), "dalpha"),
+                 ("prelu_dx_ignores_alpha", dout * (x > 0), "dx"),
+                 ("prelu_dx_ignores_alpha", dout.copy(), "dx"),
+                 ("prelu_dx_ignores_alpha", dout * np.where(x > 0, 1.0, 0.01), "dx"),
+                 ("prelu_dalpha_missing_x", np.sum(dout * negative, axis=0), "dalpha"),
+                 ("prelu_dalpha_missing_x", np.sum(dout * (x < 0), axis=0), "dalpha"),
+                 ("prelu_alpha_wrong_axis", np.sum(dout * x * negative, axis=1), "dalpha")]
+        if fits:
+            slips.append(("prelu_alpha_wrong_axis",
+                          dout * np.where(x > 0, 1.0, per_example), "dx"))
+        return slips
 
 
 # ------------------------------------------------------------------------------ the checks

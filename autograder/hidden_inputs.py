@@ -7,9 +7,10 @@ the numbers are drawn from the student's rng. So two students get different numb
 different test. Numbers are drawn away from the points where a common bug becomes invisible:
 upstream gradients, biases and slopes are never near 0 or +-1, probabilities never near 0.5,
 signs are always mixed, batch sizes are 1 or at least 3 (2 would hide "times N" behind "times
-2"), N, D and M differ in every case, and so do N, C and F (the large conv case aside), H and
-W, and the height and width of windows and filters wherever squareness is not the point: a
-transpose never hides behind a square shape.
+2"), N, D and M differ in every case (but one of PReLU's, where N = D is the point: see
+PRELU), and so do N, C and F (the large conv case aside), H and W, and the height and width of
+windows and filters wherever squareness is not the point: a transpose never hides behind a
+square shape.
 
 A recipe is ``make(rng) -> (args, kwargs)``. Tags say what a case is for:
 
@@ -153,6 +154,32 @@ LEAKY_RELU = (case(SEVERAL, with_alpha(scaled((5, 3, 2)))),
               case("a batch of one, default alpha", scaled((1, 6))),
               case("exact zeros in x", with_alpha(zeros_case), "zeros"),
               case(LARGE, with_alpha(large_elementwise), "large"))
+
+# --------------------------------------------------------------------------------- prelu (hw2)
+
+def slopes(rng, d):
+    """d distinct slopes in [0.05, 0.4]: one per 0.35 / d wide bin, the bins in random order
+    (so slopes never tie and a slope moved to another feature always shows), never near 0
+    or 1 (where a missing or an extra slope would hide)."""
+    width = 0.35 / d
+    return 0.05 + width * (rng.permutation(d) + rng.uniform(0.15, 0.85, d))
+
+
+def prelu_case(shape, values=signed):
+    """x = ``values(rng, shape)`` (both signs, away from 0 unless ``with_zeros``), alpha (D,)
+    from ``slopes``."""
+    def make(rng):
+        return (values(rng, shape), slopes(rng, shape[1])), {}
+    return make
+
+
+PRELU = (case(SEVERAL, prelu_case((5, 3))),
+         case(ONE, prelu_case((1, 6))),
+         case("exact zeros in x", prelu_case((4, 5), with_zeros), "zeros"),
+         # N = D: a slope taken per example (alpha along the batch axis) gives values here,
+         # where elsewhere it can't even broadcast
+         case("as many examples as features", prelu_case((4, 4))),
+         case(LARGE, prelu_case((400, 500)), "large"))
 
 HUGE = "inputs of huge magnitude"
 SIGMOID = (case(SEVERAL, scaled((5, 3, 2), 3.0)), case(ONE, scaled((1, 6), 3.0)),

@@ -49,6 +49,7 @@ PAIR_INPUTS = {
                             rng.standard_normal(4)), {}),
     "relu": lambda rng: ((away_from_zero(rng, (4, 5)),), {}),
     "leaky_relu": lambda rng: ((away_from_zero(rng, (4, 5)),), {"alpha": 0.05}),
+    "prelu": lambda rng: ((away_from_zero(rng, (4, 5)), rng.permutation(5) * 0.05 + 0.1), {}),
     "sigmoid": lambda rng: ((3 * rng.standard_normal((4, 5)),), {}),
     "tanh": lambda rng: ((2 * rng.standard_normal((4, 5)),), {}),
     "softmax": lambda rng: ((2 * rng.standard_normal((4, 5)),), {}),

@@ -178,6 +178,7 @@ def sample_calls():
         "affine_forward": ((rng.standard_normal((4, 3)), rng.standard_normal((3, 5)),
                             rng.standard_normal(5)), {}),
         "relu_forward": ((rng.standard_normal((3, 4)),), {}),
+        "prelu_forward": ((rng.standard_normal((3, 4)), rng.uniform(0.05, 0.4, 4)), {}),
         "sigmoid_forward": ((rng.standard_normal((3, 4)),), {}),
         "tanh_forward": ((rng.standard_normal((3, 4)),), {}),
         "softmax_forward": ((rng.standard_normal((3, 4)),), {}),
