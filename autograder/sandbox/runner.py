@@ -129,6 +129,7 @@ class StudentProcess:
         self.last_stderr = ""
         self.started = time.monotonic()
         self.fp_warnings = []  # what NumPy warned about during the last call
+        self.last_monitor = None  # the record of the last call made with monitor=True
         self.consecutive_timeouts = 0
         self.function_timeouts = 0
         self.timed_out_functions = set()  # the functions of the current run of timeouts
@@ -275,6 +276,8 @@ class StudentProcess:
             self.kill()
             raise StudentError("crashed", "the grading process stopped reading") from None
         reply, reply_arrays = self.receive(seconds)
+        if isinstance(reply.get("monitor"), dict):  # checked by wire.receive; kept when
+            self.last_monitor = reply["monitor"]      # the call failed too
         if not reply.get("ok"):
             raise StudentError("exception", f"{reply.get('error')}: {reply.get('message', '')}",
                                error=str(reply.get("error")), mro=reply.get("mro", ()))
@@ -314,16 +317,20 @@ class StudentProcess:
                                 self.limits.call_seconds)
         return reply["defined"]
 
-    def call(self, target, *args, keep=False, echo_args=False, **kwargs):
+    def call(self, target, *args, keep=False, echo_args=False, monitor=False, **kwargs):
         """Call ``target`` (a name in the student's namespace, or ``(handle, attribute)``)
         with arrays and plain values; returns the decoded result (``(handle, result)`` when
         ``keep``; ``(result, args as they are after the call)`` when ``echo_args``).
-        Raises StudentError when the student's code fails."""
+        Raises StudentError when the student's code fails. With ``monitor``, the child
+        watches the student's own functions during the call, and ``last_monitor`` holds its
+        record afterwards (also when the call raised; None when it timed out or crashed):
+        see child.py's ``CallMonitor`` and ``autograder.derivation.verdict``."""
         if self.function_timeouts >= self.limits.function_timeouts:
             raise StudentError("timeout", f"not run: {self.label}'s calls timed out "
                                           f"{self.function_timeouts} times in a row")
         self.ensure_started()
         self.fp_warnings = []
+        self.last_monitor = None
         start = time.monotonic()
         arrays = []
         handles = [v for v in (*args, *kwargs.values(), target[0] if isinstance(target, tuple)
@@ -339,6 +346,8 @@ class StudentProcess:
         message = {"op": "call", "target": spec, "keep": keep, "echo_args": echo_args,
                    "args": wire.encode(list(args), arrays),
                    "kwargs": wire.encode(dict(kwargs), arrays)}
+        if monitor:
+            message["monitor"] = True
         seconds = self.call_seconds()
         try:
             reply, reply_arrays = self.request(message, arrays, seconds)

@@ -14,8 +14,9 @@ at most ``MAX_MESSAGE_BYTES`` and ``MAX_VALUES`` values (counted on the bytes, b
 ``MAX_ELEMENTS`` numbers and ``MAX_ARRAY_BYTES`` together; ``receive`` reads an array's
 ``.npy`` header before NumPy allocates anything and takes only plain arrays of booleans,
 integers and floats (at most ``MAX_NDIM`` axes), caps the nesting of the JSON, and cuts the
-strings a reply carries about an exception; ``decode`` takes only the forms above, with array
-indices in range and short type names. Anything else is a ``WireError``, whose message never
+strings a reply carries about an exception, and takes a monitored call's record
+(``checked_monitor``) only with its fields, types and caps; ``decode`` takes only the forms
+above, with array indices in range and short type names. Anything else is a ``WireError``, whose message never
 repeats what was sent. ``encode`` keeps to the same bounds on the sending side: a value too
 big to send becomes ``{"o": "too many values"}``, so an honest reply is never refused.
 """
@@ -39,6 +40,8 @@ MAX_ARRAY_BYTES = 64 * 1024**2  # bytes in all the arrays of one message
 MAX_DEPTH = 40                 # nesting of a value tree (encode stops at 20)
 MAX_NAME = 100                 # a type name, an exception class name, a handle
 MAX_TEXT = 300                 # an exception's message
+MAX_MONITORED = 50             # functions in a monitored call's record
+MAX_COUNT = 1000               # the counts of a monitored call's record are capped here
 ARRAY_KINDS = "biuf"           # bool, int, uint, float
 KIND_WORDS = {"c": "complex numbers", "O": "Python objects", "U": "text", "S": "bytes",
               "V": "records or raw bytes", "M": "dates", "m": "time spans"}
@@ -175,7 +178,45 @@ def checked_fields(message):
         if not isinstance(defined, dict) or not all(isinstance(t, str) for t in defined.values()):
             raise WireError("a message whose 'defined' is not a table of type names")
         message["defined"] = {short(k, MAX_NAME): short(t, MAX_NAME) for k, t in defined.items()}
+    if "monitor" in message:  # a request's flag, or a reply's record
+        if "op" in message:
+            if not isinstance(message["monitor"], bool):
+                raise WireError("a request whose 'monitor' is not true or false")
+        else:
+            message["monitor"] = checked_monitor(message["monitor"])
     return message
+
+
+MONITOR_FLAGS = ("installed", "completed", "tampered", "more")
+MONITOR_FUNCTION = {"name": str, "calls": int, "complex": bool, "dual": bool, "perturbed": int}
+
+
+def checked_monitor(record):
+    """A monitored call's record (child.py's ``CallMonitor.record``), checked field by field:
+    four truth values, a capped error count and at most ``MAX_MONITORED`` functions, each a
+    name of at most ``MAX_NAME`` printable characters, two capped counts and two truth
+    values. Nothing else may ride along."""
+    def count(value):
+        return type(value) is int and 0 <= value <= MAX_COUNT
+
+    bad = WireError("a message whose 'monitor' is not a call record")
+    if not isinstance(record, dict) or set(record) != {*MONITOR_FLAGS, "errors", "functions"}:
+        raise bad
+    if not all(type(record[k]) is bool for k in MONITOR_FLAGS) or not count(record["errors"]):
+        raise bad
+    functions = record["functions"]
+    if not isinstance(functions, list) or len(functions) > MAX_MONITORED:
+        raise bad
+    checked = []
+    for entry in functions:
+        if not isinstance(entry, dict) or set(entry) != set(MONITOR_FUNCTION):
+            raise bad
+        for key, kind in MONITOR_FUNCTION.items():
+            if type(entry[key]) is not kind or (kind is int and not count(entry[key])):
+                raise bad
+        checked.append({**entry, "name": short(entry["name"], MAX_NAME)})
+    return {**{k: record[k] for k in MONITOR_FLAGS}, "errors": record["errors"],
+            "functions": checked}
 
 
 class TooLarge(Exception):
