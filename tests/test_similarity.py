@@ -265,10 +265,13 @@ def variants(tmp_path_factory):
 
 
 def test_independently_written_correct_variants_are_not_flagged(variants):
+    """Neither per function nor per submission (where short functions count too)."""
     results, count = variants
     assert count >= 60   # the corpora hold many ways to write each function
     flagged = [m for r in results.values() for m in r.pairs + r.reachable]
     assert not flagged, [(m.function, m.students, m.source, m.similarity) for m in flagged]
+    flagged = [m for r in results.values() for m in r.submissions]
+    assert not flagged, [(m.students, m.functions, m.score) for m in flagged]
 
 
 def test_variants_stay_apart_from_the_reference_even_when_it_is_not_discounted(tmp_path):
@@ -313,7 +316,8 @@ def test_run_writes_the_json_of_the_issue_the_table_and_the_html(tmp_path):
     out = io.StringIO()
     assert similarity.run(course, HW2, json_path=tmp_path / "sim.json", out=out) == 0
     data = json.loads((tmp_path / "sim.json").read_text())
-    assert list(data) == ["assignment", "threshold", "pairs", "reachable"]
+    assert list(data) == ["assignment", "threshold", "pairs", "reachable",
+                          "submission_threshold", "submissions"]
     assert data["assignment"] == HW2 and data["threshold"] == compare.THRESHOLD
     assert data["pairs"] and all(list(p) == ["function", "students", "similarity"]
                                  for p in data["pairs"])
@@ -428,3 +432,7 @@ def test_the_corpora_themselves_flag_only_answers_made_from_one_another(tmp_path
         for match in result.pairs:
             a, b = (answers[s].answer(match.function) for s in match.students)
             assert same_text(a, b, ratio=0.6), match
+        for match in result.submissions:
+            for function in match.functions:
+                a, b = (answers[s].answer(function) for s in match.students)
+                assert same_text(a, b, ratio=0.6), (match, function)
