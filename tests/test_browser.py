@@ -283,7 +283,7 @@ def test_playground_slider_and_training(notebooks, screenshots):
     first_image = image.get_attribute("src")
     cell.locator(".widget-button", has_text="train").first.click()
     wait_for_text(status, r"training from epoch 0|epoch \d+", timeout=20)
-    done = wait_for_text(status, r"epoch 100 .*done", timeout=120)
+    done = wait_for_text(status, r"epoch 300 .*done", timeout=120)
     assert "validation accuracy" in done
     accuracy = float(re.search(r"validation accuracy ([\d.]+)", done).group(1))
     assert accuracy > 0.8, done
