@@ -163,6 +163,36 @@ def numerical_gradient(f, x, h=1e-5):
 '''
 
 
+# The plain central differences the student package held until issue 18 (hw1's answer, which
+# the package no longer has): planted here as a file students could reach, to show that such a
+# copy is found.
+REACHABLE_CENTRAL_DIFFERENCES = '''\
+import numpy as np
+from contextlib import contextmanager
+
+
+@contextmanager
+def _nudged(x, index, delta):
+    old = np.copy(x[index])
+    x[index] = old + delta
+    try:
+        yield
+    finally:
+        x[index] = old
+
+
+def _central_differences(F, x, h):
+    grad = np.zeros(x.shape)
+    for index in np.ndindex(x.shape):
+        with _nudged(x, index, h):
+            plus = F()
+        with _nudged(x, index, -h):
+            minus = F()
+        grad[index] = (plus - minus) / (2 * h)
+    return grad
+'''
+
+
 def fast_conv_as_hw3():
     """hw4's released fast conv pasted into hw3 under the graded name."""
     text = (ROOT / "release" / "hw4_training" / "fast_layers.py").read_text()
@@ -173,10 +203,11 @@ def test_copies_of_the_student_package_and_of_a_release_are_found(tmp_path):
     hw1 = course_with(tmp_path / "one", HW1, [
         Sample("ada", "the reference"),
         Sample("other", "written otherwise", answers=graphs_training.HW1_OTHER_WAYS),
-        Sample("packer", "gradcheck's central differences, renamed",
+        Sample("packer", "a reachable file's central differences, renamed",
                answers={"numerical_gradient": NUMERICAL_FROM_GRADCHECK})])
+    (hw1 / "release" / HW1 / "gradcheck_copy.py").write_text(REACHABLE_CENTRAL_DIFFERENCES)
     found = sources_of(similarity.analyse(hw1, HW1), "numerical_gradient", "packer")
-    assert found.get("lib/backproplab/gradcheck.py:_central_differences", 0) >= 0.6, found
+    assert found.get(f"release/{HW1}/gradcheck_copy.py:_central_differences", 0) >= 0.6, found
     hw3 = course_with(tmp_path / "three", HW3, [
         Sample("ada", "the reference"),
         Sample("early", "hw4's fast conv, pasted into hw3",
