@@ -107,11 +107,11 @@ def test_receive_refuses_too_many_array_frames():
 
 @pytest.mark.parametrize("value", [
     [True] * (wire.MAX_VALUES + 1),
-    [1.0] * (wire.MAX_ARRAYS + 1),
+    [np.float64(1.0)] * (wire.MAX_ARRAYS + 1),
     {f"k{i}": None for i in range(wire.MAX_VALUES + 1)},
     np.zeros(wire.MAX_ELEMENTS + 1, dtype=np.uint8),
     [np.zeros(wire.MAX_ARRAY_BYTES // 8 // 2 + 1)] * 2,
-], ids=["bools", "floats", "dict", "elements", "bytes"])
+], ids=["bools", "numpy_scalars", "dict", "elements", "bytes"])
 def test_encode_sends_what_is_too_large_as_too_many_values(value):
     arrays = [np.zeros(2)]
     tree = wire.encode(value, arrays)
@@ -132,3 +132,22 @@ def send_bytes(message, arrays):
     buffer = io.BytesIO()
     wire.send(buffer, message, arrays)
     return buffer.getvalue()
+
+
+def test_python_numbers_travel_inline_and_exact():
+    """A Python float or int is JSON text (no frame of its own: a 10,000-node graph's
+    gradients are one frame, not 10,000), and comes back bit for bit."""
+    values = [0.1, -0.0, 5e-324, 1.7976931348623157e308, float("inf"), -float("inf"), 3,
+              -2**70, 0.30000000000000004]
+    arrays = []
+    tree = wire.encode({"v": values, "nan": float("nan")}, arrays)
+    assert arrays == []
+    message, received = wire.receive(io.BytesIO(send_bytes({"ok": True, "value": tree}, arrays)))
+    back = wire.decode(message["value"], received)
+    assert [(type(v), np.float64(v).tobytes()) for v in back["v"]] == \
+        [(type(v), np.float64(v).tobytes()) for v in values]
+    assert np.isnan(back["nan"])
+    with pytest.raises(wire.WireError):
+        wire.decode({"n": "1.0", "scalar": "float"}, [])
+    with pytest.raises(wire.WireError):
+        wire.decode({"n": 1.5, "scalar": "int"}, [])

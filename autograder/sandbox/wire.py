@@ -1,7 +1,9 @@
 """Framing shared by the parent and the child: length-prefixed JSON and .npy frames.
 
 Values cross as a JSON tree; arrays travel as separate ``np.save`` frames (never pickle):
-``{"a": k}`` is the k-th array frame, ``{"f": x}`` a number, ``{"s": [...], "t": "tuple"}``
+``{"a": k}`` is the k-th array frame (a NumPy scalar too), ``{"n": x, "scalar": "float"}``
+a Python int or float (inline: JSON's text of a float round-trips exactly), ``{"f": x}`` a
+truth value, ``{"s": [...], "t": "tuple"}``
 a sequence, ``{"d": {...}}`` a dict with string keys, ``{"h": id}`` an object kept in the
 child (a cache, an Operation), ``{"p": name}`` one of the grader's probe functions (see
 probes.py), ``{"rng": seed}`` a fresh ``numpy.random.Generator`` made in the child,
@@ -33,7 +35,7 @@ FP_WARNINGS = ("overflow", "invalid value", "divide by zero")
 MAX_FRAME = 64 * 1024 * 1024
 MAX_MESSAGE_BYTES = 4 * 1024 * 1024  # the JSON of one message (its arrays travel apart)
 MAX_VALUES = 100_000           # values in one message's tree (a 10,000-node graph: ~20,000)
-MAX_ARRAYS = 30_000            # array frames of one message (a scalar travels as one)
+MAX_ARRAYS = 30_000            # array frames of one message (a NumPy scalar travels as one)
 MAX_NDIM = 8
 MAX_ELEMENTS = 8_000_000       # numbers in all the arrays of one message
 MAX_ARRAY_BYTES = 64 * 1024**2  # bytes in all the arrays of one message
@@ -266,6 +268,8 @@ def encode_tree(value, arrays, keep, depth, budget):
         return {"str": value[:10_000]}
     if isinstance(value, (bool, np.bool_)):
         return {"f": bool(value)}
+    if type(value) in (int, float):  # inline: exact (repr round-trips), and no frame of its own
+        return {"n": value, "scalar": type(value).__name__}
     if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
         spend(budget, 0, 1, 1, 8)
         arrays.append(np.asarray(value))
@@ -300,7 +304,8 @@ class Opaque:
 
 
 FORMS = {frozenset(keys) for keys in (
-    {"a"}, {"a", "scalar"}, {"f"}, {"s"}, {"s", "t"}, {"str"}, {"d"}, {"rng"}, {"p"},
+    {"a"}, {"a", "scalar"}, {"n", "scalar"}, {"f"}, {"s"}, {"s", "t"}, {"str"}, {"d"},
+    {"rng"}, {"p"},
     {"h"}, {"h", "o"}, {"o"})}
 
 
@@ -316,6 +321,8 @@ def decode(tree, arrays, resolve=None, probes=None, depth=0):
         raise WireError("a value nested too deeply")
     if "a" in tree:
         return array_value(tree, arrays)
+    if "n" in tree:
+        return inline_number(tree)
     if "f" in tree:
         if not isinstance(tree["f"], bool):
             raise WireError("a truth value that is not true or false")
@@ -343,6 +350,16 @@ def decode(tree, arrays, resolve=None, probes=None, depth=0):
     if handle is not None and resolve is not None:
         return resolve(handle)
     return Opaque(typename, handle)
+
+
+def inline_number(tree):
+    """A Python int or float sent inline (``{"n": 2.5, "scalar": "float"}``)."""
+    number, kind = tree["n"], tree["scalar"]
+    if kind == "float" and type(number) in (int, float):  # JSON writes 2.0 as 2.0, 1e16 as 1e+16
+        return float(number)
+    if kind == "int" and type(number) is int:
+        return number
+    raise WireError("a malformed number")
 
 
 def array_value(tree, arrays):
