@@ -153,10 +153,19 @@ def grade_submission(course, assignment, student, limits=None, containment=None,
     offers none)."""
     start = time.monotonic()
     submission = read_submission(course, assignment, student, folder)
+    seed, weights = student_seed(course, assignment, student), course_weights(course, assignment)
+    return grade_prepared(submission, assignment, seed, weights, limits, containment, start)
+
+
+def grade_prepared(submission, assignment, seed, weights, limits=None, containment=None,
+                   start=None):
+    """The report of a Submission ``read_submission`` prepared, graded with hidden inputs
+    drawn from ``seed`` and ``weights``: what a Dask worker does with what the client read
+    (it needs no course folder). ``start`` is when the reading began (for the timing)."""
+    start = time.monotonic() if start is None else start
     cells, readable, flags, points = (submission.cells, submission.readable, submission.flags,
                                       submission.points)
     graded = solutions.ASSIGNMENTS[assignment]
-    seed, weights = student_seed(course, assignment, student), course_weights(course, assignment)
     functions, timing, walls = judge_all(cells, graded, points, readable, seed, weights,
                                          limits, flags, containment)
     report = {

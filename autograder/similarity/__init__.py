@@ -95,8 +95,22 @@ def base_fingerprints(course, assignment):
             for name in graded}
 
 
-def analyse(course, assignment, threshold=None, submission_threshold=None):
-    """The Result of comparing every submission of ``assignment`` in ``course``."""
+def compare_function(name, mine, base, sources, threshold):
+    """(pairs, reachable matches, how many of ``mine`` are too short to compare) of the
+    graded function ``name``: ``mine`` {student: Unit}, ``base`` the fingerprints every unit
+    is discounted by, ``sources`` the Units students can reach. One task of a cluster run."""
+    discount = base | compare.common_fingerprints(
+        [set(u.fingerprint.hashes) for u in mine.values()], len(mine))
+    sets = compare.comparable(mine, discount)
+    reach = compare.comparable({u.author: u for u in sources}, discount)
+    return (compare.similar_pairs(name, sets, threshold),
+            compare.reachable_matches(name, sets, reach, threshold), len(mine) - len(sets))
+
+
+def analyse(course, assignment, threshold=None, submission_threshold=None, scheduler=None):
+    """The Result of comparing every submission of ``assignment`` in ``course``; with
+    ``scheduler`` (a Dask scheduler's address, or a cluster.Cluster) each graded function is
+    compared on a worker of that cluster (submissions are read and parsed here)."""
     threshold = THRESHOLD if threshold is None else threshold
     if submission_threshold is None:
         submission_threshold = SUBMISSION_THRESHOLD
@@ -105,17 +119,18 @@ def analyse(course, assignment, threshold=None, submission_threshold=None):
     units, result.unreadable = read_students(course, assignment, students)
     base = base_fingerprints(course, assignment)
     sources = reachable_units(course)
-    whole = {}
-    for name in solutions.ASSIGNMENTS[assignment]:
-        mine = {s: u[name] for s, u in units.items() if name in u}
+    whole, graded = {}, solutions.ASSIGNMENTS[assignment]
+    mines = {name: {s: u[name] for s, u in units.items() if name in u} for name in graded}
+    jobs = {name: (name, mines[name], base[name], sources, threshold) for name in graded}
+    if scheduler is None:
+        compared = {name: compare_function(*job) for name, job in jobs.items()}
+    else:
+        from ..cluster import compare_on  # dask.distributed is an optional extra
+        compared = compare_on(scheduler, jobs, compare_function)
+    for name in graded:
+        mine = mines[name]
         whole[name] = {s: frozenset(u.fingerprint.hashes) - base[name] for s, u in mine.items()}
-        discount = base[name] | compare.common_fingerprints(
-            [set(u.fingerprint.hashes) for u in mine.values()], len(mine))
-        sets = compare.comparable(mine, discount)
-        result.not_compared[name] = len(mine) - len(sets)
-        reach = compare.comparable({u.author: u for u in sources}, discount)
-        pairs = compare.similar_pairs(name, sets, threshold)
-        found = compare.reachable_matches(name, sets, reach, threshold)
+        pairs, found, result.not_compared[name] = compared[name]
         result.pairs += pairs
         result.reachable += found
         for match in pairs + found:
@@ -199,16 +214,16 @@ def saved_path(course, assignment):
 
 
 def run(course, assignment, *, threshold=None, json_path=None, html_path=None,
-        out=sys.stdout):
+        out=sys.stdout, scheduler=None):
     """Compare every submission of ``assignment``: print the ranked table to ``out``, write
     the HTML report (default ``similarity/<assignment>.html`` in the course), the JSON at
     ``json_path`` and in ``similarity/<assignment>.json`` (for ``export``). Returns 0, or 1
-    when there is no submission."""
+    when there is no submission. ``scheduler``: compare on a Dask cluster (see analyse)."""
     course = Path(course)
     if not students_of(course, assignment):
         print(f"{assignment}: no submission in {course / 'submitted'}", file=out)
         return 1
-    result = analyse(course, assignment, threshold)
+    result = analyse(course, assignment, threshold, scheduler=scheduler)
     data = json.dumps(result.as_json(), indent=1)
     write_whole(saved_path(course, assignment), data)
     if json_path:
