@@ -105,6 +105,10 @@ def build_parser():
     grade.add_argument("--no-containment", action="store_true",
                        help="run student code even where the machine offers no operating-system "
                             "containment (only for code you trust; the report records it)")
+    grade.add_argument("--scheduler", metavar="ADDRESS",
+                       help="grade on the Dask cluster of this scheduler (tcp://HOST:8786; "
+                            "needs the [cluster] extra): one task per student, only on workers "
+                            "that offer containment and run this kit's version")
     similarity = command("similarity", "copied code: every pair of submissions and the code "
                          "students can reach, per graded function")
     similarity.add_argument("assignment")
@@ -113,6 +117,9 @@ def build_parser():
     similarity.add_argument("--json", help="write the pairs and matches to this file")
     similarity.add_argument("--html", help="the side-by-side report "
                             "(default similarity/<assignment>.html in the course)")
+    similarity.add_argument("--scheduler", metavar="ADDRESS",
+                            help="compare on the Dask cluster of this scheduler "
+                                 "(tcp://HOST:8786): one task per graded function")
     export = command("export", "grades as CSV: nbgrader's export plus per-function columns")
     export.add_argument("--to", default="grades.csv")
     stats = command("stats", "what the class got wrong: a table and a plot")
@@ -148,10 +155,7 @@ def main(argv=None):
             from .round.reports import export
             print(f"wrote {export(course, args.to, args.db)}")
         elif args.command == "similarity":
-            from .similarity import run as similarity
-            steps.check_assignment(args.assignment)
-            return similarity(course, args.assignment, threshold=args.threshold,
-                              json_path=args.json, html_path=args.html)
+            return similarity(course, args)
         elif args.command == "stats":
             return stats(course, args)
         elif args.command == "gradescope":
@@ -168,6 +172,25 @@ def main(argv=None):
         print(f"backproplab {args.command}: {err}", file=sys.stderr)
         return 2
     return 0
+
+
+def similarity(course, args):
+    from .round.cluster import ClusterError
+    from .similarity import run
+    steps.check_assignment(args.assignment)
+    try:
+        cluster = on_cluster(args.scheduler, allow_none=True)  # runs no student code
+    except ClusterError as err:
+        print(f"backproplab similarity: {err}", file=sys.stderr)
+        return 2
+    if cluster:
+        print(cluster.describe())
+    try:
+        return run(course, args.assignment, threshold=args.threshold, json_path=args.json,
+                   html_path=args.html, scheduler=cluster)
+    finally:
+        if cluster:
+            cluster.close()
 
 
 def stats(course, args):
@@ -198,26 +221,34 @@ def late_summary(reports):
 
 
 def grade(course, args):
+    from .round.cluster import ClusterError
     from .round.pipeline import grade_all
     from .sandbox.containment import ContainmentUnavailable, choose
     from .sandbox.runner import Limits
     try:
-        containment = choose(allow_none=args.no_containment)
-    except ContainmentUnavailable as err:
+        cluster = on_cluster(args.scheduler, args.no_containment)
+        containment = cluster.containment if cluster else choose(allow_none=args.no_containment)
+    except (ContainmentUnavailable, ClusterError) as err:
         print(f"backproplab grade: {err}", file=sys.stderr)
         return 2
+    if cluster:
+        print(cluster.describe())
     if containment.level == "none":
         print("WARNING: grading WITHOUT operating-system containment (--no-containment): "
               "student code can read and change anything this user can. The report, the "
               "feedback and the export record it.", file=sys.stderr)
-    else:
+    elif not cluster:
         print(f"containment: {containment.label}")
     limits = Limits(cell_seconds=args.cell_seconds, call_seconds=args.call_seconds,
                     memory_bytes=args.memory_mb * 1024**2, cpu_seconds=args.cpu_seconds,
                     student_seconds=args.student_seconds)
-    reports = grade_all(course, args.assignment, jobs=args.jobs, json_path=args.json,
-                        limits=limits, db_url=args.db, containment=containment,
-                        students=args.student, force=args.force)
+    try:
+        reports = grade_all(course, args.assignment, jobs=args.jobs, json_path=args.json,
+                            limits=limits, db_url=args.db, containment=containment,
+                            students=args.student, force=args.force, scheduler=cluster)
+    finally:
+        if cluster:
+            cluster.close()
     if not reports:
         print(f"no submissions: nothing in {course / 'submitted'}/<student>/{args.assignment}/")
         return 1
@@ -240,6 +271,16 @@ def grade(course, args):
               "recorded. Run `backproplab grade` again to retry them.", file=sys.stderr)
         return 1
     return 0
+
+
+def on_cluster(address, allow_none):
+    """The Dask cluster at ``address`` (None without one), its workers asked and sorted."""
+    if not address:
+        return None
+    from tqdm.auto import tqdm
+
+    from .round.cluster import connect
+    return connect(address, allow_none=allow_none, say=tqdm.write)
 
 
 if __name__ == "__main__":

@@ -6,8 +6,9 @@ function with one of the ways the grading corpora write it (or the reference), i
 renamed, its layout redone by ``ast.unparse``, and lines of the student's own (assertions
 on random expressions), so that no two answers are identical; ``--copies`` students then
 copy one function of another student (renamed again). Prints students, functions, the
-seconds of the whole run (reading, parsing, comparing, writing the reports), and the pairs
-found against the copies planted.
+seconds of the whole run (reading, parsing, following helpers, comparing per function and
+per submission, writing the reports), the pairs found against the copies planted, and the
+pairs of submissions flagged (one copied function each is below that view's threshold).
 """
 import argparse
 import ast
@@ -110,18 +111,19 @@ def main():
         shutil.copytree(ROOT / "release", course / "release")  # what students can reach
         shutil.rmtree(course / "release" / args.assignment)
         planted = make_class(course, args.assignment, args.students, args.copies)
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         with open(course / "table.txt", "w") as out:
             code = similarity.run(course, args.assignment, out=out)
-        seconds = time.perf_counter() - start
+        seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
         data = similarity.saved_result(course, args.assignment)
     found = {(tuple(p["students"]), p["function"]) for p in data["pairs"]}
     caught = sum((tuple(sorted((c, o))), f) in found for c, o, f in planted)
     functions = sum(hasattr(solutions, n) for n in solutions.ASSIGNMENTS[args.assignment])
     print(f"{args.assignment}: {args.students} students x {functions} graded functions "
-          f"in {seconds:.1f} s (exit {code})")
+          f"in {seconds:.1f} s, {cpu:.1f} s of CPU (exit {code})")
     print(f"pairs found: {len(data['pairs'])} (planted copies caught: {caught}/{len(planted)}); "
-          f"matches with reachable code: {len(data['reachable'])}")
+          f"matches with reachable code: {len(data['reachable'])}; pairs of submissions: "
+          f"{len(data['submissions'])}")
 
 
 if __name__ == "__main__":

@@ -4,9 +4,9 @@ Instructor only: it never ships to students. Each graded body sits between
 ``### BEGIN SOLUTION`` and ``### END SOLUTION`` so the notebook build can strip it.
 """
 from .activations import (
-    leaky_relu_backward, leaky_relu_forward, relu_backward, relu_forward,
-    sigmoid_backward, sigmoid_forward, softmax_backward, softmax_forward, tanh_backward,
-    tanh_forward,
+    leaky_relu_backward, leaky_relu_forward, prelu_backward, prelu_forward, relu_backward,
+    relu_forward, sigmoid_backward, sigmoid_forward, softmax_backward, softmax_forward,
+    tanh_backward, tanh_forward,
 )
 from .backprop import backprop
 from .contract import ASSIGNMENTS, CONTRACT_BY_ASSIGNMENT, CONTRACT_NAMES, GRADED_NAMES

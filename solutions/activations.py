@@ -1,5 +1,6 @@
 """Assignment 2: activation layers: elementwise (relu, leaky relu, sigmoid, tanh), whose
-arrays all have the shape of the input x (any shape), and the row-wise softmax.
+arrays all have the shape of the input x (any shape), PReLU (leaky relu with one learned slope
+per feature) and the row-wise softmax.
 """
 import numpy as np
 
@@ -47,6 +48,37 @@ def leaky_relu_backward(dout, cache):
     dx = dout * np.where(x > 0, 1.0, alpha)
     ### END SOLUTION
     return dx
+
+
+def prelu_forward(x, alpha):
+    """PReLU: ``x`` where ``x > 0``, ``alpha[d] * x`` where ``x <= 0``: leaky relu whose slope
+    is a parameter, one learned slope per feature.
+
+    Inputs: x (N, D); alpha (D,), the slope of each feature (column of x). Neither is
+    modified. Returns ``(out, cache)``: out (N, D); the cache holds x and alpha.
+    """
+    ### BEGIN SOLUTION
+    negative = x <= 0
+    out = np.where(negative, alpha * x, x)
+    cache = (x, alpha)
+    ### END SOLUTION
+    return out, cache
+
+
+def prelu_backward(dout, cache):
+    """PReLU backward: the gradients for x and for alpha from dout and the cache of
+    prelu_forward.
+
+    Inputs: dout (N, D). Returns ``(dx, dalpha)``: dx (N, D); dalpha (D,), summed over the
+    batch. By contract the slope at exactly 0 is alpha.
+    """
+    ### BEGIN SOLUTION
+    x, alpha = cache
+    negative = x <= 0
+    dx = dout * np.where(negative, alpha, 1.0)
+    dalpha = np.sum(dout * x * negative, axis=0)
+    ### END SOLUTION
+    return dx, dalpha
 
 
 def sigmoid_forward(x):

@@ -9,6 +9,7 @@ ASSIGNMENTS = {
         "affine_forward", "affine_backward",
         "relu_forward", "relu_backward",
         "leaky_relu_forward", "leaky_relu_backward",
+        "prelu_forward", "prelu_backward",
         "sigmoid_forward", "sigmoid_backward",
         "tanh_forward", "tanh_backward",
         "softmax_forward", "softmax_backward",

@@ -10,13 +10,13 @@ from backproplab.training import accuracy, fit
 from .backprop import backprop
 from .losses import softmax_loss
 from .models import small_cnn, two_layer_net
-from .optim import sgd_step
+from .optim import train_epoch
 
 
 def train_mlp(data, epochs=30, progress=True):
-    """A 64-128-10 relu network trained with SGD; returns (layers, history)."""
+    """A 64-128-10 relu network trained with minibatch SGD; returns (layers, history)."""
     net = two_layer_net(64, 128, 10, seed=0)
-    return fit(net, data.X_train, data.y_train, backprop=backprop, update=sgd_step,
+    return fit(net, data.X_train, data.y_train, backprop=backprop, epoch=train_epoch,
                loss_fn=softmax_loss, lr=0.1, epochs=epochs, batch_size=32,
                X_val=data.X_val, y_val=data.y_val, seed=0, progress=progress)
 
@@ -24,7 +24,7 @@ def train_mlp(data, epochs=30, progress=True):
 def train_cnn(images, epochs=15, progress=True):
     """conv-relu-pool-affine on (N, 1, 8, 8) digits; returns (layers, history)."""
     net = small_cnn(1, 8, 8, 10, seed=0)
-    return fit(net, images.X_train, images.y_train, backprop=backprop, update=sgd_step,
+    return fit(net, images.X_train, images.y_train, backprop=backprop, epoch=train_epoch,
                loss_fn=softmax_loss, lr=0.05, epochs=epochs, batch_size=32,
                X_val=images.X_val, y_val=images.y_val, seed=0, progress=progress)
 

@@ -7,8 +7,9 @@ def init_weights(fan_in, fan_out, scheme, rng):
 
     - ``"zeros"``: all zeros
     - ``"normal"``: standard normal, std 1
-    - ``"xavier"``: normal with std ``sqrt(1 / fan_in)``
-    - ``"he"``: normal with std ``sqrt(2 / fan_in)`` (for relu networks)
+    - ``"xavier"``: normal with the std that keeps the size of the signal of an activation
+      like the identity near 0 (tanh) from layer to layer, from fan_in (section 3.2)
+    - ``"he"``: the same for relu networks (section 3.2)
     ``rng`` is a ``numpy.random.Generator``. Raises ValueError for another scheme.
     """
     ### BEGIN SOLUTION

@@ -53,9 +53,9 @@ def train_epoch(params, x, y, grad_fn, lr, batch_size, rng):
 
     Inputs: params, a list of arrays; x (N, ...) and y (N, ...) the data; grad_fn(params,
     x_batch, y_batch) -> (loss, grads), grads one array per param; lr the step size;
-    batch_size; rng a numpy Generator. The batches are ``order[i:i + batch_size]`` of
-    ``order = rng.permutation(N)``, for i = 0, batch_size, 2 * batch_size, ... (the last may
-    be shorter); after each batch every param p becomes ``p - lr * g``.
+    batch_size; rng a numpy Generator, used once: ``rng.permutation(N)`` is the order in
+    which the epoch visits the examples. The batches are consecutive pieces of that order,
+    ``batch_size`` examples each (the last may be shorter); each takes one plain SGD step.
     Returns ``(new_params, losses)``: new arrays, and the list of the batch losses as floats,
     in order. The arrays passed in are left unchanged.
     """

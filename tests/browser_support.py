@@ -180,13 +180,14 @@ def shows_plot(source):
 # JavaScript run in the page: what every cell of the notebook shows.
 CELLS_JS = r"""
 () => Array.from(document.querySelectorAll('.jp-NotebookPanel .jp-Notebook .jp-Cell')).map((cell, index) => {
-  const prompt = cell.querySelector('.jp-InputArea-prompt');
+  const prompt = cell.querySelector('.jp-InputArea-prompt') || cell.querySelector('.jp-InputPrompt');
   const stderr = Array.from(cell.querySelectorAll(
       '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]'));
   const images = Array.from(cell.querySelectorAll('.jp-OutputArea-output img'));
   return {
     index,
     code: cell.classList.contains('jp-CodeCell'),
+    collapsed: cell.querySelector('.jp-InputPlaceholder') !== null,
     prompt: prompt ? prompt.textContent.trim() : '',
     stderr: stderr.map(e => e.textContent),
     errorOutputs: cell.querySelectorAll('.jp-OutputArea-output.jp-mod-error, ' +

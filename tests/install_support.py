@@ -10,11 +10,14 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from notebook_utils import ROOT
 
+from autograder.round.gradescope import build_zip
 from autograder.round.kit import build_checkout_wheels
 
 SUPPORTED = ("3.11", "3.12", "3.13")  # pyproject.toml's classifiers; README says the same
@@ -22,16 +25,21 @@ CURRENT = f"{sys.version_info.major}.{sys.version_info.minor}"
 
 
 def find_python(minor_version):
-    """An interpreter of ``minor_version`` ("3.12"): on PATH, else under pyenv; or None."""
+    """An interpreter of ``minor_version`` ("3.12") that runs: this one, one under pyenv, or
+    one on PATH (a pyenv shim of a version not selected does not run); or None."""
     if minor_version == CURRENT:
         return sys.executable
-    found = shutil.which(f"python{minor_version}")
-    if found:
-        return found
     pyenv = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv"))
-    matches = sorted(glob.glob(str(pyenv / "versions" / f"{minor_version}.*" / "bin" /
-                                   f"python{minor_version}")))
-    return matches[-1] if matches else None
+    candidates = sorted(glob.glob(str(pyenv / "versions" / f"{minor_version}.*" / "bin" /
+                                      f"python{minor_version}")), reverse=True)
+    candidates.append(shutil.which(f"python{minor_version}"))
+    for python in filter(None, candidates):
+        probe = subprocess.run([python, "-c", "import sys; print(sys.version_info[:2])"],
+                               capture_output=True, text=True)
+        if probe.returncode == 0 and probe.stdout.strip() == str(
+                tuple(map(int, minor_version.split(".")))):
+            return python
+    return None
 
 
 def clean_env(**extra):
@@ -78,10 +86,46 @@ def start_install(python, wheels, venv):
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
 
+def new_autograder_root(where):
+    """A simulated /autograder: searchable by other users, as Gradescope's is."""
+    root = Path(tempfile.mkdtemp(prefix="autograder-", dir=where))
+    root.chmod(0o711)
+    for parent in root.parents:  # pytest's base folder is 0700: let the student user pass
+        if parent == Path(tempfile.gettempdir()):
+            break
+        parent.chmod(parent.stat().st_mode | 0o111)
+    return root
+
+
+def unpack(zip_path, root):
+    """A Gradescope zip into /autograder/source, its scripts executable as Gradescope makes
+    them."""
+    with zipfile.ZipFile(zip_path) as z:
+        z.extractall(root / "source")
+    for script in ("setup.sh", "run_autograder"):
+        (root / "source" / script).chmod(0o755)
+
+
+def start_setup(root, python):
+    """Start Gradescope's image build: ``setup.sh`` as root, in ``root`` for /autograder."""
+    return subprocess.Popen(["bash", str(root / "source" / "setup.sh")], cwd=root / "source",
+                            env=clean_env(AUTOGRADER_ROOT=str(root),
+                                          BACKPROPLAB_BASE_PYTHON=python),
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+GRADESCOPE_ASSIGNMENT = "hw2_layers"
+
+
 def install_everywhere(wheels, where):
-    """{minor version: Installed, or the reason it is absent or failed}: the wheels installed
-    under every supported Python found, the installs running side by side."""
+    """{minor version: Installed, or the reason it is absent or failed, and "gradescope": the
+    /autograder root after setup.sh}: the wheels installed under every supported Python found
+    and in a Gradescope image of the zip made from them, all running side by side."""
     running = {}
+    root = new_autograder_root(where)
+    unpack(build_zip(ROOT, GRADESCOPE_ASSIGNMENT, Path(where) / "autograder.zip",
+                     wheels=wheels), root)
+    running["gradescope"] = (start_setup(root, sys.executable), root, None)
     for version in SUPPORTED:
         python = find_python(version)
         if python is None:
@@ -96,10 +140,13 @@ def install_everywhere(wheels, where):
         if isinstance(job, str):
             installed[version] = job
             continue
-        proc, venv, home = job
+        proc, path, home = job
         output, _ = proc.communicate(timeout=900)
-        installed[version] = Installed(version, venv, home) if proc.returncode == 0 else \
-            AssertionError(f"installing the wheels under Python {version} failed:\n"
-                           + "\n".join(line for line in output.splitlines()
-                                       if not line.startswith("WARNING: Location"))[-3000:])
+        if proc.returncode != 0:
+            installed[version] = AssertionError(
+                f"installing the wheels ({version}) failed:\n" + "\n".join(
+                    line for line in output.splitlines()
+                    if not line.startswith("WARNING: Location"))[-3000:])
+        else:
+            installed[version] = path if home is None else Installed(version, path, home)
     return installed

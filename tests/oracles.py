@@ -7,6 +7,7 @@ different way than the solution library, so that a test comparing the two can fa
   gradient of ``sum(f(x) * dout)``), both central and float64.
 - Forward formulations in ``autograd.numpy`` (so ``autograd.grad`` gives the backward):
   affine by ``einsum``, relu by ``where``, leaky relu as ``alpha x + (1 - alpha) relu(x)``,
+  prelu as ``relu(x)`` plus each feature's slope times ``x - relu(x)`` (an ``einsum``),
   sigmoid as ``(1 + tanh(x / 2)) / 2``, tanh from ``exp``, softmax loss by ``logsumexp`` and a
   one-hot dot product, bce as ``-log(likelihood)``, conv as an explicit sum over kernel offsets,
   max pool by reshaping windows (non-overlapping) or stacking them (any stride).
@@ -144,6 +145,13 @@ def relu(x):
 
 def leaky_relu(x, alpha=0.01):
     return alpha * x + (1.0 - alpha) * relu(x)   # derivative alpha at exactly 0
+
+
+def prelu(x, alpha):
+    """One slope per feature (column): relu(x) + (x - relu(x)) alpha_d. The derivative for x
+    at exactly 0 is alpha (from x - relu(x)), the one for alpha is min(x, 0)."""
+    positive = relu(x)
+    return positive + anp.einsum("nd,d->nd", x - positive, alpha)
 
 
 def sigmoid(x):

@@ -199,7 +199,10 @@ def test_notebook_runs_clean_with_plots_and_widgets(assignment, notebooks, scree
         if kind != "code":
             continue
         where = f"{assignment} cell {cell['index'] + 1}"
-        if not EXECUTED.match(cell["prompt"]):
+        # a cell whose source is collapsed (hw4's planted bugs) shows no input prompt: its
+        # output says it ran
+        ran = EXECUTED.match(cell["prompt"]) or (cell["collapsed"] and cell["text"].strip())
+        if not ran:
             problems.append(f"{where} did not run (prompt {cell['prompt']!r})")
         for text in cell["stderr"]:
             (problems if is_traceback(text) else warnings).append(f"{where}: {text[-1500:]}")
@@ -283,7 +286,7 @@ def test_playground_slider_and_training(notebooks, screenshots):
     first_image = image.get_attribute("src")
     cell.locator(".widget-button", has_text="train").first.click()
     wait_for_text(status, r"training from epoch 0|epoch \d+", timeout=20)
-    done = wait_for_text(status, r"epoch 100 .*done", timeout=120)
+    done = wait_for_text(status, r"epoch 300 .*done", timeout=120)
     assert "validation accuracy" in done
     accuracy = float(re.search(r"validation accuracy ([\d.]+)", done).group(1))
     assert accuracy > 0.8, done

@@ -17,6 +17,8 @@ SIGNATURES = {
     "relu_backward": "(dout, cache)",
     "leaky_relu_forward": "(x, alpha=0.01)",
     "leaky_relu_backward": "(dout, cache)",
+    "prelu_forward": "(x, alpha)",
+    "prelu_backward": "(dout, cache)",
     "sigmoid_forward": "(x)",
     "sigmoid_backward": "(dout, cache)",
     "tanh_forward": "(x)",

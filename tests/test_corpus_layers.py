@@ -35,6 +35,22 @@ except NameError:  # Python 3
     xrange = range
 """
 
+PRELU_BACKWARD_LOOPS = '''\
+def prelu_backward(dout, cache):
+    x, alpha = cache
+    N, D = x.shape
+    dx = np.zeros((N, D))
+    dalpha = np.zeros(D)
+    for i in xrange(N):
+        for j in xrange(D):
+            if x[i, j] > 0:
+                dx[i, j] = dout[i, j]
+            else:
+                dx[i, j] = alpha[j] * dout[i, j]
+                dalpha[j] += x[i, j] * dout[i, j]
+    return dx, dalpha
+'''
+
 LOOPS = {  # a student who writes every layer with explicit loops
     "affine_forward": '''\
 def affine_forward(x, w, b):
@@ -84,6 +100,19 @@ def relu_backward(dout, cache):
             flat_dx[i] = 0.0
     return dx
 ''',
+    "prelu_forward": '''\
+def prelu_forward(x, alpha):
+    N, D = x.shape
+    out = np.empty((N, D))
+    for i in xrange(N):
+        for j in xrange(D):
+            if x[i, j] > 0:
+                out[i, j] = x[i, j]
+            else:
+                out[i, j] = alpha[j] * x[i, j]
+    return out, (x, alpha)
+''',
+    "prelu_backward": PRELU_BACKWARD_LOOPS,
     "sigmoid_forward": '''\
 import math
 
@@ -147,6 +176,18 @@ def leaky_relu_forward(x, alpha=0.01):
 def leaky_relu_backward(dout, cache):
     x, alpha = cache
     return np.where(x > 0, dout, alpha * dout)
+''',
+    "prelu_forward": '''\
+def prelu_forward(x, alpha):
+    slope = np.where(x > 0, 1.0, alpha[np.newaxis, :])
+    return slope * x, (x, slope)
+''',
+    "prelu_backward": '''\
+def prelu_backward(dout, cache):
+    x, slope = cache
+    dx = dout * slope
+    dalpha = np.where(x > 0, 0.0, x * dout).sum(axis=0)
+    return dx, dalpha
 ''',
     "sigmoid_forward": '''\
 def sigmoid_forward(x):
@@ -311,6 +352,55 @@ def leaky_relu_backward(dout, cache):
     dx[x < 0] = alpha
     return dout * dx
 '''
+PRELU_MASKS = {  # correct: 0/1 masks multiplied in, kept in the cache
+    "prelu_forward": '''\
+def prelu_forward(x, alpha):
+    pos = (x > 0).astype(x.dtype)
+    neg = 1.0 - pos
+    out = pos * x + neg * x * alpha
+    cache = (x, alpha, pos, neg)
+    return out, cache
+''',
+    "prelu_backward": '''\
+def prelu_backward(dout, cache):
+    x, alpha, pos, neg = cache
+    dx = dout * (pos + neg * alpha)
+    dalpha = (dout * neg * x).sum(axis=0)
+    return dx, dalpha
+''',
+}
+
+
+def prelu_masks(old, new):
+    """PRELU_MASKS's backward with one slip: ``old`` replaced by ``new``."""
+    code = PRELU_MASKS["prelu_backward"]
+    assert old in code
+    return {**PRELU_MASKS, "prelu_backward": code.replace(old, new)}
+
+
+def prelu_where(*replacements):
+    """VECTORISED's prelu (np.where) with slips: each ``(old, new)`` applied to both."""
+    answers = {}
+    for name in ("prelu_forward", "prelu_backward"):
+        code = VECTORISED[name]
+        for old, new in replacements:
+            code = code.replace(old, new)
+        answers[name] = code
+    assert answers != {n: VECTORISED[n] for n in answers}
+    return answers
+
+
+PRELU_DX_LIKE_RELU = PRELU_BACKWARD_LOOPS.replace(
+    "                dx[i, j] = alpha[j] * dout[i, j]\n", "")
+PRELU_RESHAPES_ALPHA = {
+    "prelu_forward": '''\
+def prelu_forward(x, alpha):
+    alpha.shape = (1, -1)  # a row: the slope of each column, for every example
+    slope = np.where(x > 0, 1.0, alpha)
+    return slope * x, (x, slope)
+''',
+    "prelu_backward": VECTORISED["prelu_backward"],
+}
 NUMERICAL_SIGMOID = {  # a "backward" that takes finite differences of the forward
     "sigmoid_forward": '''\
 def sigmoid_forward(x):
@@ -388,6 +478,32 @@ def hw2_corpus():
                answers=LEAKY_IGNORES_ALPHA),
         Sample("c2_leaky_zero", "leaky relu backward: slope 1 at exactly 0",
                answers={"leaky_relu_backward": LEAKY_SLOPE_ONE_AT_ZERO}),
+        Sample("c2_prelu_masks", "prelu with 0/1 masks multiplied in", answers=PRELU_MASKS),
+        Sample("c2_prelu_unsummed", "prelu dalpha of shape (N, D), not summed over the batch",
+               answers=prelu_masks("dalpha = (dout * neg * x).sum(axis=0)",
+                                   "dalpha = dout * neg * x")),
+        Sample("c2_prelu_mean", "prelu dalpha averaged over the batch",
+               answers=prelu_masks(".sum(axis=0)", ".mean(axis=0)")),
+        Sample("c2_prelu_side", "prelu slope on the side x > 0 (np.where's branches swapped)",
+               answers=prelu_where(("np.where(x > 0, 1.0, alpha[np.newaxis, :])",
+                                    "np.where(x > 0, alpha[np.newaxis, :], 1.0)"),
+                                   ("np.where(x > 0, 0.0, x * dout)",
+                                    "np.where(x > 0, x * dout, 0.0)"))),
+        Sample("c2_prelu_zero", "prelu slope 1 at exactly 0 (x >= 0 where the contract has > 0)",
+               answers=prelu_where(("x > 0", "x >= 0"))),
+        Sample("c2_prelu_axis", "prelu dalpha summed over the features (axis 1)",
+               answers=prelu_masks(".sum(axis=0)", ".sum(axis=1)")),
+        Sample("c2_prelu_per_example", "prelu with one slope per example (alpha[:, None])",
+               answers=prelu_where(("alpha[np.newaxis, :]", "alpha[:, np.newaxis]"),
+                                   (".sum(axis=0)", ".sum(axis=1)"))),
+        Sample("c2_prelu_no_x", "prelu dalpha without the factor x",
+               answers=prelu_masks("(dout * neg * x)", "(dout * neg)")),
+        Sample("c2_prelu_relu_dx", "prelu backward (loops) leaves dx at 0 where x <= 0",
+               answers={"prelu_forward": LOOPS["prelu_forward"],
+                        "prelu_backward": PRELU_DX_LIKE_RELU},
+               extra_cells=[PY2_SHIM]),
+        Sample("c2_prelu_reshape", "prelu forward reshapes alpha in place (alpha.shape = ...)",
+               answers=PRELU_RESHAPES_ALPHA),
         Sample("c2_numerical", "sigmoid backward by finite differences of the forward",
                answers=NUMERICAL_SIGMOID),
         Sample("c2_memoriser", "tanh forward that answers probes to fit a made-up backward",
@@ -746,8 +862,9 @@ def corpus():
 # arguments 1; losses: values 3, finite differences 3, gradient 3, arguments 1, stays finite
 # 1 (softmax_loss, bce_loss). Shapes, arguments and stability pay only with value or gradient
 # credit. Hidden cases (autograder/hidden_inputs.py): affine, relu, leaky relu, sigmoid, tanh 4
-# (3 for forwards: the large one is the backward's); softmax, mse 4; bce 4 with values (its
-# overflow case is checked for finiteness only); conv and pool 6 (5 for forwards).
+# (3 for forwards: the large one is the backward's); prelu 5 (4 for forwards), two gradients
+# (dx, dalpha) on each; softmax, mse 4; bce 4 with values (its overflow case is checked for
+# finiteness only); conv and pool 6 (5 for forwards).
 def backward(fd, reference, shapes=1, mutation=1):
     return (3 * fd + 3 * reference + shapes + mutation) / 8
 
@@ -803,6 +920,31 @@ EXPECTED = {
         "c2_leaky_alpha": {"leaky_relu_forward": (forward(1 / 3), "wrong_values"),
                            "leaky_relu_backward": (backward(1, 1 / 4), "wrong_values")},
         "c2_leaky_zero": {"leaky_relu_backward": (backward(1, 3 / 4), "wrong_at_zeros")},
+        "c2_prelu_masks": {},
+        # dalpha (N, D) on every case (a batch of one gives (1, D), not (D,)); dx right
+        # everywhere: one of the two gradients, on every case
+        "c2_prelu_unsummed": {"prelu_backward": (backward(1 / 2, 5 / 10, shapes=0),
+                                                 "not_summed_over_batch")},
+        # the mean is the sum on the batch of one
+        "c2_prelu_mean": {"prelu_backward": (backward(1 / 2, 6 / 10),
+                                             "scaled_by_inverse_batch")},
+        # never right; the backward agrees with its own forward, which is never right
+        "c2_prelu_side": {"prelu_forward": (0.0, "prelu_wrong_side"),
+                          "prelu_backward": (0.0, "prelu_wrong_side")},
+        # dx wrong where x is exactly 0, nowhere else (dalpha gets nothing from a 0 anyway)
+        "c2_prelu_zero": {"prelu_backward": (backward(1, 9 / 10), "wrong_at_zeros")},
+        # dalpha of shape (N,): wrong on every case, of the right shape only where N = D
+        "c2_prelu_axis": {"prelu_backward": (backward(1 / 2, 5 / 10, shapes=0),
+                                             "prelu_alpha_wrong_axis")},
+        # does not even broadcast where N != D (and N > 1); wrong where it does
+        "c2_prelu_per_example": {"prelu_forward": (0.0, "prelu_alpha_wrong_axis"),
+                                 "prelu_backward": (0.0, "prelu_alpha_wrong_axis")},
+        "c2_prelu_no_x": {"prelu_backward": (backward(1 / 2, 5 / 10),
+                                             "prelu_dalpha_missing_x")},
+        "c2_prelu_relu_dx": {"prelu_backward": (backward(1 / 2, 5 / 10),
+                                                "prelu_dx_ignores_alpha")},
+        # right values; alpha comes back with shape (1, D)
+        "c2_prelu_reshape": {"prelu_forward": (forward(1, mutation=0), "input_mutated")},
         "c2_numerical": {"sigmoid_backward": (0.0, "not_derived")},
         "c2_memoriser": {"tanh_backward": (0.0, "inconsistent_forward")},
     },
@@ -934,3 +1076,16 @@ def test_shape_classes_are_what_their_names_say():
             assert h != w and args[0].shape[0] != 2, case.name
     conv = {c.name: c.make(np.random.default_rng(0))[1] for c in hidden.CONV}
     assert {(k["pad"], k["stride"]) for k in conv.values()} >= {(2, 3), (1, 2), (0, 1)}
+
+
+def test_prelu_recipes_hold_their_behaviours():
+    for seed in SEEDS:
+        for case in hidden.PRELU:
+            (x, alpha), kw = case.make(np.random.default_rng([seed, 5]))
+            n, d = x.shape
+            assert kw == {} and alpha.shape == (d,)
+            assert len(set(alpha)) == d and np.all((alpha >= 0.05) & (alpha <= 0.4))
+            assert np.any(x > 0) and np.any(x < 0)
+            assert case.has("zeros") == np.any(x == 0), case.name
+            assert (n == d) == (case.name == "as many examples as features"), case.name
+            assert n == 1 or n >= 3

@@ -4,22 +4,15 @@ untouched notebook nothing, every slip a student is described with costs points 
 function it names (with the diagnosis its ``bugs`` declares) and nowhere else, the cheat earns
 nothing with its cheating (no more than the same wrong answer handed in honestly), and the file
 that is not a notebook is flagged with 0."""
-import dataclasses
-
 import pytest
-from corpus_support import fraction, grade_corpus, kinds
+from conftest import honest_twin
+from corpus_support import fraction, kinds
 
 import solutions
 from autograder.round.demo_classes import demo_class
 from autograder.round.samples import demo_class as demo_class_of_samples
 
 ASSIGNMENTS = list(solutions.ASSIGNMENTS)
-
-
-def honest_twin(sample):
-    """The cheat without its cheating cells: the same wrong answer, handed in honestly."""
-    return dataclasses.replace(sample, student=f"{sample.student}_honest", extra_cells=[],
-                               attacks=())
 
 
 def is_right(sample):
@@ -40,11 +33,9 @@ def sample_of(assignment, student):
 
 
 @pytest.fixture(scope="module")
-def graded(tmp_path_factory):
+def graded(demo_reports):
     """{assignment: {student: report}}: each demo class and its cheat's honest twin."""
-    corpus = {a: [*demo_class(a), *(honest_twin(s) for s in demo_class(a) if s.attacks)]
-              for a in ASSIGNMENTS}
-    return grade_corpus(tmp_path_factory, corpus)
+    return demo_reports
 
 
 def assert_full_marks_except(report, names, assignment):

@@ -670,3 +670,37 @@ def test_a_warning_of_log_of_zero_alone_is_not_told_about_exp():
     d = diagnose_fp_warnings(warned, function="softmax_loss", check="scores of magnitude 1e3")
     assert d.kind == "fp_warning" and "underflow" in d.message
     assert "no large positive number" not in d.message
+
+
+# --------------------------------------------------------------------- PReLU's own mistakes
+
+@FAST
+@given(n=st.sampled_from([1, 3, 4, 5]), d=st.integers(2, 6), seed=st.integers(0, 2**32 - 1))
+def test_prelu_slips_are_declared_differ_from_the_right_arrays_and_tell_no_value(n, d, seed):
+    """(With one feature and a batch of one, the batch and feature axes are the same: D >= 2.)"""
+    from autograder.judging.diagnose import PRELU_MESSAGES, prelu_slips
+    rng = np.random.default_rng(seed)
+    x = rng.choice([-1.0, 1.0], (n, d)) * rng.uniform(0.05, 3.0, (n, d))
+    x[0, 0] = -abs(x[0, 0])                   # a slope to apply, always
+    alpha = 0.05 + 0.35 * (rng.permutation(d) + 0.5) / d
+    dout = rng.choice([-1.0, 1.0], (n, d)) * rng.uniform(0.2, 2.5, (n, d))
+    right = {"out": np.where(x > 0, x, alpha * x),
+             "dx": dout * np.where(x > 0, 1.0, alpha),
+             "dalpha": np.sum(dout * np.minimum(x, 0.0), axis=0)}
+    slips = prelu_slips(x, alpha) + prelu_slips(x, alpha, dout)
+    assert {kind for kind, _, _ in slips} == set(PRELU_MESSAGES) <= set(KINDS)
+    assert {what for _, _, what in slips} == {"out", "dx", "dalpha"}
+    for kind, array, what in slips:
+        assert array.shape != right[what].shape or not np.allclose(array, right[what]), kind
+    for kind, message in PRELU_MESSAGES.items():
+        assert not leaked_values(message, np.concatenate([x.ravel(), alpha, dout.ravel()]))
+        assert not re.search(r"\d\.\d", message), kind     # no number at all beyond "0", "1"
+
+
+def test_prelu_slope_per_example_is_listed_only_where_it_broadcasts():
+    from autograder.judging.diagnose import prelu_slips
+    x, alpha = np.ones((3, 4)) * -1.0, np.linspace(0.1, 0.4, 4)
+    assert "prelu_alpha_wrong_axis" not in {k for k, _, w in prelu_slips(x, alpha) if w == "out"}
+    square, one = -np.ones((4, 4)), -np.ones((1, 4))
+    for y in (square, one):
+        assert "prelu_alpha_wrong_axis" in {k for k, _, w in prelu_slips(y, alpha)}

@@ -178,6 +178,7 @@ def sample_calls():
         "affine_forward": ((rng.standard_normal((4, 3)), rng.standard_normal((3, 5)),
                             rng.standard_normal(5)), {}),
         "relu_forward": ((rng.standard_normal((3, 4)),), {}),
+        "prelu_forward": ((rng.standard_normal((3, 4)), rng.uniform(0.05, 0.4, 4)), {}),
         "sigmoid_forward": ((rng.standard_normal((3, 4)),), {}),
         "tanh_forward": ((rng.standard_normal((3, 4)),), {}),
         "softmax_forward": ((rng.standard_normal((3, 4)),), {}),
@@ -260,3 +261,189 @@ def test_the_behaviour_detector_finds_a_renamed_answer():
     args, kwargs = sample_calls()["affine_forward"]
     assert same_signature(my_helper, solutions.affine_forward)
     assert same_result(my_helper(*args), solutions.affine_forward(*args, **kwargs))
+
+
+# ------------------------------------------------------------------------ staged helpers
+# What students get is staged (DESIGN.md rule 4): the package is installed on the first day, so
+# nothing in it, used as a student would use it (with the extra arguments it asks for, as a
+# composition of its pieces, or by reading what its results hold), may compute a graded answer;
+# and each release folder reaches students on its own, when its assignment opens.
+
+def adapted_calls(candidate, args, kwargs):
+    """The calls of ``candidate`` that start with ``args``: as they are, and with up to two
+    further required positional arguments filled with 1.0 (a ``dout`` of ones, say)."""
+    try:
+        parameters = list(inspect.signature(candidate).parameters.values())
+    except (TypeError, ValueError):
+        return
+    positional = [p for p in parameters if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    required = [p for p in positional if p.default is p.empty]
+    keyword_only = [p for p in parameters if p.kind == p.KEYWORD_ONLY and p.default is p.empty]
+    if keyword_only or len(args) > len(positional) or len(required) > len(args) + 2:
+        return
+    extra = max(0, len(required) - len(args))
+    yield tuple(args) + (1.0,) * extra, kwargs
+
+
+def call_quietly(function, args, kwargs):
+    import warnings
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    try:
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")
+            return function(*args, **kwargs)
+    except Exception:
+        return None
+    finally:
+        plt.close("all")
+
+
+def arrays_in(value, depth=0, seen=None):
+    """Every NumPy array ``value`` holds: itself, its items, its fields and attributes."""
+    seen = set() if seen is None else seen
+    if depth > 4 or id(value) in seen:
+        return
+    seen.add(id(value))
+    if isinstance(value, np.ndarray):
+        if value.dtype.kind == "f":
+            yield value
+        if value.dtype == object:
+            for item in value.ravel():
+                yield from arrays_in(item, depth + 1, seen)
+        return
+    if isinstance(value, (list, tuple)):
+        for item in value:
+            yield from arrays_in(item, depth + 1, seen)
+        if value and all(isinstance(item, (int, float)) for item in value):
+            yield np.asarray(value, dtype=float)
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from arrays_in(item, depth + 1, seen)
+    elif hasattr(value, "__dict__") and not inspect.ismodule(value) and not callable(value):
+        for item in vars(value).values():
+            yield from arrays_in(item, depth + 1, seen)
+
+
+def holds(result, expected):
+    """True if ``result`` holds ``expected`` (an array), as it is or reshaped."""
+    return any(a.size == expected.size and np.allclose(a.reshape(expected.shape), expected,
+                                                       rtol=1e-6, atol=1e-9)
+               for a in arrays_in(result))
+
+
+def test_no_package_function_computes_numerical_gradient_given_what_it_asks_for():
+    """hw1's numerical_gradient is due before the package may do it: no package function,
+    called with its arguments and a neutral extra one (an upstream gradient of 1.0), returns
+    the central differences of a function at an array, and no check hands them back in its
+    result (a check compares a gradient it is given; it does not compute one to take away)."""
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((3, 2))
+    f = lambda v: float(np.sum(v ** 3 + np.sin(v)))  # noqa: E731
+    expected = solutions.numerical_gradient(f, x)
+    wirings = [(f, x.copy()),                                   # numerical_gradient itself
+               (f, [x.copy()], [np.zeros_like(x)], 1.0),        # a check given a zero gradient
+               (f, lambda dout, v: np.zeros_like(v), x.copy()),  # a check of a function
+               (lambda v: (np.sum(v ** 3 + np.sin(v)), v), lambda dout, v: 0 * v, x.copy())]
+    found = []
+    for where, given_at, candidate in package_functions():
+        if given_at > ORDER.index("hw1_graphs"):
+            continue
+        for wiring in wirings:
+            for args, kwargs in adapted_calls(candidate, wiring, {}):
+                result = call_quietly(candidate, args, kwargs)
+                if result is not None and holds(result, expected):
+                    found.append(f"{where}: {candidate.__name__}{tuple(type(a).__name__ for a in args)} "
+                                 "holds numerical_gradient's answer")
+    assert not found, "\n".join(sorted(set(found)))
+
+
+def tiny_network(seed=3):
+    from solutions.models import two_layer_net
+    return two_layer_net(4, 5, 3, seed=seed)
+
+
+def test_no_package_loop_takes_the_steps_of_train_epoch():
+    """hw4's train_epoch is graded: before it is due (and while it is), no package loop draws
+    a permutation, slices it into batches and steps on each; fit runs a full-batch step per
+    epoch unless it is given the student's own epoch function."""
+    from backproplab.training import fit, gradient_function, params_of
+    rng = np.random.default_rng(0)
+    X, y = rng.standard_normal((10, 4)), rng.integers(0, 3, 10)
+    net = tiny_network()
+    grad_fn = gradient_function(net, solutions.backprop, solutions.softmax_loss)
+    params, losses = solutions.train_epoch(params_of(net), X, y, grad_fn, 0.1, 4,
+                                           np.random.default_rng(7))
+    batches = [list(b) for b in np.array_split(np.random.default_rng(7).permutation(10), [4, 8])]
+    found = []
+    trained, history = fit(net, X, y, backprop=solutions.backprop, loss_fn=solutions.softmax_loss,
+                           update=solutions.sgd_step, lr=0.1, epochs=1, batch_size=4, seed=7,
+                           progress=False)
+    if np.allclose(history.loss, losses) or len(history.loss) == len(batches):
+        found.append("training.fit(update=...) takes one step per mini-batch, as train_epoch does")
+    for where, _, candidate in package_functions():
+        for args, kwargs in adapted_calls(candidate, (X, y, 4, np.random.default_rng(7)), {}):
+            result = call_quietly(candidate, args, kwargs)
+            try:
+                drawn = [list(np.asarray(b[1])) for b in result]
+            except Exception:
+                continue
+            if [sorted(b) for b in drawn] == [sorted(y[i] for i in b) for b in batches]:
+                found.append(f"{where}: {candidate.__name__} yields train_epoch's batches")
+    assert not found, "\n".join(found)
+
+
+def test_the_playground_takes_one_full_batch_step_per_epoch_unless_given_train_epoch():
+    """The hw2 playground trains with the student's update rule on the whole data set: its
+    epoch is not train_epoch's loop (it runs the student's own train_epoch when given one)."""
+    from backproplab.widgets import Playground
+    steps = []
+
+    def sgd_step(params, grads, lr):
+        steps.append(1)
+        return solutions.sgd_step(params, grads, lr)
+
+    names = ("affine_forward", "affine_backward", "relu_forward", "relu_backward",
+             "softmax_loss", "backprop")
+    functions = {n: getattr(solutions, n) for n in names} | {"sgd_step": sgd_step}
+    pg = Playground(functions, n_points=60, batch_size=16, autorender=False)
+    assert pg.step(2)
+    assert len(steps) == 2, f"the playground took {len(steps)} steps in 2 epochs"
+
+
+def test_the_graph_stepper_does_not_add_the_shares_of_a_node_used_twice():
+    """hw1's backward_pass adds every user's share: the package's graph (the stepper of hw1's
+    section 4.2) passes a gradient on only where a node has one user, and takes the gradient
+    of a node used several times from the student's own backward_pass."""
+    from backproplab.compgraph import lecture_example_graph
+    ops = {n: getattr(solutions, n) for n in ("Add", "Multiply", "Divide", "Exp", "Log", "Sin")}
+    graph = lecture_example_graph(ops, x=2.0, z=3.0)
+    graph.forward()
+    for _ in range(20):
+        if graph.backward_step().phase in ("done", "error"):
+            break
+    nodes = {name: (node.operation, node.inputs) for name, node in graph.nodes.items()}
+    expected = solutions.backward_pass(nodes, graph.output)
+    shared = [n for n in graph.nodes if len(graph.consumers(n)) > 1]
+    assert shared == ["x", "a", "b"]
+    added = [n for n in shared if graph.nodes[n].grad is not None
+             and np.isclose(graph.nodes[n].grad, expected[n])]
+    assert not added, f"the graph added the shares of {added}, backward_pass's job"
+
+
+def test_each_release_folder_is_handed_out_on_its_own():
+    """A file released with assignment k (hw4's fast_layers.py holds hw3's four answers) is
+    only safe if students get assignment k's folder when k opens: the README must not send
+    students to release/ as a whole, and must say how to release one assignment at a time."""
+    readme = (ROOT / "README.md").read_text()
+    students = readme[readme.index("## For students"):].split("\n## ")[0]
+    assert not re.search(r"jupyter lab release/?(\s|$|`)", students), \
+        "the README tells students to open release/ with every assignment in it"
+    for assignment in ORDER:
+        assert f"nbgrader release_assignment {assignment}" in readme, \
+            f"the README does not say how to release {assignment} on its own"
+    for path in sorted((ROOT / "release").rglob("*.ipynb")):
+        text = path.read_text()
+        later = [a for a in ORDER[ORDER.index(path.parent.name) + 1:] if f"../{a}" in text]
+        assert not later, f"{path.relative_to(ROOT)} reaches into a later folder: {later}"

@@ -10,9 +10,8 @@ from hypothesis.extra import numpy as hnp
 
 import backproplab
 from backproplab import gradcheck as gc
-from backproplab.gradcheck import (CLOSE_TOL, PASS_TOL, away_from_kinks, directional_check,
-                                   distinct_values, gradient_check, numerical_gradient_array,
-                                   rel_error, verdict)
+from backproplab.gradcheck import (CLOSE_TOL, PASS_TOL, away_from_kinks, distinct_values,
+                                   gradient_check, rel_error, verdict)
 
 H = 1e-5
 floats = st.floats(-3, 3, allow_nan=False, width=64)
@@ -64,73 +63,24 @@ def test_tolerance_policy_is_one_place():
 def test_no_function_named_like_the_graded_numerical_gradient():
     assert not hasattr(gc, "numerical_gradient")
     assert not hasattr(backproplab, "numerical_gradient")
+    assert not hasattr(gc, "numerical_gradient_array")  # hw1's answer with a dout: not here
 
 
-# ----------------------------------------------------------------- plain central differences
-
-@settings(max_examples=30, deadline=None)
-@given(arrays(), st.integers(0, 2**32 - 1))
-def test_numerical_gradient_array_of_cube_and_sine(x, seed):
-    dout = np.random.default_rng(seed).standard_normal(x.shape)
-    x0 = x.copy()
-    grad = numerical_gradient_array(lambda v: v**3 + np.sin(v), x, dout)
-    assert grad.shape == x.shape
-    np.testing.assert_allclose(grad, (3 * x0**2 + np.cos(x0)) * dout, rtol=1e-6, atol=1e-8)
-    assert np.array_equal(x, x0)
-
-
-@pytest.mark.parametrize("shape", [(), (1,), (3, 1, 2)])
-def test_numerical_gradient_array_any_shape(shape):
-    x = np.full(shape, 0.7)
-    grad = numerical_gradient_array(lambda v: np.exp(v), x, np.ones(shape))
-    np.testing.assert_allclose(grad, np.exp(x), rtol=1e-8)
-
-
-def test_numerical_gradient_array_of_matrix_products():
-    rng = np.random.default_rng(0)
-    x, w = rng.standard_normal((4, 3)), rng.standard_normal((3, 5))
-    dout = rng.standard_normal((4, 5))
-    np.testing.assert_allclose(numerical_gradient_array(lambda v: v @ w, x, dout),
-                               dout @ w.T, rtol=1e-7)
-    np.testing.assert_allclose(numerical_gradient_array(lambda v: x @ v, w, dout),
-                               x.T @ dout, rtol=1e-7)
-
-
-def test_numerical_gradient_array_leaves_x_unchanged_even_when_f_raises():
-    x = np.arange(6.0).reshape(2, 3) / 7
-    x0 = x.copy()
-    calls = []
-
-    def f(v):
-        calls.append(1)
-        if len(calls) == 4:
-            raise RuntimeError("boom")
-        return v * 2
-
-    with pytest.raises(RuntimeError):
-        numerical_gradient_array(f, x, np.ones((2, 3)))
-    assert np.array_equal(x, x0)
-
-
-def test_numerical_gradient_array_rejects_non_float_and_tuple_outputs():
-    with pytest.raises(TypeError, match="float NumPy array"):
-        numerical_gradient_array(lambda v: v, np.arange(3), np.ones(3))
-    with pytest.raises(TypeError, match="tuple"):
-        numerical_gradient_array(lambda v: (v, None), np.ones(3), np.ones(3))
+def test_every_probe_is_a_random_direction_never_one_coordinate():
+    """What the package does is not hw1's numerical_gradient: it never nudges one coordinate
+    and never assembles an array of partial derivatives (tests/test_equivalence.py too)."""
+    x = np.random.default_rng(0).standard_normal((3, 2))
+    result = gradient_check(lambda v: v ** 3, [x], [3 * x ** 2], np.ones((3, 2)), rng=0)
+    check = result.inputs[0]
+    assert check.n_probes == 8 and len(check.directions) == 8
+    assert all(np.count_nonzero(v) == v.size and np.isclose(np.linalg.norm(v), 1)
+               for v in check.directions)
 
 
 def _softmax_ce(scores, y):
     shifted = scores - anp.max(scores, axis=1, keepdims=True)
     logp = shifted - anp.log(anp.sum(anp.exp(shifted), axis=1, keepdims=True))
     return -anp.mean(logp[anp.arange(len(y)), y])
-
-
-def test_numerical_gradient_array_of_a_loss_with_upstream_one_matches_autograd():
-    rng = np.random.default_rng(1)
-    scores, y = rng.standard_normal((6, 4)), rng.integers(0, 4, 6)
-    expected = autograd.grad(_softmax_ce)(scores, y)
-    np.testing.assert_allclose(numerical_gradient_array(lambda s: _softmax_ce(s, y), scores, 1.0),
-                               expected, rtol=1e-6, atol=1e-10)
 
 
 @pytest.mark.parametrize("fn", [
@@ -144,8 +94,6 @@ def test_array_gradients_match_autograd(fn):
     dout = rng.standard_normal((3, 2))
     vjp = autograd.grad(lambda x, w: anp.sum(fn(x, w) * dout), argnum=(0, 1))
     dx, dw = vjp(x, w)
-    np.testing.assert_allclose(numerical_gradient_array(lambda v: fn(v, w), x, dout), dx,
-                               rtol=1e-6, atol=1e-9)
     result = gradient_check(fn, [x, w], [dx, dw], dout, names=["x", "w"])
     assert result.verdict == "pass", str(result)
 
@@ -159,14 +107,13 @@ def _affine(rng, n=4, d=5, m=3):
     return (lambda x, w, b: x @ w + b), [x, w, b], grads, dout
 
 
-@pytest.mark.parametrize("max_coords", [0, 10**9])
-def test_gradient_check_passes_right_and_fails_wrong_gradients(max_coords):
+def test_gradient_check_passes_right_and_fails_wrong_gradients():
     f, inputs, grads, dout = _affine(np.random.default_rng(3))
     copies = [a.copy() for a in inputs]
-    good = gradient_check(f, inputs, grads, dout, max_coords=max_coords, names="xwb", rng=0)
+    good = gradient_check(f, inputs, grads, dout, names="xwb", rng=0)
     assert good.verdict == "pass" and good.error < PASS_TOL, str(good)
     bad = gradient_check(f, inputs, [grads[0], grads[1].T.T * 1.01, None], dout,
-                         max_coords=max_coords, names="xwb", rng=0)
+                         names="xwb", rng=0)
     assert bad["x"].verdict == "pass" and bad["w"].verdict == "fail"
     assert [c.name for c in bad.inputs] == ["x", "w"]
     assert bad.verdict == "fail"
@@ -181,12 +128,12 @@ def test_gradient_check_reports_nan_as_failure_and_rejects_wrong_shapes():
         gradient_check(f, inputs, [grads[0], grads[1].T, None], dout, names="xwb")
 
 
-def test_gradient_check_points_at_the_worst_coordinate():
+def test_gradient_check_sees_one_wrong_entry():
     f, inputs, grads, dout = _affine(np.random.default_rng(5))
     grads[1] = grads[1].copy()
     grads[1][2, 1] += 1.0
     result = gradient_check(f, inputs, grads, dout, names="xwb")
-    assert result["w"].worst_where == (2, 1)
+    assert [c.verdict for c in result.inputs] == ["pass", "fail", "pass"]
 
 
 @settings(max_examples=25, deadline=None)
@@ -198,7 +145,7 @@ def test_gradient_check_smooth_layers_pass(n, d, seed):
     fn = lambda x, w: np.tanh(x @ w) ** 2
     dx, dw = autograd.grad(lambda x, w: anp.sum(anp.tanh(anp.dot(x, w)) ** 2 * dout),
                            argnum=(0, 1))(x, w)
-    result = gradient_check(fn, [x, w], [dx, dw], dout, max_coords=4, rng=seed)
+    result = gradient_check(fn, [x, w], [dx, dw], dout, rng=seed)
     assert result.verdict == "pass", str(result)
 
 
@@ -209,11 +156,16 @@ def _relu_grad(x):  # the contract's convention: derivative 0 at exactly 0
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.lists(st.floats(-2, 2), min_size=1, max_size=6), st.integers(0, 2**32 - 1))
-def test_relu_and_abs_within_h_of_zero_never_fail(ts, seed):
-    x = np.array(ts) * H  # every value within 2h of the kink, 0 included
-    x[0] = 0.0
-    dout = np.random.default_rng(seed).standard_normal(x.shape)
+@given(st.floats(-2, 2), st.lists(st.floats(0.01, 2), min_size=0, max_size=5),
+       st.integers(0, 2**32 - 1))
+def test_relu_and_abs_with_one_value_within_h_of_zero_never_fail(t, rest, seed):
+    # One value within 2h of the kink (0 included), the others away from it: along any
+    # direction the one-sided differences then show the kink, and the probe is left out.
+    # (With several values at a kink a direction may cross them all at once, along a line on
+    # which the function looks smooth: hence away_from_kinks before a check.)
+    rng = np.random.default_rng(seed)
+    x = np.array([t * H] + [r * rng.choice([-1, 1]) for r in rest])
+    dout = rng.standard_normal(x.shape)
     for f, g in [(lambda v: np.maximum(v, 0), _relu_grad(x) * dout),
                  (np.abs, np.sign(x) * dout)]:
         result = gradient_check(f, [x], [g], dout)
@@ -221,11 +173,14 @@ def test_relu_and_abs_within_h_of_zero_never_fail(ts, seed):
 
 
 def test_exact_relu_zeros_are_excluded_and_counted():
+    # every direction crosses the two exact zeros: every probe is left out, none fails
     x = np.array([0.0, 0.0, 1.0, -1.0, 0.3 * H])
     result = gradient_check(lambda v: np.maximum(v, 0), [x], [_relu_grad(x)], np.ones(5))
-    assert result.verdict == "pass"
-    assert result.n_excluded == 3
-    assert "3 excluded at kinks" in str(result)
+    assert result.verdict == "inconclusive"
+    assert result.n_excluded == 8 and "8 excluded at kinks" in str(result)
+    moved = away_from_kinks(x, rng=0)
+    result = gradient_check(lambda v: np.maximum(v, 0), [moved], [_relu_grad(moved)], np.ones(5))
+    assert result.verdict == "pass" and result.n_excluded == 0
 
 
 def test_a_wrong_gradient_at_a_kink_point_still_fails_elsewhere():
@@ -247,10 +202,12 @@ def _max_rows_grad(v, dout):
 
 @settings(max_examples=40, deadline=None)
 @given(st.integers(0, 2**32 - 1), st.sampled_from([0.0, 0.4, 1.0, 1.7]))
-def test_max_with_ties_or_near_ties_never_fails(seed, gap):
+def test_max_with_one_tie_or_near_tie_never_fails(seed, gap):
     rng = np.random.default_rng(seed)
-    x = np.round(rng.standard_normal((4, 3)), 1)
-    x[:, 1] = x[:, 0] + gap * H  # exact ties (gap 0) and near ties within 2h
+    x = distinct_values(np.round(rng.standard_normal((4, 3)), 1), min_gap=0.05, rng=seed)
+    row = int(rng.integers(4))
+    x[row, 1] = x[row].max() + gap * H  # one exact tie (gap 0) or near tie within 2h
+    x[row, 0] = x[row, 1] - gap * H
     dout = rng.standard_normal(4)
     result = gradient_check(_max_rows, [x], [_max_rows_grad(x, dout)], dout)
     assert result.verdict in ("pass", "inconclusive"), str(result)
@@ -288,7 +245,7 @@ def test_inputs_drawn_away_from_kinks_leave_nothing_to_exclude():
     assert result.verdict == "pass" and result.n_excluded == 0
 
 
-# ---------------------------------------------------------------------------- directional
+# ----------------------------------------------------------------- cost and reproducibility
 
 class Counting:
     def __init__(self, f):
@@ -300,51 +257,50 @@ class Counting:
 
 
 @pytest.mark.parametrize("size", [10, 1000, 100_000])
-def test_directional_check_cost_does_not_grow_with_size(size):
+def test_the_cost_does_not_grow_with_size(size):
     rng = np.random.default_rng(7)
     x = rng.standard_normal(size)
     dout = rng.standard_normal(size)
     f = Counting(lambda v: v**2)
     out = f(x)
     f.calls = 0
-    result = directional_check(f, [x], [2 * x * dout], dout, num_directions=3, num_coords=4,
-                               rng=0, out=out)
-    assert f.calls == 2 * (3 + 4) == result.n_forward_calls
+    result = gradient_check(f, [x], [2 * x * dout], dout, num_directions=3, rng=0, out=out)
+    assert f.calls == 2 * 3 == result.n_forward_calls
     assert result.verdict == "pass", str(result)
     f.calls = 0
-    assert directional_check(f, [x], [2 * x * dout], dout, num_directions=3, num_coords=4,
-                             rng=0).n_forward_calls == f.calls == 2 * (3 + 4) + 1
+    assert gradient_check(f, [x], [2 * x * dout], dout, num_directions=3,
+                          rng=0).n_forward_calls == f.calls == 2 * 3 + 1
 
 
-def test_directional_check_on_a_large_affine_layer_finds_each_bug():
+def test_gradient_check_on_a_large_affine_layer_finds_each_bug():
     f, inputs, grads, dout = _affine(np.random.default_rng(8), n=20, d=60, m=50)
     copies = [a.copy() for a in inputs]
-    assert directional_check(f, inputs, grads, dout, rng=1).verdict == "pass"
+    assert gradient_check(f, inputs, grads, dout, rng=1).verdict == "pass"
     for k, bug in [(0, lambda g: -g), (1, lambda g: g / 20), (2, lambda g: g * 2)]:
         wrong = list(grads)
         wrong[k] = bug(grads[k])
-        result = directional_check(f, inputs, wrong, dout, rng=1, names="xwb")
+        result = gradient_check(f, inputs, wrong, dout, rng=1, names="xwb")
         assert [c.verdict for c in result.inputs].count("fail") == 1
         assert result.inputs[k].verdict == "fail"
     bad = grads[1].copy()
     bad[3, 7] += 5.0  # one wrong entry out of 3000: seen by the random directions
-    result = directional_check(f, inputs, [None, bad, None], dout, num_coords=0, rng=2)
+    result = gradient_check(f, inputs, [None, bad, None], dout, rng=2)
     assert result.verdict == "fail"
     assert all(np.array_equal(a, c) for a, c in zip(inputs, copies))
 
 
-def test_directional_check_is_reproducible_with_a_seed():
+def test_gradient_check_is_reproducible_with_a_seed():
     f, inputs, grads, dout = _affine(np.random.default_rng(9))
-    a = directional_check(f, inputs, grads, dout, rng=3)
-    b = directional_check(f, inputs, grads, dout, rng=3)
+    a = gradient_check(f, inputs, grads, dout, rng=3)
+    b = gradient_check(f, inputs, grads, dout, rng=3)
     assert all(np.array_equal(p.numeric, q.numeric) for p, q in zip(a.inputs, b.inputs))
 
 
-def test_directional_check_works_for_a_scalar_loss():
+def test_gradient_check_works_for_a_scalar_loss():
     rng = np.random.default_rng(10)
     scores, y = rng.standard_normal((30, 10)), rng.integers(0, 10, 30)
     dscores = autograd.grad(_softmax_ce)(scores, y)
-    result = directional_check(lambda s: _softmax_ce(s, y), [scores], [dscores], 1.0, rng=0)
+    result = gradient_check(lambda s: _softmax_ce(s, y), [scores], [dscores], 1.0, rng=0)
     assert result.verdict == "pass", str(result)
-    assert directional_check(lambda s: _softmax_ce(s, y), [scores], [dscores * 30], 1.0,
+    assert gradient_check(lambda s: _softmax_ce(s, y), [scores], [dscores * 30], 1.0,
                              rng=0).verdict == "fail"

@@ -41,7 +41,7 @@ HOSTILE = {  # each attack in a function of its own; the forward it needs stays 
     "affine_backward": "def affine_backward(dout, cache):\n    import solutions\n    return solutions.affine_backward(dout, cache)\n",
     "relu_backward": "def relu_backward(dout, cache):\n    big = np.ones(int(40e9) // 8)\n    return dout * big[:1]\n",
     "leaky_relu_backward": "def leaky_relu_backward(dout, cache):\n    import os\n    os._exit(0)\n",
-    "sigmoid_backward": "def sigmoid_backward(dout, cache):\n    from backproplab import gradcheck\n    return gradcheck.numerical_gradient_array(lambda s: s, cache, dout)\n",
+    "sigmoid_backward": "def sigmoid_backward(dout, cache):\n    from backproplab import gradcheck\n    return gradcheck.gradient_check(lambda s: s, [cache], [dout], dout)\n",
     "tanh_forward": "def tanh_forward(x):\n    import sys\n    sys.setrecursionlimit(100000)\n    return tanh_forward(x)\n",
     "softmax_loss": "def softmax_loss(x, y):\n    import signal\n    signal.signal(signal.SIGINT, signal.SIG_IGN)\n    while True:\n        pass\n",
     "mse_loss": ("def mse_loss(pred, target):\n"

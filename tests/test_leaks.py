@@ -69,3 +69,62 @@ def test_the_scan_catches_a_planted_leak(tmp_path):
     region = REGION.findall((ROOT / "solutions" / "layers.py").read_text())[1]
     planted = {normalize(line) for line in region.splitlines()}
     assert planted & solution_lines()
+
+
+# ------------------------------------------------- answers after the attempt (issue 18, item 2)
+# Each answer a student must find is shown only after the answer cell's self-check, folded
+# (<details>, or a code cell whose source is collapsed), or not at all. For each graded item,
+# the strings that would give its answer away may not appear in any cell before its self-check
+# (folded text left out).
+FOLD = re.compile(r"<details>.*?</details>", re.S)
+BEFORE_THE_ATTEMPT = {
+    ("hw1_graphs", "selfcheck_example_forward_backward"): ["1208.38", "809.707", "404.85",
+                                                          "-12.36"],
+    ("hw1_graphs", "selfcheck_backward_pass"): ["return output_grad, output_grad`",
+                                               "return output_grad, output_grad\n"],
+    ("hw2_layers", "selfcheck_affine_backward"): [r"A^\top \bar Y", r"\bar Y X^\top",
+                                                  r"\bar X = \overline{\text{out}}\, W^\top"],
+    ("hw2_layers", "selfcheck_softmax_loss"): ["p - one_hot", "p - \\text{onehot}",
+                                               "(p - onehot", "p_j - [j = y_n]"],
+    ("hw3_cnn", "selfcheck_max_pool_backward"): ["np.argmax", "argmax("],
+    ("hw4_training", "selfcheck_init_weights"): [r"\sqrt{2/\text{fan-in}}",
+                                                 r"\sqrt{1/\text{fan-in}}", r"\sigma^2 = 2/n",
+                                                 r"\sigma^2 = 1/n", "sqrt(2 / fan_in)",
+                                                 "sqrt(1 / fan_in)"],
+    ("hw4_training", "selfcheck_train_epoch"): ["order[i:i + batch_size]",
+                                                "range(0, N, batch_size)"],
+    ("hw4_training", "why_zeros_init"): [],
+}
+
+
+def visible_before(assignment, grade_id):
+    """The text of every cell of the released notebook before the cell ``grade_id``, with
+    folded parts left out."""
+    [path] = sorted((ROOT / "release" / assignment).glob("*.ipynb"))
+    cells = json.loads(path.read_text())["cells"]
+    ids = [c["metadata"].get("nbgrader", {}).get("grade_id") for c in cells]
+    assert grade_id in ids, f"{assignment} has no cell {grade_id}"
+    for cell in cells[:ids.index(grade_id)]:
+        if cell["metadata"].get("jupyter", {}).get("source_hidden"):
+            continue
+        text = source_text(cell)
+        yield FOLD.sub(" ", text) if cell["cell_type"] == "markdown" else text
+
+
+@pytest.mark.parametrize("assignment, grade_id", list(BEFORE_THE_ATTEMPT))
+def test_no_answer_shows_before_its_self_check(assignment, grade_id):
+    shown = [pattern for text in visible_before(assignment, grade_id)
+             for pattern in BEFORE_THE_ATTEMPT[(assignment, grade_id)] if pattern in text]
+    assert not shown, f"{assignment}: before {grade_id}: {sorted(set(shown))}"
+
+
+def test_the_planted_bugs_are_built_in_a_folded_cell_before_their_question():
+    """hw4's written answer planted_bugs asks what was planted in networks A, B and C: the cell
+    that plants them is collapsed, and nothing else before the answer shows how."""
+    [path] = sorted((ROOT / "release" / "hw4_training").glob("*.ipynb"))
+    cells = json.loads(path.read_text())["cells"]
+    [planting] = [c for c in cells if "suspects = {" in source_text(c)]
+    assert planting["metadata"].get("jupyter", {}).get("source_hidden") is True
+    shown = [p for text in visible_before("hw4_training", "planted_bugs")
+             for p in ('scheme="normal", seed=1', "p * 0.05", "p - 20") if p in text]
+    assert not shown, shown

@@ -47,17 +47,41 @@ def test_fit_leaves_the_layers_it_was_given_unchanged(digits):
     assert all(np.array_equal(a, b) for a, b in zip(before, after))
 
 
-def test_fit_runs_an_epoch_function_as_its_update_rule_would(digits):
-    """fit(epoch=train_epoch) draws the same batches as fit(update=sgd_step): the same run."""
+def test_fit_with_an_update_rule_takes_one_full_batch_step_per_epoch(digits):
+    """fit(update=...) is full-batch gradient descent: no mini-batches before hw4's own
+    train_epoch (tests/test_equivalence.py)."""
+    X, y = digits.X_train[:50], digits.y_train[:50]
+    net = two_layer_net(64, 10, 10, seed=3)
+    trained, history = fit(net, X, y, backprop=backprop, loss_fn=softmax_loss, lr=0.1, epochs=3,
+                           update=sgd_step, progress=False)
+    params = [p for _, _, ps in net for p in ps]
+    for _ in range(3):
+        loss, grads = backprop(net, X, y, softmax_loss)
+        params = sgd_step(params, [g for gs in grads for g in gs], 0.1)
+        it = iter(params)
+        net = [(f, b, tuple(next(it) for _ in ps)) for f, b, ps in net]
+    assert len(history.loss) == 3
+    assert all(np.allclose(a, b) for (_, _, pa), (_, _, pb) in zip(trained, net)
+               for a, b in zip(pa, pb))
+
+
+def test_fit_runs_an_epoch_function_with_a_seeded_generator(digits):
     from solutions import train_epoch
     X, y = digits.X_train[:50], digits.y_train[:50]
+    handed = []
+
+    def epoch(params, x, y, grad_fn, lr, batch_size, rng):
+        handed.append((len(x), batch_size, rng.bit_generator.state["state"]["state"]))
+        return train_epoch(params, x, y, grad_fn, lr, batch_size, rng)
+
     runs = [fit(two_layer_net(64, 10, 10, seed=3), X, y, backprop=backprop, loss_fn=softmax_loss,
-                lr=0.1, epochs=3, batch_size=16, progress=False, **how)
-            for how in ({"update": sgd_step}, {"epoch": train_epoch})]
-    (by_update, history_update), (by_epoch, history_epoch) = runs
-    assert len(history_epoch.loss) == 3 * 4 and history_epoch.loss == history_update.loss
-    assert all(np.array_equal(a, b) for (_, _, pa), (_, _, pb) in zip(by_update, by_epoch)
+                lr=0.1, epochs=3, batch_size=16, seed=5, progress=False, epoch=epoch)
+            for _ in range(2)]
+    (first, history), (again, _) = runs
+    assert len(history.loss) == 3 * 4 and [h[:2] for h in handed] == [(50, 16)] * 6
+    assert handed[:3] == handed[3:]                       # same seed, same generator states
+    assert all(np.array_equal(a, b) for (_, _, pa), (_, _, pb) in zip(first, again)
                for a, b in zip(pa, pb))
     with pytest.raises(TypeError, match="exactly one"):
-        fit(by_epoch, X, y, backprop=backprop, loss_fn=softmax_loss, lr=0.1, epochs=1,
+        fit(first, X, y, backprop=backprop, loss_fn=softmax_loss, lr=0.1, epochs=1,
             update=sgd_step, epoch=train_epoch)

@@ -70,3 +70,16 @@ def test_the_readme_table_gives_every_assignment_its_points():
             listed = dict((name, int(p)) for name, p in re.findall(r"`(\w+)` (\d+)", cell))
             assert listed == part, f"README's {assignment} row: {cell}"
         assert int(row[3].strip("*")) == sum(expected.values())
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_every_model_answer_says_how_its_points_split(assignment):
+    """Formgrader's graders mark alike: each written answer's model answer (in the source
+    notebook, replaced in the release) ends with how its points split."""
+    for path in notebooks(ROOT / "source", assignment):
+        for grade_id, cell in nbgrader_cells(path):
+            meta = cell["metadata"]["nbgrader"]
+            if cell["cell_type"] == "markdown" and meta.get("grade"):
+                points = meta["points"]
+                assert f"**How the {points:g} points split.**" in source_text(cell), \
+                    f"{assignment}: {grade_id} has no rubric for its {points:g} points"

@@ -18,7 +18,7 @@ from notebook_utils import ASSIGNMENTS, ROOT, notebooks, source_text
 import backproplab
 import backproplab.training
 from backproplab import GraderOnly, check_function, check_layer, check_loss, grading
-from backproplab.gradcheck import numerical_gradient_array
+from backproplab.gradcheck import away_from_kinks
 
 matplotlib.use("Agg")
 
@@ -79,10 +79,9 @@ def backward_using_gradient_check(dout, cache):
     return dx, dw, db
 
 
-def backward_using_numerical_gradient(dout, cache):
+def backward_using_away_from_kinks(dout, cache):
     x, w = cache
-    dx, _, db = affine_backward(dout, cache)
-    dw = numerical_gradient_array(lambda w: x.reshape(len(x), -1) @ w, w.copy(), dout)
+    dx, dw, db = affine_backward(dout, (away_from_kinks(x), w))  # "just tidying", in a graded function
     return dx, dw, db
 
 
@@ -101,7 +100,7 @@ def test_the_message_is_the_graders():
 @pytest.mark.parametrize("backward, path", [
     (backward_using_rel_error, "backproplab.rel_error"),
     (backward_using_gradient_check, "backproplab.gradient_check"),
-    (backward_using_numerical_gradient, "backproplab.numerical_gradient_array"),
+    (backward_using_away_from_kinks, "backproplab.away_from_kinks"),
 ])
 def test_a_backward_calling_the_package_fails_its_self_check(xwb, capsys, backward, path):
     with pytest.raises(GraderOnly) as refused:
@@ -135,9 +134,10 @@ def test_a_loss_and_a_gradient_function_calling_the_package_fail_their_self_chec
     assert str(refused.value) == message("backproplab.check_loss")
 
     def cos_by_differences(dout, x):
-        return numerical_gradient_array(np.sin, x.copy(), dout)
+        check = backproplab.gradient_check(np.sin, [x.copy()], [np.cos(x) * dout], dout)
+        return np.cos(x) * dout if check.verdict == "pass" else 0 * x
 
-    with pytest.raises(GraderOnly, match="backproplab.numerical_gradient_array is not"):
+    with pytest.raises(GraderOnly, match="backproplab.gradient_check is not"):
         check_function(np.sin, cos_by_differences, scores, verbose=False)
 
 

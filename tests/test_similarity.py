@@ -164,6 +164,36 @@ def numerical_gradient(f, x, h=1e-5):
 '''
 
 
+# The plain central differences the student package held until issue 18 (hw1's answer, which
+# the package no longer has): planted here as a file students could reach, to show that such a
+# copy is found.
+REACHABLE_CENTRAL_DIFFERENCES = '''\
+import numpy as np
+from contextlib import contextmanager
+
+
+@contextmanager
+def _nudged(x, index, delta):
+    old = np.copy(x[index])
+    x[index] = old + delta
+    try:
+        yield
+    finally:
+        x[index] = old
+
+
+def _central_differences(F, x, h):
+    grad = np.zeros(x.shape)
+    for index in np.ndindex(x.shape):
+        with _nudged(x, index, h):
+            plus = F()
+        with _nudged(x, index, -h):
+            minus = F()
+        grad[index] = (plus - minus) / (2 * h)
+    return grad
+'''
+
+
 def fast_conv_as_hw3():
     """hw4's released fast conv pasted into hw3 under the graded name."""
     text = (ROOT / "release" / "hw4_training" / "fast_layers.py").read_text()
@@ -174,10 +204,11 @@ def test_copies_of_the_student_package_and_of_a_release_are_found(tmp_path):
     hw1 = course_with(tmp_path / "one", HW1, [
         Sample("ada", "the reference"),
         Sample("other", "written otherwise", answers=graphs_training.HW1_OTHER_WAYS),
-        Sample("packer", "gradcheck's central differences, renamed",
+        Sample("packer", "a reachable file's central differences, renamed",
                answers={"numerical_gradient": NUMERICAL_FROM_GRADCHECK})])
+    (hw1 / "release" / HW1 / "gradcheck_copy.py").write_text(REACHABLE_CENTRAL_DIFFERENCES)
     found = sources_of(similarity.analyse(hw1, HW1), "numerical_gradient", "packer")
-    assert found.get("lib/backproplab/gradcheck.py:_central_differences", 0) >= 0.6, found
+    assert found.get(f"release/{HW1}/gradcheck_copy.py:_central_differences", 0) >= 0.6, found
     hw3 = course_with(tmp_path / "three", HW3, [
         Sample("ada", "the reference"),
         Sample("early", "hw4's fast conv, pasted into hw3",
@@ -266,10 +297,13 @@ def variants(tmp_path_factory):
 
 
 def test_independently_written_correct_variants_are_not_flagged(variants):
+    """Neither per function nor per submission (where short functions count too)."""
     results, count = variants
     assert count >= 60   # the corpora hold many ways to write each function
     flagged = [m for r in results.values() for m in r.pairs + r.reachable]
     assert not flagged, [(m.function, m.students, m.source, m.similarity) for m in flagged]
+    flagged = [m for r in results.values() for m in r.submissions]
+    assert not flagged, [(m.students, m.functions, m.score) for m in flagged]
 
 
 def test_variants_stay_apart_from_the_reference_even_when_it_is_not_discounted(tmp_path):
@@ -314,7 +348,8 @@ def test_run_writes_the_json_of_the_issue_the_table_and_the_html(tmp_path):
     out = io.StringIO()
     assert similarity.run(course, HW2, json_path=tmp_path / "sim.json", out=out) == 0
     data = json.loads((tmp_path / "sim.json").read_text())
-    assert list(data) == ["assignment", "threshold", "pairs", "reachable"]
+    assert list(data) == ["assignment", "threshold", "pairs", "reachable",
+                          "submission_threshold", "submissions"]
     assert data["assignment"] == HW2 and data["threshold"] == compare.THRESHOLD
     assert data["pairs"] and all(list(p) == ["function", "students", "similarity"]
                                  for p in data["pairs"])
@@ -429,3 +464,7 @@ def test_the_corpora_themselves_flag_only_answers_made_from_one_another(tmp_path
         for match in result.pairs:
             a, b = (answers[s].answer(match.function) for s in match.students)
             assert same_text(a, b, ratio=0.6), match
+        for match in result.submissions:
+            for function in match.functions:
+                a, b = (answers[s].answer(function) for s in match.students)
+                assert same_text(a, b, ratio=0.6), (match, function)

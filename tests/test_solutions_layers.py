@@ -18,8 +18,8 @@ from hypothesis.extra import numpy as hnp
 import oracles as O
 from solutions import (
     affine_backward, affine_forward, backprop, bce_loss, leaky_relu_backward,
-    leaky_relu_forward, mse_loss, relu_backward, relu_forward, sigmoid_backward,
-    sigmoid_forward, softmax_loss, tanh_backward, tanh_forward,
+    leaky_relu_forward, mse_loss, prelu_backward, prelu_forward, relu_backward, relu_forward,
+    sigmoid_backward, sigmoid_forward, softmax_loss, tanh_backward, tanh_forward,
 )
 
 SEEDS = st.integers(0, 2**32 - 1)
@@ -193,6 +193,92 @@ def test_tanh_relu_large_inputs_finite(x, seed):
             fwd, bwd, _, _ = ACTIVATIONS[name]
             out, cache = fwd(x)
             assert np.all(np.isfinite(out)) and np.all(np.isfinite(bwd(dout, cache)))
+
+
+# ================================================================ prelu
+
+def prelu_case(n, d, seed, zeros=False):
+    """x (n, d) away from the kink (or with exact zeros), distinct slopes alpha (d,), dout."""
+    rng = np.random.default_rng(seed)
+    x = away_from_kinks(rng, (n, d))
+    if zeros:
+        x[rng.random((n, d)) < 0.3] = 0.0
+    alpha = rng.permutation(d) * 0.1 + rng.uniform(0.05, 0.3)
+    return x, alpha, rng.normal(size=(n, d))
+
+
+def check_prelu(x, alpha, dout, fd=True):
+    out, cache = O.call_unchanged(prelu_forward, x, alpha)
+    O.assert_rel(out, O.prelu(x, alpha), O.EXACT_RTOL, "prelu forward")
+    dx, dalpha = O.call_unchanged(prelu_backward, dout, cache)
+    assert dx.shape == x.shape and dalpha.shape == alpha.shape
+    for k, g in enumerate((dx, dalpha)):
+        O.assert_rel(g, O.vjp_arg(O.prelu, (x, alpha), k, dout), O.EXACT_RTOL,
+                     f"prelu d{k} vs autograd")
+        if fd:
+            O.assert_rel(g, O.fd_vjp_arg(lambda *a: prelu_forward(*a)[0], (x, alpha), k, dout),
+                         O.FD_RTOL, f"prelu d{k} vs fd")
+    return dx, dalpha
+
+
+@pytest.mark.parametrize("n,d", [(1, 1), (1, 6), (4, 3), (5, 5), (2, 7)])
+def test_prelu_against_fd_and_autograd(n, d):
+    check_prelu(*prelu_case(n, d, seed=n * 10 + d))
+
+
+def test_prelu_by_hand():
+    """The notebook's small case: N = D = 2, one slope per column; dalpha adds the
+    contributions of every example whose x <= 0 in that column."""
+    x = np.array([[2.0, -1.0], [-3.0, -0.5]])
+    alpha = np.array([0.1, 0.2])
+    out, cache = prelu_forward(x, alpha)
+    np.testing.assert_allclose(out, [[2.0, -0.2], [-0.3, -0.1]], rtol=1e-15)
+    dx, dalpha = prelu_backward(np.array([[1.0, 2.0], [-1.0, 4.0]]), cache)
+    np.testing.assert_allclose(dx, [[1.0, 0.4], [-0.1, 0.8]], rtol=1e-15)
+    np.testing.assert_allclose(dalpha, [3.0, -4.0], rtol=1e-15)
+
+
+def test_prelu_with_equal_slopes_is_leaky_relu():
+    x, _, dout = prelu_case(4, 3, seed=7, zeros=True)
+    out, cache = prelu_forward(x, np.full(3, 0.2))
+    leaky_out, leaky_cache = leaky_relu_forward(x, alpha=0.2)
+    np.testing.assert_array_equal(out, leaky_out)
+    np.testing.assert_array_equal(prelu_backward(dout, cache)[0],
+                                  leaky_relu_backward(dout, leaky_cache))
+
+
+@settings(max_examples=40, deadline=None)
+@given(n=st.integers(1, 4), d=st.integers(1, 4), seed=SEEDS, data=st.data())
+def test_prelu_random_with_exact_zeros(n, d, seed, data):
+    """Exact zeros: the slope for x is alpha there (x <= 0), and they add nothing to dalpha."""
+    x = data.draw(hnp.arrays(np.float64, (n, d), elements=ELEMENTS_WITH_ZEROS))
+    _, alpha, dout = prelu_case(n, d, seed)
+    dx, dalpha = check_prelu(x, alpha, dout, fd=False)
+    zero = x == 0
+    np.testing.assert_allclose(dx[zero], (alpha * dout)[zero], rtol=1e-15)
+    np.testing.assert_allclose(dalpha, np.sum(dout * np.minimum(x, 0.0), axis=0), rtol=1e-12,
+                               atol=1e-300)
+
+
+def test_backprop_with_a_prelu_layer_learns_alpha():
+    """prelu plugs into backprop as a layer with one parameter: grads holds (dalpha,)."""
+    rng = np.random.default_rng(9)
+    x, y = rng.normal(size=(5, 3)), rng.integers(0, 2, 5)
+    w1, b1 = rng.normal(size=(3, 4)), rng.normal(size=4)
+    alpha = np.array([0.1, 0.25, -0.2, 0.4])
+    w2, b2 = rng.normal(size=(4, 2)), rng.normal(size=2)
+    layers = [(affine_forward, affine_backward, (w1, b1)),
+              (prelu_forward, prelu_backward, (alpha,)),
+              (affine_forward, affine_backward, (w2, b2))]
+    loss, grads = O.call_unchanged(backprop, layers, x, y, softmax_loss)
+
+    def whole(w1, b1, alpha, w2, b2):
+        return O.softmax_loss(O.affine(O.prelu(O.affine(x, w1, b1), alpha), w2, b2), y)
+    params = (w1, b1, alpha, w2, b2)
+    assert loss == pytest.approx(whole(*params), rel=1e-13)
+    assert [len(g) for g in grads] == [2, 1, 2]
+    for k, g in enumerate([*grads[0], *grads[1], *grads[2]]):
+        O.assert_rel(g, grad(whole, argnum=k)(*params), O.EXACT_RTOL, f"param {k}")
 
 
 # ================================================================ losses
@@ -439,6 +525,8 @@ def test_no_hw2_function_modifies_its_arguments(seed, shape):
     for fwd, bwd, _, kw in ACTIVATIONS.values():
         out, cache = O.call_unchanged(fwd, x, **kw)
         O.call_unchanged(bwd, rng.normal(size=shape), cache)
+    out, cache = O.call_unchanged(prelu_forward, x.reshape(n, d), rng.normal(size=d))
+    O.call_unchanged(prelu_backward, rng.normal(size=(n, d)), cache)
     scores = rng.normal(size=(n, 3)) * 100
     O.call_unchanged(softmax_loss, scores, rng.integers(0, 3, n))
     O.call_unchanged(mse_loss, x, rng.normal(size=shape))

@@ -101,7 +101,8 @@ def central(f, x, h=1e-6):
 # ============================================================== graph stepper
 
 def test_stepper_reaches_the_lecture_values_and_gradients():
-    stepper = lecture_example_stepper(OPS, x=2.0, z=3.0, autorender=False)
+    stepper = lecture_example_stepper(OPS, x=2.0, z=3.0, autorender=False,
+                                      backward_pass=solutions.backward_pass)
     for _ in range(8):
         stepper.forward_button.click()
     assert stepper.forward_button.disabled and not stepper.backward_button.disabled
@@ -134,7 +135,7 @@ def test_each_step_says_what_happened_and_redraws():
     stepper.run_forward()
     stepper.backward_button.click()
     # through y = s + f: upstream 1 times local 1, for both inputs
-    assert "∂y/∂s += 1 × 1 = 1" in stepper.message
+    assert "share to s: 1 × 1 = 1" in stepper.message
     assert set(stepper.graph.current_edges) == {("s", "y"), ("f", "y")}
     stepper.backward_step()
     stepper.backward_step()                                # through f = c / a
@@ -177,7 +178,7 @@ def test_stepper_reports_a_backward_without_a_tuple():
 
 
 def test_changing_an_input_resets_the_passes():
-    stepper = lecture_example_stepper(OPS)
+    stepper = lecture_example_stepper(OPS, backward_pass=solutions.backward_pass)
     stepper.run_backward()
     image = stepper.image.value
     stepper.inputs["x"].value = 3.0
@@ -199,11 +200,52 @@ def test_stepper_works_on_a_graph_the_student_builds():
 
 
 def test_the_stepper_works_with_the_reference_classes_too():
-    stepper = lecture_example_stepper(solutions, autorender=False)
+    stepper = lecture_example_stepper(solutions, autorender=False,
+                                      backward_pass=solutions.backward_pass)
     stepper.run_backward()
     y, dx, dz = solutions.example_forward_backward(2.0, 3.0)
     assert stepper.graph.nodes["x"].grad == pytest.approx(dx, rel=1e-12)
     assert stepper.graph.nodes["z"].grad == pytest.approx(dz, rel=1e-12)
+
+
+def test_without_a_backward_pass_the_stepper_stops_at_the_first_node_used_twice():
+    """The graph never adds shares (that is backward_pass's job, graded in hw1): it steps
+    through y, s, f, e, d and c, whose gradient is their single user's share, and stops at b,
+    used by c and e, naming both shares and what to do."""
+    stepper = lecture_example_stepper(OPS, autorender=False)
+    stepper.run_forward()
+    for node in ("y", "s", "f", "e", "d", "c"):
+        assert stepper.backward_step().phase == "backward", stepper.message
+        assert stepper.graph.current == node
+    report = stepper.backward_step()
+    assert report.phase == "error" and stepper.graph.current == "b"
+    assert "b is used by 2 nodes (c, e)" in stepper.message and "backward_pass" in stepper.message
+    assert all(stepper.graph.nodes[n].grad is None for n in ("b", "a", "x"))
+    assert stepper.graph.backward() is None
+
+
+def test_with_a_backward_pass_the_stepper_shows_its_gradients_right_or_wrong():
+    def overwriting_backward_pass(nodes, output):  # the classic bug: = instead of +=
+        order = solutions.topological_order({n: p for n, (_, p) in nodes.items()})
+        grads = {output: 1.0}
+        for name in reversed(order):
+            op, parents = nodes[name]
+            if op is not None and name in grads:
+                for parent, share in zip(parents, op.backward(grads[name])):
+                    grads[parent] = share
+        return grads
+
+    right = lecture_example_stepper(OPS, backward_pass=solutions.backward_pass, autorender=False)
+    wrong = lecture_example_stepper(OPS, backward_pass=overwriting_backward_pass,
+                                    autorender=False)
+    for stepper in (right, wrong):
+        stepper.run_backward()
+        assert "from your backward_pass" in stepper.message
+        stepper.backward_step()
+        assert "backward pass done" in stepper.message
+    dx = central(lambda x: lecture_y(x, 3.0), 2.0)
+    assert right.graph.nodes["x"].grad == pytest.approx(dx, rel=1e-6)
+    assert wrong.graph.nodes["x"].grad != pytest.approx(dx, rel=1e-3)
 
 
 # ============================================================== playground
@@ -366,3 +408,18 @@ def test_train_shows_a_progress_bar(capsys):
     assert pg.train(3, progress=True)
     err = capsys.readouterr().err
     assert "playground" in err and "loss=" in err
+
+
+def test_the_playground_takes_one_full_batch_step_per_epoch_or_runs_your_train_epoch():
+    calls = []
+
+    def train_epoch(params, x, y, grad_fn, lr, batch_size, rng):
+        calls.append((len(x), batch_size))
+        return solutions.train_epoch(params, x, y, grad_fn, lr, batch_size, rng)
+
+    pg = playground(n_points=100, batch_size=25)
+    assert pg.step(3) and len(pg.history.loss) == 3          # full batch: one loss per epoch
+    assert "train_epoch" not in pg.needed()
+    pg = playground({**FUNCTIONS, "train_epoch": train_epoch}, n_points=100, batch_size=25)
+    assert "train_epoch" in pg.needed() and "sgd_step" not in pg.needed()
+    assert pg.step(3) and calls == [(100, 25)] * 3 and len(pg.history.loss) == 3 * 4

@@ -426,7 +426,8 @@ def fd_check(judge, pair):
                                               truth):
         what = "d" + name
         verdict = shape_verdict(given, x, function=backward, source=forward, what=what,
-                                batch_size=len(args[0])) or fd_verdict(
+                                batch_size=len(args[0]),
+                                truth=true if right_forward else None) or fd_verdict(
             given, nd, dirs, function=backward, source=forward, what=what,
             check=f"finite differences of your {forward}", batch_size=len(args[0]))
         if right_forward:  # the slips are computed from the right forward

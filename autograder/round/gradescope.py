@@ -94,10 +94,11 @@ class GradescopeError(RuntimeError):
     """The zip can't be made; the message names the file it needs and where it looked."""
 
 
-def build_zip(course, assignment, out=None, allow_uncontained=False):
+def build_zip(course, assignment, out=None, allow_uncontained=False, wheels=None):
     """Write the autograder zip of ``assignment`` for the course in ``course``; returns its
     path. ``allow_uncontained`` bakes in ``--no-containment`` (graded without walls where the
-    image offers none: only for code you trust)."""
+    image offers none: only for code you trust); ``wheels``, the kit's wheels when they are
+    built already (default: ``kit.kit_wheels``)."""
     course = Path(course)
     out = Path(out) if out else course / f"gradescope-{assignment}.zip"
     source = course / "source" / assignment
@@ -110,7 +111,7 @@ def build_zip(course, assignment, out=None, allow_uncontained=False):
     with tempfile.TemporaryDirectory() as tmp, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
         write_script(z, "setup.sh", SETUP.replace("IMAGE_ADVICE", IMAGE_ADVICE))
         write_script(z, "run_autograder", run)
-        for wheel in kit_wheels(tmp):
+        for wheel in wheels or kit_wheels(tmp):
             z.write(wheel, f"kit/wheels/{wheel.name}")
         for path in sorted(source.iterdir()):
             if path.is_file():

@@ -163,10 +163,19 @@ def grade_submission(course, assignment, student, limits=None, containment=None,
     offers none)."""
     start = time.monotonic()
     submission = read_submission(course, assignment, student, folder)
+    seed, weights = student_seed(course, assignment, student), course_weights(course, assignment)
+    return grade_prepared(submission, assignment, seed, weights, limits, containment, start)
+
+
+def grade_prepared(submission, assignment, seed, weights, limits=None, containment=None,
+                   start=None):
+    """The report of a Submission ``read_submission`` prepared, graded with hidden inputs
+    drawn from ``seed`` and ``weights``: what a Dask worker does with what the client read
+    (it needs no course folder). ``start`` is when the reading began (for the timing)."""
+    start = time.monotonic() if start is None else start
     cells, readable, flags, points = (submission.cells, submission.readable, submission.flags,
                                       submission.points)
     checks = checks_of(assignment)  # every check loads, or nothing runs (RegistryError)
-    seed, weights = student_seed(course, assignment, student), course_weights(course, assignment)
     functions, timing, walls = judge_all(cells, checks, points, readable, seed, weights,
                                          limits, flags, containment)
     report = {
@@ -214,7 +223,7 @@ def judge_functions(proc, seed, checks, points, readable, weights, names=None):
             grade.checks = [GRADED.check(0.0, f"{name} has no hidden check in this version of "
                                          "the grader; grade it by hand.", "no_check")]
         elif proc.budget_left() <= 0:
-            grade.checks = [budget_used_up(name, proc.limits.student_seconds)]
+            grade.checks = [budget_used_up(name, proc)]
         else:
             proc.begin(name)
             grade.checks = run_checks(checks[name], judge, name)
@@ -236,10 +245,15 @@ def cell_flags(proc):
     return flags
 
 
-def budget_used_up(name, seconds):
-    return GRADED.check(0.0, f"{name} was not graded: the time budget of {seconds:g} s for "
-                        "this submission was used up by the functions before it (slow or "
-                        "endless code, or a process that kept crashing).", "time_budget")
+def budget_used_up(name, proc):
+    if proc.given_up:
+        return GRADED.check(0.0, f"{name} was not graded: calls of the functions before it "
+                            "timed out again and again, so the grader stopped running this "
+                            "submission (look for endless loops or sleeps).", "time_budget")
+    return GRADED.check(0.0, f"{name} was not graded: the time budget of "
+                        f"{proc.limits.student_seconds:g} s for this submission was used up "
+                        "by the functions before it (slow or endless code, or a process that "
+                        "kept crashing).", "time_budget")
 
 
 def run_checks(check, judge, name):
@@ -247,7 +261,7 @@ def run_checks(check, judge, name):
         checks = check(judge)
     except StudentError as err:  # a process that gave up: no more checks can run
         if err.kind == "budget":
-            return [budget_used_up(name, judge.proc.limits.student_seconds)]
+            return [budget_used_up(name, judge.proc)]
         return [GRADED.check(0.0, f"{name} could not be graded: {err}", "crashed")]
     if judge.proc.budget_left() <= 0:  # checks cut short by the budget: say so
         checks = [c if c.fraction >= 1 else c.spec.check(

@@ -148,7 +148,7 @@ def known_report(course, assignment, student, containment):
 
 
 def grade_all(course, assignment, jobs=1, json_path=None, limits=None, db_url=None,
-              progress=True, containment=None, students=None, force=False):
+              progress=True, containment=None, students=None, force=False, scheduler=None):
     """Grade every submission of ``assignment`` (or only ``students``, leaving everyone
     else's results as they are); returns {student: report}, each with its
     ``submission_time`` (see gradebook.SubmissionTime). A submission graded before and
@@ -156,10 +156,16 @@ def grade_all(course, assignment, jobs=1, json_path=None, limits=None, db_url=No
     failed carry a ``grading_failed`` or ``time_budget`` flag (``failed_students``); everyone
     else is graded and recorded regardless. ``containment`` is the level to grade at
     (default: the best this machine offers; raises ContainmentUnavailable before anything
-    runs when it offers none)."""
+    runs when it offers none). With ``scheduler`` (a Dask scheduler's address, or a
+    cluster.Cluster already connected) each student is graded on a worker of that cluster
+    instead (see cluster.py): the workers' containment counts, not this machine's."""
     course = Path(course).resolve()
     checks_of(assignment)  # a check module that can't be loaded stops the run here, loudly
-    containment = containment or choose()  # no containment here: refuse before anything runs
+    cluster = None
+    if scheduler is not None:
+        from .cluster import connected  # dask.distributed is an optional extra
+        cluster = connected(scheduler)  # refuses workers that offer no containment
+    containment = cluster.containment if cluster else containment or choose()  # none: refuse
     prepare_course(course, assignment, db_url)
     try:
         course_weights(course, assignment)
@@ -190,7 +196,10 @@ def grade_all(course, assignment, jobs=1, json_path=None, limits=None, db_url=No
         else:
             reports[student] = known
             bar.update(1)
-    grade_in_workers(course, assignment, todo, limits, containment, jobs, done)
+    if cluster is None:
+        grade_in_workers(course, assignment, todo, limits, containment, jobs, done)
+    else:
+        cluster.grade(course, assignment, todo, limits, done, close=cluster is not scheduler)
     bar.close()
     for student in students:
         reports[student] = record(course, assignment, student, reports[student], db_url)

@@ -82,7 +82,9 @@ def export(course, out="grades.csv", db_url=None):
     """nbgrader's CSV export (built from its gradebook) plus one column per graded function,
     a ``flags`` column (a zero there is never silent), the ``containment`` the student's
     code ran under and ``similarity``: the highest match of the last ``backproplab
-    similarity`` run (``0.93 hw2_layers affine_backward ~ bob``), empty below its threshold.
+    similarity`` run, of one function and of the whole submission (``0.93 hw2_layers
+    affine_backward ~ bob; 3.10 hw2_layers submission (6 functions) ~ carol``), empty below
+    the thresholds.
     Every field is quoted and no cell is a formula; the file is replaced whole, so a failure
     never truncates an existing export."""
     course = Path(course)

@@ -35,6 +35,15 @@ class Limits:
     processes: int = 64
     max_restarts: int = 3  # per graded function (and for running the notebook's cells)
     max_restarts_total: int = 12  # per student
+    # Calls that time out again and again: after one, the next calls get at most
+    # ``suspect_call_seconds`` until one answers in time; a function whose calls timed out
+    # ``function_timeouts`` times in a row has its other calls skipped; after
+    # ``student_timeouts`` in a row, across two functions or more, the student is given up on
+    # (10 + 1 + 1 s at the defaults, where a student whose every call sleeps used to cost
+    # 40 s or more of its 180 s budget).
+    suspect_call_seconds: float = 1.0
+    function_timeouts: int = 2
+    student_timeouts: int = 3
 
 
 class StudentError(Exception):
@@ -120,6 +129,11 @@ class StudentProcess:
         self.last_stderr = ""
         self.started = time.monotonic()
         self.fp_warnings = []  # what NumPy warned about during the last call
+        self.last_monitor = None  # the record of the last call made with monitor=True
+        self.consecutive_timeouts = 0
+        self.function_timeouts = 0
+        self.timed_out_functions = set()  # the functions of the current run of timeouts
+        self.given_up = False
         self.timing = {"startup": 0.0, "cells": 0.0, "calls": 0.0}
 
     # ------------------------------------------------------------------ life cycle
@@ -135,17 +149,29 @@ class StudentProcess:
         that keeps crashing the process costs only its own checks."""
         self.restarts_left = self.limits.max_restarts
         self.label = label
+        self.function_timeouts = 0
 
     def budget_left(self):
+        if self.given_up:
+            return 0.0
         return self.limits.student_seconds - (time.monotonic() - self.started)
+
+    def call_seconds(self):
+        """The wall time of the next call: shorter while the last ones timed out."""
+        if self.consecutive_timeouts:
+            return min(self.limits.call_seconds, self.limits.suspect_call_seconds)
+        return self.limits.call_seconds
 
     def within_budget(self, seconds):
         """``seconds``, cut to what is left of the student's budget (raises when none is)."""
         left = self.budget_left()
         if left <= 0:
             self.kill()
-            raise StudentError("budget", f"the time budget of {self.limits.student_seconds:g} s "
-                                         "for this submission was used up")
+            why = (f"{self.consecutive_timeouts} calls in a row timed out, so the rest of this "
+                   "submission was not run" if self.given_up else
+                   f"the time budget of {self.limits.student_seconds:g} s for this submission "
+                   "was used up")
+            raise StudentError("budget", why)
         return min(seconds, left)
 
     def ensure_started(self):
@@ -250,6 +276,8 @@ class StudentProcess:
             self.kill()
             raise StudentError("crashed", "the grading process stopped reading") from None
         reply, reply_arrays = self.receive(seconds)
+        if isinstance(reply.get("monitor"), dict):  # checked by wire.receive; kept when
+            self.last_monitor = reply["monitor"]      # the call failed too
         if not reply.get("ok"):
             raise StudentError("exception", f"{reply.get('error')}: {reply.get('message', '')}",
                                error=str(reply.get("error")), mro=reply.get("mro", ()))
@@ -289,13 +317,20 @@ class StudentProcess:
                                 self.limits.call_seconds)
         return reply["defined"]
 
-    def call(self, target, *args, keep=False, echo_args=False, **kwargs):
+    def call(self, target, *args, keep=False, echo_args=False, monitor=False, **kwargs):
         """Call ``target`` (a name in the student's namespace, or ``(handle, attribute)``)
         with arrays and plain values; returns the decoded result (``(handle, result)`` when
         ``keep``; ``(result, args as they are after the call)`` when ``echo_args``).
-        Raises StudentError when the student's code fails."""
+        Raises StudentError when the student's code fails. With ``monitor``, the child
+        watches the student's own functions during the call, and ``last_monitor`` holds its
+        record afterwards (also when the call raised; None when it timed out or crashed):
+        see child.py's ``CallMonitor`` and ``autograder.judging.derivation.verdict``."""
+        if self.function_timeouts >= self.limits.function_timeouts:
+            raise StudentError("timeout", f"not run: {self.label}'s calls timed out "
+                                          f"{self.function_timeouts} times in a row")
         self.ensure_started()
         self.fp_warnings = []
+        self.last_monitor = None
         start = time.monotonic()
         arrays = []
         handles = [v for v in (*args, *kwargs.values(), target[0] if isinstance(target, tuple)
@@ -311,17 +346,40 @@ class StudentProcess:
         message = {"op": "call", "target": spec, "keep": keep, "echo_args": echo_args,
                    "args": wire.encode(list(args), arrays),
                    "kwargs": wire.encode(dict(kwargs), arrays)}
+        if monitor:
+            message["monitor"] = True
+        seconds = self.call_seconds()
         try:
-            reply, reply_arrays = self.request(message, arrays, self.limits.call_seconds)
+            reply, reply_arrays = self.request(message, arrays, seconds)
+            self.fp_warnings = [w for w in reply.get("fp_warnings", []) if w in wire.FP_WARNINGS]
+            value = wire.decode(reply.get("value"), reply_arrays, resolve=self.handle_of)
+            after = wire.decode(reply.get("args_after"), reply_arrays, self.handle_of) \
+                if echo_args else None
+        except StudentError as error:
+            self.count_timeout(error.kind == "timeout")
+            raise
         finally:
             self.timing["calls"] += time.monotonic() - start
-        self.fp_warnings = [w for w in reply.get("fp_warnings", []) if w in wire.FP_WARNINGS]
-        value = wire.decode(reply.get("value"), reply_arrays, resolve=self.handle_of)
+        if time.monotonic() - start > seconds:  # reading the reply counts too
+            self.count_timeout(True)
+            raise StudentError("timeout", f"no answer within {seconds:g} s")
+        self.count_timeout(False)
         if keep:
             value = Handle(reply["handle"], type(value).__name__, self.generation), value
-        if echo_args:
-            return value, wire.decode(reply.get("args_after"), reply_arrays, self.handle_of)
-        return value
+        return (value, after) if echo_args else value
+
+    def count_timeout(self, timed_out):
+        """Count the calls that timed out in a row (see ``Limits``)."""
+        if not timed_out:
+            self.consecutive_timeouts = self.function_timeouts = 0
+            self.timed_out_functions.clear()
+            return
+        self.consecutive_timeouts += 1
+        self.function_timeouts += 1
+        self.timed_out_functions.add(self.label)
+        if self.consecutive_timeouts >= self.limits.student_timeouts \
+                and len(self.timed_out_functions) > 1:
+            self.given_up = True
 
     def handle_of(self, key):
         return Handle(key, "object", self.generation)

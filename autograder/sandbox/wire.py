@@ -1,19 +1,26 @@
 """Framing shared by the parent and the child: length-prefixed JSON and .npy frames.
 
 Values cross as a JSON tree; arrays travel as separate ``np.save`` frames (never pickle):
-``{"a": k}`` is the k-th array frame, ``{"f": x}`` a number, ``{"s": [...], "t": "tuple"}``
+``{"a": k}`` is the k-th array frame (a NumPy scalar too), ``{"n": x, "scalar": "float"}``
+a Python int or float (inline: JSON's text of a float round-trips exactly), ``{"f": x}`` a
+truth value, ``{"s": [...], "t": "tuple"}``
 a sequence, ``{"d": {...}}`` a dict with string keys, ``{"h": id}`` an object kept in the
 child (a cache, an Operation), ``{"p": name}`` one of the grader's probe functions (see
 probes.py), ``{"rng": seed}`` a fresh ``numpy.random.Generator`` made in the child,
 ``{"str": text}`` a string, ``{"o": typename}`` anything else, ``null`` None.
 This module imports only the standard library and NumPy: the child loads it by path.
 
-Nothing that arrives is trusted: ``receive`` reads an array's ``.npy`` header before NumPy
-allocates anything and takes only plain arrays of booleans, integers and floats (at most
-``MAX_NDIM`` axes, ``MAX_ELEMENTS`` numbers in one message), caps the nesting of the JSON,
-and cuts the strings a reply carries about an exception; ``decode`` takes only the forms
-above, with array indices in range and short type names. Anything else is a ``WireError``,
-whose message never repeats what was sent.
+Nothing that arrives is trusted, and every reply is bounded before it is parsed: its JSON is
+at most ``MAX_MESSAGE_BYTES`` and ``MAX_VALUES`` values (counted on the bytes, before
+``json.loads`` makes an object of any), its arrays at most ``MAX_ARRAYS`` frames,
+``MAX_ELEMENTS`` numbers and ``MAX_ARRAY_BYTES`` together; ``receive`` reads an array's
+``.npy`` header before NumPy allocates anything and takes only plain arrays of booleans,
+integers and floats (at most ``MAX_NDIM`` axes), caps the nesting of the JSON, and cuts the
+strings a reply carries about an exception, and takes a monitored call's record
+(``checked_monitor``) only with its fields, types and caps; ``decode`` takes only the forms
+above, with array indices in range and short type names. Anything else is a ``WireError``, whose message never
+repeats what was sent. ``encode`` keeps to the same bounds on the sending side: a value too
+big to send becomes ``{"o": "too many values"}``, so an honest reply is never refused.
 """
 import io
 import json
@@ -26,12 +33,17 @@ HEADER = struct.Struct(">I")
 # The kinds of NumPy floating-point warning the child reports with each call's reply.
 FP_WARNINGS = ("overflow", "invalid value", "divide by zero")
 MAX_FRAME = 64 * 1024 * 1024
+MAX_MESSAGE_BYTES = 4 * 1024 * 1024  # the JSON of one message (its arrays travel apart)
+MAX_VALUES = 100_000           # values in one message's tree (a 10,000-node graph: ~20,000)
+MAX_ARRAYS = 30_000            # array frames of one message (a NumPy scalar travels as one)
 MAX_NDIM = 8
-MAX_ELEMENTS = 50_000_000      # numbers in all the arrays of one message
-MAX_ARRAY_BYTES = 256 * 1024**2  # bytes in all the arrays of one message
+MAX_ELEMENTS = 8_000_000       # numbers in all the arrays of one message
+MAX_ARRAY_BYTES = 64 * 1024**2  # bytes in all the arrays of one message
 MAX_DEPTH = 40                 # nesting of a value tree (encode stops at 20)
 MAX_NAME = 100                 # a type name, an exception class name, a handle
 MAX_TEXT = 300                 # an exception's message
+MAX_MONITORED = 50             # functions in a monitored call's record
+MAX_COUNT = 1000               # the counts of a monitored call's record are capped here
 ARRAY_KINDS = "biuf"           # bool, int, uint, float
 KIND_WORDS = {"c": "complex numbers", "O": "Python objects", "U": "text", "S": "bytes",
               "V": "records or raw bytes", "M": "dates", "m": "time spans"}
@@ -55,11 +67,18 @@ def read_exact(stream, n):
     return bytes(data)
 
 
-def read_frame(stream):
+def read_frame(stream, limit=MAX_FRAME):
     (n,) = HEADER.unpack(read_exact(stream, HEADER.size))
-    if n > MAX_FRAME:
-        raise WireError(f"frame of {n} bytes is over the {MAX_FRAME} byte limit")
+    if n > limit:
+        raise WireError(f"a frame over the {limit} byte limit")
     return read_exact(stream, n)
+
+
+def values_at_most(data):
+    """An upper bound on the values a JSON text holds, counted without parsing it: every
+    value of a tree is an object ``{`` or ``null``, and every sequence of n values has n - 1
+    commas."""
+    return data.count(b"{") + data.count(b",") + 1
 
 
 def send(stream, message: dict, arrays=()):
@@ -75,8 +94,11 @@ def send(stream, message: dict, arrays=()):
 
 def receive(stream):
     """Read one message and its arrays: ``(message, [arrays])``, validated (see above)."""
+    data = read_frame(stream, MAX_MESSAGE_BYTES)
+    if values_at_most(data) > MAX_VALUES:
+        raise WireError(f"a message of more than {MAX_VALUES} values")
     try:
-        message = json.loads(read_frame(stream))
+        message = json.loads(data)
     except RecursionError:
         raise WireError("a message nested too deeply") from None
     except (ValueError, UnicodeDecodeError):
@@ -84,7 +106,7 @@ def receive(stream):
     if not isinstance(message, dict):
         raise WireError("a message that is not a JSON object")
     count = message.get("n_arrays", 0)
-    if type(count) is not int or not 0 <= count <= 10_000:
+    if type(count) is not int or not 0 <= count <= MAX_ARRAYS:
         raise WireError("a message with a bad array count")
     message = checked_fields(message)
     arrays, elements, size = [], 0, 0
@@ -158,11 +180,80 @@ def checked_fields(message):
         if not isinstance(defined, dict) or not all(isinstance(t, str) for t in defined.values()):
             raise WireError("a message whose 'defined' is not a table of type names")
         message["defined"] = {short(k, MAX_NAME): short(t, MAX_NAME) for k, t in defined.items()}
+    if "monitor" in message:  # a request's flag, or a reply's record
+        if "op" in message:
+            if not isinstance(message["monitor"], bool):
+                raise WireError("a request whose 'monitor' is not true or false")
+        else:
+            message["monitor"] = checked_monitor(message["monitor"])
     return message
 
 
-def encode(value, arrays, keep=None, depth=0):
-    """JSON tree for ``value``; arrays appended to ``arrays``; other objects kept by ``keep``."""
+MONITOR_FLAGS = ("installed", "completed", "tampered", "more")
+MONITOR_FUNCTION = {"name": str, "calls": int, "complex": bool, "dual": bool, "perturbed": int}
+
+
+def checked_monitor(record):
+    """A monitored call's record (child.py's ``CallMonitor.record``), checked field by field:
+    four truth values, a capped error count and at most ``MAX_MONITORED`` functions, each a
+    name of at most ``MAX_NAME`` printable characters, two capped counts and two truth
+    values. Nothing else may ride along."""
+    def count(value):
+        return type(value) is int and 0 <= value <= MAX_COUNT
+
+    bad = WireError("a message whose 'monitor' is not a call record")
+    if not isinstance(record, dict) or set(record) != {*MONITOR_FLAGS, "errors", "functions"}:
+        raise bad
+    if not all(type(record[k]) is bool for k in MONITOR_FLAGS) or not count(record["errors"]):
+        raise bad
+    functions = record["functions"]
+    if not isinstance(functions, list) or len(functions) > MAX_MONITORED:
+        raise bad
+    checked = []
+    for entry in functions:
+        if not isinstance(entry, dict) or set(entry) != set(MONITOR_FUNCTION):
+            raise bad
+        for key, kind in MONITOR_FUNCTION.items():
+            if type(entry[key]) is not kind or (kind is int and not count(entry[key])):
+                raise bad
+        checked.append({**entry, "name": short(entry["name"], MAX_NAME)})
+    return {**{k: record[k] for k in MONITOR_FLAGS}, "errors": record["errors"],
+            "functions": checked}
+
+
+class TooLarge(Exception):
+    """A value over the bounds ``receive`` enforces."""
+
+
+def new_budget():
+    """What one message may still carry: [values, array frames, numbers, array bytes]."""
+    return [MAX_VALUES - 10, MAX_ARRAYS - 10, MAX_ELEMENTS, MAX_ARRAY_BYTES]
+
+
+TOO_LARGE = {"o": "too many values"}
+
+
+def encode(value, arrays, keep=None, budget=None):
+    """JSON tree for ``value``; arrays appended to ``arrays``; other objects kept by ``keep``.
+    A value over the wire's bounds (values, arrays, numbers, bytes; ``budget``, shared by the
+    values of one message) is sent as ``TOO_LARGE``, with none of its arrays."""
+    start, budget = len(arrays), new_budget() if budget is None else budget
+    try:
+        return encode_tree(value, arrays, keep, 0, budget)
+    except TooLarge:
+        del arrays[start:]
+        return dict(TOO_LARGE)
+
+
+def spend(budget, values=1, arrays=0, elements=0, nbytes=0):
+    for i, amount in enumerate((values, arrays, elements, nbytes)):
+        budget[i] -= amount
+        if budget[i] < 0:
+            raise TooLarge
+
+
+def encode_tree(value, arrays, keep, depth, budget):
+    spend(budget)
     if depth > 20:
         return {"o": "too deeply nested"}
     if value is None:
@@ -177,19 +268,26 @@ def encode(value, arrays, keep=None, depth=0):
         return {"str": value[:10_000]}
     if isinstance(value, (bool, np.bool_)):
         return {"f": bool(value)}
+    if type(value) in (int, float):  # inline: exact (repr round-trips), and no frame of its own
+        return {"n": value, "scalar": type(value).__name__}
     if isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool):
+        spend(budget, 0, 1, 1, 8)
         arrays.append(np.asarray(value))
         return {"a": len(arrays) - 1, "scalar": type(value).__name__}
     if isinstance(value, np.ndarray):
         if value.dtype == object:
             return {"o": "ndarray of objects"}
+        spend(budget, 0, 1, value.size, value.nbytes)
         arrays.append(value)
         return {"a": len(arrays) - 1}
     if isinstance(value, (tuple, list)):
-        return {"s": [encode(v, arrays, keep, depth + 1) for v in value],
+        spend(budget, len(value))  # before walking a sequence too long to send
+        return {"s": [encode_tree(v, arrays, keep, depth + 1, budget) for v in value],
                 "t": "tuple" if isinstance(value, tuple) else "list"}
     if isinstance(value, dict) and all(isinstance(k, str) for k in value):
-        return {"d": {k: encode(v, arrays, keep, depth + 1) for k, v in value.items()}}
+        spend(budget, len(value))
+        return {"d": {k: encode_tree(v, arrays, keep, depth + 1, budget)
+                      for k, v in value.items()}}
     if keep is not None:
         return {"h": keep(value), "o": type(value).__name__}
     return {"o": type(value).__name__}
@@ -206,7 +304,8 @@ class Opaque:
 
 
 FORMS = {frozenset(keys) for keys in (
-    {"a"}, {"a", "scalar"}, {"f"}, {"s"}, {"s", "t"}, {"str"}, {"d"}, {"rng"}, {"p"},
+    {"a"}, {"a", "scalar"}, {"n", "scalar"}, {"f"}, {"s"}, {"s", "t"}, {"str"}, {"d"},
+    {"rng"}, {"p"},
     {"h"}, {"h", "o"}, {"o"})}
 
 
@@ -222,6 +321,8 @@ def decode(tree, arrays, resolve=None, probes=None, depth=0):
         raise WireError("a value nested too deeply")
     if "a" in tree:
         return array_value(tree, arrays)
+    if "n" in tree:
+        return inline_number(tree)
     if "f" in tree:
         if not isinstance(tree["f"], bool):
             raise WireError("a truth value that is not true or false")
@@ -249,6 +350,16 @@ def decode(tree, arrays, resolve=None, probes=None, depth=0):
     if handle is not None and resolve is not None:
         return resolve(handle)
     return Opaque(typename, handle)
+
+
+def inline_number(tree):
+    """A Python int or float sent inline (``{"n": 2.5, "scalar": "float"}``)."""
+    number, kind = tree["n"], tree["scalar"]
+    if kind == "float" and type(number) in (int, float):  # JSON writes 2.0 as 2.0, 1e16 as 1e+16
+        return float(number)
+    if kind == "int" and type(number) is int:
+        return number
+    raise WireError("a malformed number")
 
 
 def array_value(tree, arrays):

@@ -3,9 +3,12 @@
 Per graded function, each unit's fingerprints are *discounted* first (as MOSS ignores base
 code and frequent passages): those of the reference solution (every graded function of the
 assignment: its idioms are what the course teaches), those of the released skeleton, and
-those found in more than ``max(COMMON_MIN, COMMON_SHARE * students)`` submissions. A unit
-smaller than ``MIN_SIZE`` normalised nodes, or left with fewer than ``MIN_FINGERPRINTS``, is
-not compared: there, correct answers must coincide.
+those found in more than ``common_limit(students)`` submissions: more than
+``max(COMMON_MIN, COMMON_SHARE * students)``, or in a class under 20, more than half of it
+and more than ``MAJORITY_MIN`` (8 of 10 writing the same two-line ``affine_backward`` is
+the class's idiom, not a copy ring of eight). A unit smaller than ``MIN_SIZE`` normalised
+nodes, or left with fewer than ``MIN_FINGERPRINTS``, is not compared: there, correct answers
+must coincide (the submission view, ``submissions.py``, weighs them all together).
 
 Two students score the Dice coefficient of their discounted fingerprint sets,
 ``2 |A & B| / (|A| + |B|)``; a student and a file they can reach score the share of the
@@ -23,6 +26,7 @@ MIN_SIZE = 30          # normalised nodes: `relu_forward` is 12, a naive conv ab
 MIN_FINGERPRINTS = 6   # discounted fingerprints left to compare
 COMMON_MIN = 10        # MOSS's -m default: a passage in more files than this is an idiom
 COMMON_SHARE = 0.05    # ... or in more than this share of a large class
+MAJORITY_MIN = 5       # ... or in more than half of a small class and more than this many
 # Calibrated on the grading corpora (tests/test_similarity.py): independently written correct
 # answers score at most 0.29 (0.52 against the reference when it is not discounted); the
 # planted copies 0.62 (gradcheck's loop, its calls rewritten) to 1.0.
@@ -42,9 +46,16 @@ class Match:
     shared: frozenset = field(default=frozenset(), repr=False)
 
 
+def common_limit(n):
+    """How many of ``n`` students may hold a fingerprint before it is an idiom: MOSS's
+    ``max(COMMON_MIN, COMMON_SHARE * n)``, but never more than half of a small class (at
+    least MAJORITY_MIN)."""
+    return min(max(COMMON_MIN, COMMON_SHARE * n), max(MAJORITY_MIN, n / 2))
+
+
 def common_fingerprints(sets, n):
-    """Fingerprints held by more than ``max(COMMON_MIN, COMMON_SHARE * n)`` of ``sets``."""
-    limit = max(COMMON_MIN, COMMON_SHARE * n)
+    """Fingerprints held by more than ``common_limit(n)`` of ``sets``."""
+    limit = common_limit(n)
     counts = Counter(h for fps in sets for h in fps)
     return {h for h, count in counts.items() if count > limit}
 

@@ -1,5 +1,6 @@
 """The HTML report: the ranked matches, then each pair's two functions side by side with the
-parts they share marked. Every student string (ids, code, file names) is escaped."""
+parts they share marked; then the pairs of submissions, each with its shared functions side
+by side. Every student string (ids, code, file names) is escaped."""
 from html import escape
 
 from . import compare
@@ -41,9 +42,42 @@ def side_by_side(result, match, number):
     left, right = (result.units[(match.function, author)] for author in who(match))
     heads = [escape(author) for author in who(match)]
     return (f'<h3 id="m{number}">{number}. {escape(match.function)}: {heads[0]} ~ {heads[1]} '
-            f"({match.similarity:.2f})</h3>"
-            f'<div class="pair"><div><b>{heads[0]}</b>{code_block(left, match.shared)}</div>'
-            f'<div><b>{heads[1]}</b>{code_block(right, match.shared)}</div></div>')
+            f"({match.similarity:.2f})</h3>" + two_units(heads, left, right, match.shared))
+
+
+def two_units(heads, left, right, shared):
+    return (f'<div class="pair"><div><b>{heads[0]}</b>{code_block(left, shared)}</div>'
+            f'<div><b>{heads[1]}</b>{code_block(right, shared)}</div></div>')
+
+
+def submission_pair(result, match, number):
+    """One pair of submissions: each function they share, side by side."""
+    heads = [escape(student) for student in match.students]
+    parts = [(f'<h3 id="s{number}">{number}. {heads[0]} ~ {heads[1]} ({match.score:.2f}, '
+              f"{len(match.functions)} functions)</h3>")]
+    for function, share in match.functions.items():
+        left, right = (result.units[(function, s)] for s in match.students)
+        parts.append(f"<h4>{escape(function)} ({share:.2f})</h4>"
+                     + two_units(heads, left, right, match.shared[function]))
+    return "".join(parts)
+
+
+def submissions_section(result):
+    rows = "".join(f'<tr><td><a href="#s{i}">{m.score:.2f}</a></td>'
+                   f"<td>{len(m.functions)}</td><td>{escape(' ~ '.join(m.students))}</td>"
+                   f"<td>{escape(', '.join(m.functions))}</td></tr>"
+                   for i, m in enumerate(result.submissions, 1))
+    details = "".join(submission_pair(result, m, i)
+                      for i, m in enumerate(result.submissions[:DETAILS_MAX], 1))
+    intro = (f"<h2>Submissions</h2><p>Pairs of students scored over every graded function, "
+             "short ones too: each function whose rare code (what few classmates wrote, less "
+             "the reference and the skeleton) the two mostly share adds up to 1, less the "
+             f"more common that code is. Pairs at or above {result.submission_threshold:g}."
+             "</p>")
+    if not rows:
+        return intro + "<p>No pair at or above the threshold.</p>"
+    return (intro + "<table class='ranked'><tr><th>score</th><th>functions</th><th>who</th>"
+            f"<th>shared</th></tr>{rows}</table>" + details)
 
 
 def report(result):
@@ -65,4 +99,4 @@ def report(result):
             + (f"<table class='ranked'><tr><th>similarity</th><th>function</th><th>who</th>"
                f"</tr>{rows}</table>" if rows else "<p>Nothing at or above the threshold.</p>")
             + (f"<h2>Not (fully) compared</h2><ul>{unread}</ul>" if unread else "")
-            + details + "</body></html>\n")
+            + details + submissions_section(result) + "</body></html>\n")

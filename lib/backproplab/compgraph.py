@@ -11,7 +11,16 @@ knows how to differentiate anything.
     g.node("a", Multiply(), "x", "z")     # your Multiply
     g.node("b", Log(), "x")                # your Log
     g.forward(); g.backward()              # or step: g.forward_step(), g.backward_step()
-    g.nodes["x"].grad
+    g.nodes["b"].grad
+
+The backward steps call your ``backward`` with each node's gradient and write the share it
+sends to each input on the edge (``upstream × local = share``). They do not add shares up: a
+node used by one node gets that node's share as its gradient, but a node used by several
+nodes (``x`` and ``a`` above) collects one share per use, and adding them is the job of the
+``backward_pass`` you write in assignment 1 (section 6.2). Until then the steps stop there
+and say so; give the graph your function (``g.backward_pass = backward_pass``, or
+``GraphStepper(g, backward_pass=backward_pass)``) and every gradient comes from it, the steps
+showing the shares it added.
 
 ``lecture_example_graph(ops)`` builds the lecture's example from a dict of your classes,
 and ``draw_graph(g)`` draws any graph with matplotlib (no Graphviz needed): left to right
@@ -97,10 +106,11 @@ class _BadResult(Exception):
 class Graph:
     """Nodes in the order they were added (which must be a topological order)."""
 
-    def __init__(self):
+    def __init__(self, backward_pass=None):
         self.nodes = {}
         self.edges = {}
         self.output = None
+        self.backward_pass = backward_pass  # your backward_pass(nodes, output), or None
         self.reset()
 
     # ------------------------------------------------------------------ building
@@ -171,6 +181,7 @@ class Graph:
             edge.upstream = edge.local = edge.contribution = None
         self.forward_done = []
         self.backward_done = []
+        self._engine = None         # what your backward_pass returned, once asked
         self.current = None
         self.current_edges = []
         self.last = StepReport("reset", message="reset: press forward step")
@@ -233,22 +244,32 @@ class Graph:
         return f"{node.name} = {node.label}({', '.join(names)}) = {node.label}({', '.join(values)})"
 
     def backward_step(self):
-        """Send the gradient back through the next node (in reverse order), adding each
-        input's share to that input's gradient. Returns a StepReport."""
+        """Send the gradient back through the next node (in reverse order): call its
+        ``backward`` with the node's gradient and write each input's share on its edge.
+        A node's gradient is 1 at the output, the share of its only user, or, for a node
+        with several users, what your ``backward_pass`` gave it (the graph itself never adds
+        shares). Returns a StepReport."""
         if not self.forward_finished:
             self.last = StepReport("error", None, "run the forward pass to the end first")
             return self.last
         if self.backward_finished:
+            self._finish_inputs()
             self.last = StepReport("done", None, "backward pass done: " + ", ".join(
-                f"∂{self.output}/∂{n} = {fmt(self.nodes[n].grad)}"
+                f"∂{self.output}/∂{n} = {fmt(self.nodes[n].grad) if self.nodes[n].grad is not None else '?'}"
                 for n in self.order() if self.nodes[n].is_input))
             return self.last
-        if not self.backward_done:
-            self.nodes[self.output].grad = 1.0
+        if not self.backward_done and self.backward_pass is not None:
+            failed = self._ask_engine()
+            if failed:
+                return failed
         node = self.nodes[self.operations()[-1 - len(self.backward_done)]]
         self.current = node.name
-        upstream = node.grad if node.grad is not None else 0.0
         self.current_edges = []
+        upstream, why = self._gradient_of(node.name)
+        if upstream is None:
+            self.last = StepReport("error", node.name, why, error="backward_pass")
+            return self.last
+        node.grad = upstream
         try:
             local = self._call_backward(node, 1.0)
             shares = self._call_backward(node, upstream)
@@ -261,18 +282,65 @@ class Graph:
         for source, loc, share in zip(node.inputs, local, shares):
             edge = self.edges[(source, node.name)]
             edge.upstream, edge.local, edge.contribution = upstream, loc, share
-            target = self.nodes[source]
-            target.grad = share if target.grad is None else target.grad + share
             self.current_edges.append((source, node.name))
-            parts.append(f"∂{self.output}/∂{source} += {fmt(upstream)} × {fmt(loc)} = "
-                         f"{fmt(share)} (now {fmt(target.grad)})")
+            parts.append(f"share to {source}: {fmt(upstream)} × {fmt(loc)} = {fmt(share)}")
         self.backward_done.append(node.name)
+        if self.backward_finished:
+            self._finish_inputs()
         self.last = StepReport("backward", node.name,
                                f"backward through {node.name} = {self._short(node)} with "
-                               f"∂{self.output}/∂{node.name} = {fmt(upstream)}: "
+                               f"∂{self.output}/∂{node.name} = {fmt(upstream)} ({why}): "
                                + "; ".join(parts),
                                edges=list(self.current_edges))
         return self.last
+
+    def nodes_dict(self):
+        """The graph as ``backward_pass`` takes it: {name: (operation or None, inputs)}."""
+        return {name: (node.operation, node.inputs) for name, node in self.nodes.items()}
+
+    def _ask_engine(self):
+        """Run your backward_pass once on the whole graph; a StepReport if it failed."""
+        try:
+            grads = self.backward_pass(self.nodes_dict(), self.output)
+        except Exception as exc:
+            self.last = StepReport("error", None, f"backward_pass raised {type(exc).__name__}: "
+                                   f"{exc}", error="backward_pass")
+            return self.last
+        if not isinstance(grads, dict):
+            self.last = StepReport("error", None, f"backward_pass returned "
+                                   f"{type(grads).__name__}, not a dict of gradients",
+                                   error="backward_pass")
+            return self.last
+        self._engine = grads
+        return None
+
+    def _gradient_of(self, name):
+        """(the gradient of node ``name``, where it comes from), or (None, why not)."""
+        if name == self.output:
+            return 1.0, "the output"
+        users = self.consumers(name)
+        if self._engine is not None:
+            if name not in self._engine:
+                return None, (f"your backward_pass gave no gradient for {name}, which "
+                              f"reaches {self.output}")
+            return self._engine[name], "from your backward_pass"
+        if len(users) == 1:
+            return self.edges[(name, users[0])].contribution, f"the share of its user {users[0]}"
+        if not users:
+            return None, f"{name} does not reach {self.output}"
+        shares = ", ".join(f"{fmt(self.edges[(name, u)].contribution)} from {u}"
+                           for u in users)
+        return None, (f"{name} is used by {len(users)} nodes ({', '.join(users)}): its "
+                      f"gradient collects one share from each ({shares}). Adding them up "
+                      f"is what your backward_pass does (assignment 1, section 6.2); once "
+                      f"it is written, step with it: pass backward_pass=backward_pass")
+
+    def _finish_inputs(self):
+        """The inputs' gradients, once every node has been stepped through."""
+        for name in self.order():
+            node = self.nodes[name]
+            if node.is_input and node.grad is None:
+                node.grad, _ = self._gradient_of(name)
 
     def _short(self, node):
         if node.label in INFIX and len(node.inputs) == 2:
@@ -299,7 +367,8 @@ class Graph:
 
     def backward(self):
         """Forward (if needed) and every remaining backward step; returns
-        ``{input name: gradient}`` (None after an error)."""
+        ``{input name: gradient}`` (None after an error, e.g. at a node used several times
+        when the graph has no ``backward_pass``)."""
         if self.forward() is None and not self.forward_finished:
             return None
         while not self.backward_finished:
@@ -314,7 +383,7 @@ def _lookup(ops, name):
     return getattr(ops, name, None)
 
 
-def lecture_example_graph(ops, x=2.0, z=3.0):
+def lecture_example_graph(ops, x=2.0, z=3.0, backward_pass=None):
     """The lecture's ``y = exp(xz) + xz/log(x) + sin(log(x))/(xz)`` built from YOUR classes.
 
     ``ops`` maps class names to your classes, e.g.
@@ -322,9 +391,9 @@ def lecture_example_graph(ops, x=2.0, z=3.0):
     (a module or namespace with those attributes works too). A missing class is kept as a
     hole in the graph: stepping to it says which class to write.
     Intermediate variables: a = xz, b = log x, c = sin b, d = exp a, e = a/b, f = c/a,
-    s = d + e, y = s + f.
+    s = d + e, y = s + f. ``backward_pass``: yours, for the nodes used several times (x, a, b).
     """
-    graph = Graph().input("x", x).input("z", z)
+    graph = Graph(backward_pass).input("x", x).input("z", z)
     for name, class_name, inputs in LECTURE_EXAMPLE:
         cls = _lookup(ops, class_name)
         graph.node(name, cls() if cls is not None else None, *inputs, class_name=class_name)

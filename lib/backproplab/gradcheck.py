@@ -1,30 +1,29 @@
-"""Finite-difference gradient checks (NumPy, float64).
+"""Finite-difference gradient checks (NumPy, float64), along random directions.
 
-Three levels, from plain to careful:
-
-- ``numerical_gradient_array(f, x, dout)``: the classic central differences of
-  ``sum(f(x) * dout)``, one coordinate at a time (CS231n style). Cost: two calls of ``f`` per
-  entry of ``x``. (The scalar version is hw1's graded ``numerical_gradient``: it is yours to
-  write, so it is not here.)
-- ``gradient_check(f, inputs, grads, dout)``: compares analytic gradients with finite
-  differences and returns a ``GradientCheck`` with per-input errors and verdicts. Small inputs
-  are probed at every coordinate; large ones along a few random directions plus a few random
-  coordinates, so the cost does not grow with the size of the tensor.
-  ``directional_check`` is the same check with directions for every input.
+- ``gradient_check(f, inputs, grads, dout)``: checks the gradients you give it. For every
+  input ``x`` with gradient ``g`` it draws a few random unit directions ``v`` and compares the
+  slope your gradient predicts, ``<g, v>``, with the central difference of
+  ``F = sum(f(*inputs) * dout)`` along ``v``: ``(F(x + t v) - F(x - t v)) / 2t``. It returns a
+  ``GradientCheck`` with per-input errors and verdicts.
 - ``rel_error`` and ``verdict``: the error measure and the tolerance policy, defined once here.
+
+What this module does not do is compute a gradient: it never nudges one coordinate at a time
+and hands back the array of partial derivatives. That is Assignment 1's ``numerical_gradient``,
+yours to write; after it, the array check you write yourself is one line away
+(``numerical_gradient`` of ``lambda v: np.sum(f(v) * dout)``). A directional check costs
+``2 * num_directions`` calls of ``f`` per input whatever the input's size (what the grader does
+too), and a wrong gradient is caught along almost every direction.
 
 Kinks. A relu at 0 or a max-pool tie is not differentiable; a central difference that
 straddles one is meaningless there. Every probe therefore also computes the one-sided
-differences ``(F(x+h)-F(x))/h`` and ``(F(x)-F(x-h))/h``. A probe that would fail, whose
+differences ``(F(x+tv)-F(x))/t`` and ``(F(x)-F(x-tv))/t``. A probe that would fail, whose
 one-sided differences disagree, and whose analytic value the disagreement explains, is
 counted as "at a kink" and left out of the verdict (``n_excluded`` says how many). The exact
 value a backward pass must return AT a kink (e.g. relu'(0) = 0, max-pool ties go to the first
 maximum) is part of the contract and is checked elsewhere (hidden tests), not here.
-``away_from_kinks`` and ``distinct_values`` draw inputs where no probe meets a kink.
-
-Random directions cross every kink of the input at once: with many exact zeros or ties in a
-large input, such crossings can cancel out and go unnoticed, so draw large inputs away from
-kinks before a directional check.
+A random direction crosses every kink of the input at once: with many exact zeros or ties,
+such crossings can cancel out and go unnoticed, so draw inputs away from kinks first
+(``away_from_kinks``, ``distinct_values``).
 """
 
 from __future__ import annotations
@@ -46,8 +45,7 @@ _KINK_NOISE = 10.0  # one-sided differences must disagree by this many rounding 
 
 __all__ = [
     "PASS_TOL", "CLOSE_TOL", "rel_error", "verdict",
-    "numerical_gradient_array",
-    "InputCheck", "GradientCheck", "gradient_check", "directional_check",
+    "InputCheck", "GradientCheck", "gradient_check",
     "away_from_kinks", "distinct_values",
 ]
 
@@ -84,11 +82,11 @@ def verdict(error):
     return "fail"
 
 
-# ----------------------------------------------------------------- plain central differences
+# ------------------------------------------------------------------------------- helpers
 
 def _require_float_array(x, name="x"):
     if not isinstance(x, np.ndarray) or not np.issubdtype(x.dtype, np.floating):
-        raise TypeError(f"{name} must be a float NumPy array (it is perturbed in place), "
+        raise TypeError(f"{name} must be a float NumPy array (it is moved in place), "
                         f"got {type(x).__name__}"
                         + (f" of dtype {x.dtype}" if isinstance(x, np.ndarray) else ""))
 
@@ -101,60 +99,34 @@ def _as_output(value):
 
 
 @contextmanager
-def _nudged(x, index, delta):
-    """Temporarily add ``delta`` to ``x[index]``; the old values are restored exactly."""
-    old = np.copy(x[index])
-    x[index] = old + delta
+def _moved(x, delta):
+    """Temporarily add ``delta`` (an array of x's shape) to ``x``; x is restored exactly."""
+    old = np.copy(x)
+    x += delta
     try:
         yield
     finally:
-        x[index] = old
-
-
-def _central_differences(F, x, h):
-    grad = np.zeros(x.shape)
-    for index in np.ndindex(x.shape):
-        with _nudged(x, index, h):
-            plus = F()
-        with _nudged(x, index, -h):
-            minus = F()
-        grad[index] = (plus - minus) / (2 * h)
-    return grad
-
-
-def numerical_gradient_array(f, x, dout, h=1e-5):
-    """Central-difference gradient of ``sum(f(x) * dout)`` with respect to ``x``.
-
-    f: function of ``x`` returning an array of the shape of ``dout`` (only the output,
-       e.g. ``lambda x: relu_forward(x)[0]``).
-    x: float array of any shape (0-d included); perturbed in place one entry at a time and
-       restored exactly, also when ``f`` raises.
-    dout: upstream gradient, shape of ``f(x)``.
-    Returns an array of the shape of ``x``. Costs ``2 * x.size`` calls of ``f``.
-    """
-    _require_float_array(x)
-    dout = np.asarray(dout, dtype=np.float64)
-    return _central_differences(lambda: float(np.sum(_as_output(f(x)) * dout)), x, h)
+        x[...] = old
 
 
 # ------------------------------------------------------------------------ checks and results
 
 @dataclass
 class InputCheck:
-    """Probes of one input. Each probe is a coordinate or a random unit direction.
+    """Probes of one input, each along a random unit direction ``v`` (``directions``).
 
-    analytic / numeric: the analytic derivative along the probe (``g[i]`` or ``<g, v>``) and
-    its central difference; errors: relative errors; excluded: probes left out because
-    they crossed a kink; where: the coordinate of each probe (None for a direction).
+    analytic / numeric: the slope along each direction predicted by the gradient, ``<g, v>``,
+    and its central difference; errors: relative errors; excluded: probes left out because
+    they crossed a kink.
     """
     name: str
     shape: tuple
-    method: str
     analytic: np.ndarray
     numeric: np.ndarray
     errors: np.ndarray
     excluded: np.ndarray
-    where: list = field(repr=False)
+    directions: list = field(repr=False)
+    method: str = "random directions"
 
     @property
     def n_probes(self):
@@ -175,12 +147,6 @@ class InputCheck:
         if self.n_probes == self.n_excluded:
             return "inconclusive" if self.n_probes else "pass"
         return verdict(self.error)
-
-    @property
-    def worst_where(self):
-        """Coordinate (tuple) or None (a direction) of the worst judged probe."""
-        errors = np.where(self.excluded, -1.0, np.nan_to_num(self.errors, nan=np.inf))
-        return self.where[int(np.argmax(errors))] if errors.size else None
 
     def __str__(self):
         text = (f"{self.name} {self.shape}: rel. error {self.error:.2e} -> {self.verdict} "
@@ -222,20 +188,11 @@ class GradientCheck:
         return "\n".join(lines)
 
 
-def _probes(x, g, max_coords, num_directions, num_coords, h, rng):
-    """Yield ``(index, delta, step, analytic)`` for one input ``x`` with gradient ``g``."""
-    if x.size <= max_coords:
-        for index in np.ndindex(x.shape):
-            yield index, h, h, g[index]
-        return
-    step = h * np.sqrt(x.size)  # every entry moves by about h, as in a coordinate probe
+def _directions(shape, num_directions, rng):
+    """``num_directions`` random unit arrays of ``shape`` (never a single coordinate)."""
     for _ in range(num_directions):
-        v = rng.standard_normal(x.shape)
-        v /= np.linalg.norm(v)
-        yield Ellipsis, step * v, step, float(np.vdot(g, v))
-    for flat in rng.choice(x.size, size=min(num_coords, x.size), replace=False):
-        index = np.unravel_index(flat, x.shape)
-        yield index, h, h, g[index]
+        v = rng.standard_normal(shape)
+        yield v / np.linalg.norm(v)
 
 
 def _judge(analytic, plus, minus, center, step, scale):
@@ -249,33 +206,33 @@ def _judge(analytic, plus, minus, center, step, scale):
     return numeric, errors, excluded
 
 
-def _check_input(F, x, name, method, center, scale, probes):
-    rows, where = [], []
-    for index, delta, step, analytic in probes:
-        with _nudged(x, index, delta):
+def _check_input(F, x, g, name, center, scale, num_directions, h, rng):
+    step = h * np.sqrt(x.size)  # every entry moves by about h
+    rows, directions = [], []
+    for v in _directions(x.shape, num_directions, rng):
+        with _moved(x, step * v):
             plus = F()
-        with _nudged(x, index, -delta):
+        with _moved(x, -step * v):
             minus = F()
-        rows.append((analytic, plus, minus, step))
-        where.append(None if index is Ellipsis else tuple(int(i) for i in index))
-    a, plus, minus, step = np.array(rows, dtype=np.float64).reshape(-1, 4).T
+        rows.append((float(np.vdot(g, v)), plus, minus))
+        directions.append(v)
+    a, plus, minus = np.array(rows, dtype=np.float64).reshape(-1, 3).T
     numeric, errors, excluded = _judge(a, plus, minus, center, step, scale)
-    return InputCheck(name, x.shape, method, a, numeric, errors, excluded, where)
+    return InputCheck(name, x.shape, a, numeric, errors, excluded, directions)
 
 
-def gradient_check(f, inputs, grads, dout, *, max_coords=300, num_directions=5,
-                   num_coords=5, h=1e-5, rng=None, names=None, out=None):
-    """Compare analytic gradients with finite differences of ``sum(f(*inputs) * dout)``.
+def gradient_check(f, inputs, grads, dout, *, num_directions=8, h=1e-5, rng=None, names=None,
+                   out=None):
+    """Check analytic gradients against central differences of ``sum(f(*inputs) * dout)``
+    along random directions.
 
     f: ``f(*inputs) -> out`` (only the output). A scalar output works with ``dout=1.0``.
-    inputs: float arrays, perturbed in place and restored exactly.
+    inputs: float arrays, moved in place along each direction and restored exactly.
     grads: one analytic gradient per input, same shape; ``None`` skips an input.
     dout: upstream gradient, shape of ``out``.
-    max_coords: inputs with at most this many entries are probed at every coordinate
-        (``2 * size`` calls of f); larger ones along ``num_directions`` random unit
-        directions plus ``num_coords`` random coordinates (``2 * (num_directions +
-        num_coords)`` calls, whatever the size). Along a direction the step is
-        ``h * sqrt(size)`` so that each entry moves by about ``h``.
+    num_directions: random unit directions per input (``2 * num_directions`` calls of f per
+        input, whatever its size). Along a direction the step is ``h * sqrt(size)``, so that
+        each entry moves by about ``h``.
     out: ``f(*inputs)`` if already computed; otherwise f is called once more for it.
     Returns a ``GradientCheck``. Raises ValueError if a gradient's shape is not its input's.
     """
@@ -302,23 +259,8 @@ def gradient_check(f, inputs, grads, dout, *, max_coords=300, num_directions=5,
         g = np.asarray(g, dtype=np.float64)
         if g.shape != x.shape:
             raise ValueError(f"gradient of {name} has shape {g.shape}, expected {x.shape}")
-        method = "every coordinate" if x.size <= max_coords else "random directions + coordinates"
-        probes = _probes(x, g, max_coords, num_directions, num_coords, h, rng)
-        checks.append(_check_input(F, x, name, method, center, scale, probes))
+        checks.append(_check_input(F, x, g, name, center, scale, num_directions, h, rng))
     return GradientCheck(checks, calls)
-
-
-def directional_check(f, inputs, grads, dout, *, num_directions=5, num_coords=5, h=1e-5,
-                      rng=None, names=None, out=None):
-    """Fast check for large tensors: ``gradient_check`` with random directions for every input.
-
-    Compares ``<g, v>`` with ``(F(x+tv) - F(x-tv)) / 2t`` along ``num_directions`` random unit
-    directions ``v`` plus ``num_coords`` random coordinates, per input. Forward calls:
-    ``2 * (num_directions + num_coords)`` per input (+1 when ``out`` is not given),
-    independent of the size of the input.
-    """
-    return gradient_check(f, inputs, grads, dout, max_coords=0, num_directions=num_directions,
-                          num_coords=num_coords, h=h, rng=rng, names=names, out=out)
 
 
 # ------------------------------------------------------------------- inputs away from kinks

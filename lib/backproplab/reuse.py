@@ -33,13 +33,28 @@ def cell_source(cell):
     return "".join(source) if isinstance(source, list) else source
 
 
-def functions_from_notebook(path, *names):
-    """Run the code cells of the notebook at ``path`` that define ``names`` and return them.
+def answer_cells(cells):
+    """The code cells an earlier assignment's functions may need: every answer cell (and every
+    read-only cell that gives code, such as hw1's ``Operation``), in notebook order. For a
+    notebook without nbgrader's metadata: every code cell that defines a function or class."""
+    marked = [c for c in cells if c.get("cell_type") == "code"
+              and "nbgrader" in c.get("metadata", {})]
+    if marked:
+        return [c for c in marked if c["metadata"]["nbgrader"].get("solution")
+                or str(c["metadata"]["nbgrader"].get("grade_id", "")).startswith("given_")]
+    return [c for c in cells if c.get("cell_type") == "code" and defined_names(cell_source(c))]
 
-    Only the cells defining the names asked for run (plus nothing else: imports those cells
-    need must be inside them or be numpy, which is provided as ``np``). Returns a namespace
-    with one attribute per name. Raises NotebookNotFound when the file is missing and
-    NameError naming the notebook when a function is not defined in it.
+
+def functions_from_notebook(path, *names):
+    """Run the answer cells of the notebook at ``path`` and return the functions ``names``.
+
+    Every answer cell runs (not only those defining ``names``): a function may call another
+    of your functions (your ``softmax_loss`` may call your ``softmax_forward``), and it finds
+    it. An answer cell that fails and defines none of ``names`` is skipped; one that defines a
+    name asked for raises its error. Imports a cell needs must be inside it or be numpy,
+    which is provided as ``np``. Returns a namespace with one attribute per name. Raises
+    NotebookNotFound when the file is missing and NameError naming the notebook when a
+    function is not defined in it.
     """
     path = Path(path)
     if not path.exists():
@@ -49,10 +64,13 @@ def functions_from_notebook(path, *names):
     import numpy as np
     namespace = {"np": np, "__name__": f"backproplab_reuse_{path.stem}"}
     wanted = set(names)
-    for cell in cells:
+    for cell in answer_cells(cells):
         source = cell_source(cell)
-        if cell.get("cell_type") == "code" and defined_names(source) & wanted:
+        try:
             exec(compile(source, f"{path.name}", "exec"), namespace)
+        except Exception:
+            if defined_names(source) & wanted:
+                raise
     missing = [n for n in names if n not in namespace]
     if missing:
         raise NameError(f"{path.name} defines no {', '.join(missing)}")

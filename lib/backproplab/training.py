@@ -1,7 +1,10 @@
-"""Training helpers: mini-batches, accuracy and a training loop around *your* functions.
+"""Training helpers: accuracy and a training loop around *your* functions.
 
-Nothing here computes a gradient: ``fit`` takes the ``backprop`` and update rule you
-wrote and only loops, shuffles, keeps the history and shows progress.
+Nothing here computes a gradient, and nothing here splits the data into mini-batches: ``fit``
+takes the ``backprop`` you wrote and either an update rule, applied once per epoch to the
+gradient of the whole training set (full-batch gradient descent, assignments 2 and 3), or
+your own ``train_epoch`` (assignment 4), which draws the mini-batches itself. It only loops,
+keeps the history and shows progress.
 
 A network is a list of layers ``(forward, backward, params)`` exactly as ``backprop``
 takes it (see the contract): ``forward(x, *params) -> (out, cache)``.
@@ -19,14 +22,6 @@ class History:
     loss: list = field(default_factory=list)
     train_acc: list = field(default_factory=list)
     val_acc: list = field(default_factory=list)
-
-
-def minibatches(X, y, batch_size, rng):
-    """Yield ``(X_batch, y_batch)`` covering X (N, ...) once, in an order drawn from ``rng``."""
-    order = rng.permutation(len(X))
-    for start in range(0, len(X), batch_size):
-        idx = order[start:start + batch_size]
-        yield X[idx], y[idx]
 
 
 def params_of(layers):
@@ -80,13 +75,16 @@ def gradient_function(layers, backprop, loss_fn):
 
 def fit(layers, X, y, *, backprop, loss_fn, lr, epochs, update=None, epoch=None,
         batch_size=64, X_val=None, y_val=None, seed=0, progress=True):
-    """Train ``layers`` with mini-batch gradient descent and your own functions.
+    """Train ``layers`` with your own functions.
 
     - backprop: ``backprop(layers, x, y, loss_fn) -> (loss, grads)``
-    - either update: ``update(params, grads, lr) -> new_params`` (e.g. your ``sgd_step``),
-      applied to every mini-batch of an order drawn each epoch,
+    - either update: ``update(params, grads, lr) -> new_params`` (e.g. a one-line gradient
+      descent step, or your ``sgd_step``): full-batch gradient descent, one step per epoch
+      on the gradient of the whole of ``X`` (``batch_size`` and ``seed`` are not used),
     - or epoch: ``epoch(params, X, y, grad_fn, lr, batch_size, rng) -> (new_params, losses)``
-      (your ``train_epoch``), called once per epoch with ``grad_fn`` from ``gradient_function``.
+      (your ``train_epoch``), called once per epoch with ``grad_fn`` from
+      ``gradient_function`` and a generator seeded with ``seed``: your epoch draws the
+      mini-batches.
     Returns ``(trained_layers, history)``; the layers passed in are left unchanged.
     The progress bar shows the epoch and the current loss (JupyterLab or terminal).
     """
@@ -103,10 +101,9 @@ def fit(layers, X, y, *, backprop, loss_fn, lr, epochs, update=None, epoch=None,
             layers = with_params(layers, new_params)
             history.loss.extend(float(loss) for loss in losses)
         else:
-            for xb, yb in minibatches(X, y, batch_size, rng):
-                loss, flat_grads = grad_fn(params_of(layers), xb, yb)
-                layers = with_params(layers, update(params_of(layers), flat_grads, lr))
-                history.loss.append(float(loss))
+            loss, flat_grads = grad_fn(params_of(layers), X, y)
+            layers = with_params(layers, update(params_of(layers), flat_grads, lr))
+            history.loss.append(float(loss))
         history.train_acc.append(accuracy(layers, X, y))
         if X_val is not None:
             history.val_acc.append(accuracy(layers, X_val, y_val))

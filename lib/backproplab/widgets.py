@@ -25,7 +25,7 @@ from tqdm.auto import tqdm
 
 from .compgraph import draw_graph, graph_figsize, lecture_example_graph
 from .data import make_circles, make_moons, make_spirals
-from .training import History, minibatches, scores
+from .training import History, scores
 
 __all__ = ["GraphStepper", "lecture_example_stepper", "Playground", "PlaygroundHistory",
            "FunctionMissing", "FunctionFailed", "ACTIVATIONS", "DATASETS"]
@@ -59,10 +59,14 @@ class GraphStepper(_Displayable):
     ``image`` shows the graph, ``figure`` is the last matplotlib figure drawn. Scalar
     inputs of the graph get a number box each (``inputs[name]``); changing one resets the
     passes. ``autorender=False`` skips the drawing after each step (call ``render()``).
+    ``backward_pass``: your function of assignment 1 (section 6.2); the gradient of a node
+    used several times comes from it (the stepper never adds shares up itself).
     """
 
-    def __init__(self, graph, edge_labels="done", dpi=80, autorender=True):
+    def __init__(self, graph, edge_labels="done", dpi=80, autorender=True, backward_pass=None):
         self.graph = graph
+        if backward_pass is not None:
+            graph.backward_pass = backward_pass
         self.edge_labels = edge_labels
         self.dpi = dpi
         self.autorender = autorender
@@ -148,11 +152,12 @@ class GraphStepper(_Displayable):
         return fig
 
 
-def lecture_example_stepper(ops, x=2.0, z=3.0, **kwargs):
+def lecture_example_stepper(ops, x=2.0, z=3.0, backward_pass=None, **kwargs):
     """A ``GraphStepper`` over the lecture's ``y = exp(xz) + xz/log(x) + sin(log(x))/(xz)``
     built from your classes: ``ops = {"Add": Add, "Multiply": Multiply, "Divide": Divide,
-    "Exp": Exp, "Log": Log, "Sin": Sin}`` (or a module holding them)."""
-    return GraphStepper(lecture_example_graph(ops, x, z), **kwargs)
+    "Exp": Exp, "Log": Log, "Sin": Sin}`` (or a module holding them), and with your
+    ``backward_pass`` for the nodes used several times (x, a and b)."""
+    return GraphStepper(lecture_example_graph(ops, x, z, backward_pass), **kwargs)
 
 
 # ============================================================================ playground
@@ -169,9 +174,9 @@ L2_VALUES = (0.0, 1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 1e-1)
 KNOWN_FUNCTIONS = ("affine_forward", "affine_backward", *(n for pair in ACTIVATIONS.values()
                                                           for n in pair),
                    "softmax_loss", "backprop", "sgd_step", "init_weights", "l2_penalty",
-                   "dropout_forward", "dropout_backward")
+                   "dropout_forward", "dropout_backward", "train_epoch")
 WHERE = {"init_weights": "hw4", "l2_penalty": "hw4", "dropout_forward": "hw4",
-         "dropout_backward": "hw4", "sgd_step": "hw4"}
+         "dropout_backward": "hw4", "sgd_step": "hw4", "train_epoch": "hw4"}
 
 
 class FunctionMissing(NotImplementedError):
@@ -223,9 +228,12 @@ class Playground(_Displayable):
     pass your one-line gradient-descent update under that name). Needed only when used:
     ``init_weights`` (initialization other than "small", which is 0.1 N(0, 1)),
     ``l2_penalty`` (L2 > 0), ``dropout_forward`` / ``dropout_backward`` (dropout > 0).
+    Optional: ``train_epoch`` (assignment 4).
 
     The network: ``depth`` times (affine, activation[, dropout]), then an affine layer to
-    the class scores; trained with mini-batches of ``batch_size``. Controls: data set,
+    the class scores. An epoch is one step of your update rule on the gradient of the whole
+    data set (full-batch gradient descent), or, when you pass your ``train_epoch``, one call
+    of it with mini-batches of ``batch_size`` (your epoch draws them). Controls: data set,
     depth, width, activation, learning rate (log slider), initialization, L2, dropout,
     number of epochs, and the buttons train / stop / reset. Training runs in small chunks
     (``update_every`` epochs, then the picture is redrawn) as an asyncio task in Jupyter
@@ -323,7 +331,8 @@ class Playground(_Displayable):
         """The names of your functions the current settings use."""
         s = self.settings
         names = ["affine_forward", "affine_backward", *ACTIVATIONS[s["activation"]],
-                 "softmax_loss", "backprop", "sgd_step"]
+                 "softmax_loss", "backprop",
+                 "train_epoch" if "train_epoch" in self.functions else "sgd_step"]
         if s["init"] != "small":
             names.append("init_weights")
         if s["l2"] > 0:
@@ -407,20 +416,21 @@ class Playground(_Displayable):
             params += [w, np.zeros(fan_out)]
         return params
 
-    def layers(self, train=True):
+    def layers(self, train=True, params=None):
         """The network as a list of ``(forward, backward, params)`` made of your functions
-        (dropout only when training)."""
+        (dropout only when training), with ``params`` (default: the current ones)."""
         s, F = self.settings, self._wrapped
+        params = self.params if params is None else params
         act_forward, act_backward = ACTIVATIONS[s["activation"]]
         p = s["dropout"]
         layers = []
-        for i in range(0, len(self.params) - 2, 2):
+        for i in range(0, len(params) - 2, 2):
             layers.append((F["affine_forward"], F["affine_backward"],
-                           (self.params[i], self.params[i + 1])))
+                           (params[i], params[i + 1])))
             layers.append((F[act_forward], F[act_backward], ()))
             if train and p > 0:
                 layers.append((self._dropout_layer(p), F["dropout_backward"], ()))
-        layers.append((F["affine_forward"], F["affine_backward"], tuple(self.params[-2:])))
+        layers.append((F["affine_forward"], F["affine_backward"], tuple(params[-2:])))
         return layers
 
     def _dropout_layer(self, p):
@@ -443,27 +453,45 @@ class Playground(_Displayable):
             self.error = exc.name
             self._say(str(exc), "error")
 
-    def _one_step(self, xb, yb, s):
+    def _gradient(self, params, xb, yb, s):
+        """(loss, one gradient per param) of the network with ``params`` on a batch: your
+        backprop and softmax_loss, plus your l2_penalty on the weight matrices when L2 > 0."""
         F = self._wrapped
-        loss, grads = F["backprop"](self.layers(train=True), xb, yb, F["softmax_loss"])
+        loss, grads = F["backprop"](self.layers(train=True, params=params), xb, yb,
+                                    F["softmax_loss"])
         flat = [g for layer_grads in grads for g in layer_grads]
-        if len(flat) != len(self.params):
+        if len(flat) != len(params):
             raise FunctionFailed("backprop", ValueError(
-                f"returned {len(flat)} parameter gradients, expected {len(self.params)} "
+                f"returned {len(flat)} parameter gradients, expected {len(params)} "
                 f"(one tuple per layer, empty for a layer without params)"))
         if s["l2"] > 0:
-            weights = self.params[0::2]
+            weights = params[0::2]
             reg_loss, reg_grads = F["l2_penalty"](weights, s["l2"])
             loss = loss + reg_loss
             for k, g in enumerate(reg_grads):
                 flat[2 * k] = flat[2 * k] + g
-        new_params = [np.asarray(p, dtype=float)
-                      for p in F["sgd_step"](self.params, flat, s["lr"])]
+        return loss, flat
+
+    def _epoch(self, s):
+        """One epoch: your train_epoch if you gave it, else one full-batch step of your
+        update rule. Returns the losses it recorded."""
+        F = self._wrapped
+        if "train_epoch" in F:
+            new_params, losses = F["train_epoch"](
+                self.params, self.X, self.y, lambda p, xb, yb: self._gradient(p, xb, yb, s),
+                s["lr"], self.batch_size, self._batch_rng)
+            losses = [float(v) for v in losses]
+        else:
+            loss, flat = self._gradient(self.params, self.X, self.y, s)
+            new_params = F["sgd_step"](self.params, flat, s["lr"])
+            losses = [float(loss)]
+        new_params = [np.asarray(p, dtype=float) for p in new_params]
         if len(new_params) != len(self.params):
-            raise FunctionFailed("sgd_step", ValueError(
+            name = "train_epoch" if "train_epoch" in F else "sgd_step"
+            raise FunctionFailed(name, ValueError(
                 f"returned {len(new_params)} arrays for {len(self.params)} params"))
         self.params = new_params
-        return float(loss)
+        return losses
 
     def _end_epoch(self):
         F = self._wrapped
@@ -476,9 +504,9 @@ class Playground(_Displayable):
         self.epoch += 1
 
     def step(self, n=1, draw=None):
-        """Train ``n`` epochs now (mini-batches of ``batch_size``) with your functions, then
-        redraw (``draw``, default ``autorender``). Returns True if it went well; otherwise
-        ``status`` and ``error`` say what's wrong."""
+        """Train ``n`` epochs now with your functions (see the class), then redraw (``draw``,
+        default ``autorender``). Returns True if it went well; otherwise ``status`` and
+        ``error`` say what's wrong."""
         draw = self.autorender if draw is None else draw
         with self._lock:
             absent = self.missing()
@@ -493,14 +521,14 @@ class Playground(_Displayable):
             self.error = None
             try:
                 for _ in range(n):
-                    for xb, yb in minibatches(self.X, self.y, self.batch_size, self._batch_rng):
-                        loss = self._one_step(xb, yb, s)
-                        self.history.loss.append(loss)
-                        if not np.isfinite(loss):
-                            self.error = "loss"
-                            self._say(f"the loss became {loss} at epoch {self.epoch + 1}: "
-                                      f"try a smaller learning rate, then reset", "error")
-                            return False
+                    losses = self._epoch(s)
+                    self.history.loss.extend(losses)
+                    bad = [loss for loss in losses if not np.isfinite(loss)]
+                    if bad:
+                        self.error = "loss"
+                        self._say(f"the loss became {bad[0]} at epoch {self.epoch + 1}: "
+                                  f"try a smaller learning rate, then reset", "error")
+                        return False
                     self._end_epoch()
             except (FunctionMissing, FunctionFailed) as exc:
                 self._fail(exc)
