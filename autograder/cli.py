@@ -24,15 +24,18 @@ EXAMPLES = {
   backproplab grade hw2_layers --student alice      # regrade one student, keep the others
   backproplab similarity hw2_layers --json sim.json # copied code, per graded function
   backproplab export --to grades.csv                # nbgrader's CSV + per-function columns""",
-    "build": "example:\n  backproplab build hw1_graphs        # source/hw1_graphs/ from the template",
-    "release": "example:\n  backproplab release hw1_graphs      # release/hw1_graphs/ for students",
+    "build": "example:\n"
+             "  backproplab build hw1_graphs        # source/hw1_graphs/ from the template",
+    "release": "example:\n"
+               "  backproplab release hw1_graphs      # release/hw1_graphs/ for students",
     "grade": """examples:
   backproplab grade hw2_layers --course ~/course --jobs 4
   backproplab grade hw2_layers --student alice --student bob --force
   backproplab grade hw2_layers --json report.json --student-seconds 300""",
-    "similarity": """examples:
-  backproplab similarity hw2_layers                         # ranked table + similarity/hw2_layers.html
-  backproplab similarity hw3_cnn --threshold 0.8 --json sim.json""",
+    "similarity": "examples:\n"
+                  "  backproplab similarity hw2_layers                         "
+                  "# ranked table + similarity/hw2_layers.html\n"
+                  "  backproplab similarity hw3_cnn --threshold 0.8 --json sim.json",
     "export": "example:\n  backproplab export --course ~/course --to grades.csv",
     "stats": "example:\n  backproplab stats hw2_layers --plot stats.png",
     "gradescope": "example:\n  backproplab gradescope hw2_layers --to hw2.zip",
@@ -259,7 +262,7 @@ def grade(course, args):
     print(f"graded {len(reports)} {who} of {args.assignment} ({containment.label}): mean "
           f"{total:.2f}; {len(flagged)} flagged ({', '.join(flagged) or 'none'})")
     print(late_summary(reports))
-    for student, report in reports.items():
+    for report in reports.values():
         for flag in report.get("flags", []):
             if flag.get("code") == "bad_timestamp":
                 print(f"  warning: {flag['message']}", file=sys.stderr)

@@ -2,7 +2,7 @@
 
 Run from the repository root:  python benchmarks/bench_monitor.py [--repeats 15]
 
-A contained child runs the loop-based ``conv_backward`` of tests/test_corpus_layers.py (four
+A contained child runs the loop-based ``conv_backward`` of tests/assignments/hw3_cnn/ (four
 nested Python loops, two NumPy slices updated per step, no call to a function of the student's)
 the same loops with a helper of the student's called at every window, and the reference
 ``sigmoid_backward`` (one call to the student's ``sigmoid_forward``), each on a small case,
@@ -19,11 +19,15 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
-from test_corpus_layers import CONV_BACKWARD_LOOPS, CONV_LOOPS, PY2_SHIM
+from support import corpus_module  # noqa: E402
 
-from autograder.round.samples import reference_answer
-from autograder.sandbox.probes import Probe
-from autograder.sandbox.runner import Limits, StudentProcess
+from autograder.round.samples import reference_answer  # noqa: E402
+from autograder.sandbox.probes import Probe  # noqa: E402
+from autograder.sandbox.runner import Limits, StudentProcess  # noqa: E402
+
+HW3_CLASS = corpus_module("hw3_cnn", "test_hw3_cnn")
+CONV_BACKWARD_LOOPS, CONV_LOOPS, PY2_SHIM = (HW3_CLASS.CONV_BACKWARD_LOOPS, HW3_CLASS.CONV_LOOPS,
+                                             HW3_CLASS.PY2_SHIM)
 
 ITEM = Probe("item")
 # The loops of CONV_BACKWARD_LOOPS with a helper of the student's called at every window

@@ -23,9 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 import solutions  # noqa: E402
-import test_corpus_graphs_training as graphs_training  # noqa: E402
-import test_corpus_layers as layers  # noqa: E402
-import test_grading_corpus as grading  # noqa: E402
+from support import corpus  # noqa: E402
 from autograder import similarity  # noqa: E402
 from autograder.round.samples import Sample, reference_answer, write_submission  # noqa: E402
 
@@ -35,9 +33,7 @@ OWN_LINES = 3   # what makes one student's answer theirs
 
 def variant_pool(assignment):
     """{graded name: [source texts]}: the reference and every corpus answer to it."""
-    samples = [*layers.corpus().get(assignment, []), *graphs_training.corpus().get(assignment, [])]
-    if assignment == "hw2_layers":
-        samples += grading.corpus()
+    samples = corpus(assignment)  # the assignment's class: every grading corpus and the demo
     pool = {}
     for name in solutions.ASSIGNMENTS[assignment]:
         if not hasattr(solutions, name):

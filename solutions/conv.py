@@ -79,7 +79,8 @@ def max_pool_forward(x, pool_height=2, pool_width=2, stride=2):
     out = np.zeros((n, ch, h_out, w_out))
     for r in range(h_out):
         for c in range(w_out):
-            window = x[:, :, r * stride:r * stride + pool_height, c * stride:c * stride + pool_width]
+            window = x[:, :, r * stride:r * stride + pool_height,
+                       c * stride:c * stride + pool_width]
             out[:, :, r, c] = window.max(axis=(2, 3))
     cache = (x, pool_height, pool_width, stride)
     ### END SOLUTION
@@ -104,7 +105,8 @@ def max_pool_backward(dout, cache):
         for j in range(ch):
             for r in range(h_out):
                 for c in range(w_out):
-                    window = x[i, j, r * stride:r * stride + pool_height, c * stride:c * stride + pool_width]
+                    window = x[i, j, r * stride:r * stride + pool_height,
+                               c * stride:c * stride + pool_width]
                     a, b = np.unravel_index(np.argmax(window), window.shape)
                     dx[i, j, r * stride + a, c * stride + b] += dout[i, j, r, c]
     ### END SOLUTION

@@ -55,7 +55,7 @@ def backward_pass(nodes, output):
         op, parents = nodes[name]
         if op is None or name not in grads:
             continue
-        for parent, local in zip(parents, op.backward(grads[name])):
+        for parent, local in zip(parents, op.backward(grads[name]), strict=True):
             grads[parent] = grads[parent] + local if parent in grads else local
     return grads
     ### END SOLUTION

@@ -3,11 +3,14 @@ that ``backprop`` takes. Used by the demo, the learning tests and the benchmarks
 from functools import partial
 
 import numpy as np
-from .fast_layers import (
-    conv_backward_fast, conv_forward_fast, max_pool_backward_fast, max_pool_forward_fast,
-)
 
 from .activations import relu_backward, relu_forward
+from .fast_layers import (
+    conv_backward_fast,
+    conv_forward_fast,
+    max_pool_backward_fast,
+    max_pool_forward_fast,
+)
 from .initialization import init_weights
 from .layers import affine_backward, affine_forward
 

@@ -8,7 +8,7 @@ import numpy as np
 def sgd_step(params, grads, lr):
     """Plain SGD: ``p_new = p - lr * g`` for every param. Returns the list of new params."""
     ### BEGIN SOLUTION
-    new_params = [p - lr * g for p, g in zip(params, grads)]
+    new_params = [p - lr * g for p, g in zip(params, grads, strict=True)]
     ### END SOLUTION
     return new_params
 
@@ -19,8 +19,8 @@ def sgd_momentum_step(params, grads, velocities, lr, momentum=0.9):
     Returns ``(new_params, new_velocities)``, two lists shaped like ``params``.
     """
     ### BEGIN SOLUTION
-    new_velocities = [momentum * v - lr * g for v, g in zip(velocities, grads)]
-    new_params = [p + v for p, v in zip(params, new_velocities)]
+    new_velocities = [momentum * v - lr * g for v, g in zip(velocities, grads, strict=True)]
+    new_params = [p + v for p, v in zip(params, new_velocities, strict=True)]
     ### END SOLUTION
     return new_params, new_velocities
 
@@ -37,11 +37,11 @@ def adam_step(params, grads, state, lr, beta1=0.9, beta2=0.999, eps=1e-8):
         state = {"t": 0, "m": [np.zeros_like(p) for p in params],
                  "v": [np.zeros_like(p) for p in params]}
     t = state["t"] + 1
-    m = [beta1 * m + (1 - beta1) * g for m, g in zip(state["m"], grads)]
-    v = [beta2 * v + (1 - beta2) * g * g for v, g in zip(state["v"], grads)]
+    m = [beta1 * m + (1 - beta1) * g for m, g in zip(state["m"], grads, strict=True)]
+    v = [beta2 * v + (1 - beta2) * g * g for v, g in zip(state["v"], grads, strict=True)]
     new_params = [
         p - lr * (mi / (1 - beta1**t)) / (np.sqrt(vi / (1 - beta2**t)) + eps)
-        for p, mi, vi in zip(params, m, v)
+        for p, mi, vi in zip(params, m, v, strict=True)
     ]
     new_state = {"t": t, "m": m, "v": v}
     ### END SOLUTION
@@ -65,7 +65,7 @@ def train_epoch(params, x, y, grad_fn, lr, batch_size, rng):
     for start in range(0, len(order), batch_size):
         batch = order[start:start + batch_size]
         loss, grads = grad_fn(params, x[batch], y[batch])
-        params = [p - lr * g for p, g in zip(params, grads)]
+        params = [p - lr * g for p, g in zip(params, grads, strict=True)]
         losses.append(float(loss))
     ### END SOLUTION
     return params, losses

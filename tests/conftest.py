@@ -1,29 +1,23 @@
-"""Session fixtures shared by test modules (each made only when a test asks for it): the
-demo classes graded once through the checkout's pipeline, the kit's wheels and their installs."""
-import dataclasses
+"""Session fixtures shared by test modules: the kit's wheels and their installs, each
+assignment's class graded once, and one student process holding the reference solutions
+(each made only when a test asks for it).
+
+tests/ is on sys.path (this file's folder), so ``support``, ``oracles`` and the other helper
+modules import from any folder of tests/."""
+import inspect
 
 import pytest
-from corpus_support import grade_corpus
+import support
 from install_support import CURRENT, build_wheels, install_everywhere
 
 import solutions
-from autograder.round.demo_classes import demo_class
+from autograder.sandbox.runner import StudentProcess
 
 
-def honest_twin(sample):
-    """The cheat without its cheating cells: the same wrong answer, handed in honestly."""
-    return dataclasses.replace(sample, student=f"{sample.student}_honest", extra_cells=[],
-                               attacks=())
-
-
-@pytest.fixture(scope="session")
-def demo_reports(tmp_path_factory):
-    """{assignment: {student: report}}: every assignment's demo class and its cheat's honest
-    twin, graded once by the checkout (tests/test_demo_classes.py checks what each gets; the
-    installed kit must give the same)."""
-    corpus = {a: [*demo_class(a), *(honest_twin(s) for s in demo_class(a) if s.attacks)]
-              for a in solutions.ASSIGNMENTS}
-    return grade_corpus(tmp_path_factory, corpus)
+@pytest.fixture
+def xwb():
+    """(x, w, b) for the affine test layer of support.py: x (4, 2, 3), w (6, 3), b (3,)."""
+    return support.affine_inputs()
 
 
 @pytest.fixture(scope="session")
@@ -50,3 +44,49 @@ def installed_kit(installs, version):
 def kit(installs):
     """The wheels installed under the Python running the tests."""
     return installed_kit(installs, CURRENT)
+
+
+@pytest.fixture(scope="session")
+def graded(tmp_path_factory):
+    """``graded(assignment)``: the assignment's class (support.corpus: the demo's class and
+    every CORPUS of tests/assignments/<assignment>/), graded through the whole pipeline once
+    per session, on first use (a support.GradedClass)."""
+    done = {}
+
+    def graded_class(assignment):
+        if assignment not in done:
+            course = tmp_path_factory.mktemp(assignment)
+            done[assignment] = support.grade_class(course, assignment,
+                                                   support.corpus(assignment),
+                                                   support.edits(assignment))
+        return done[assignment]
+    return graded_class
+
+
+@pytest.fixture(scope="session")
+def demo_reports(graded):
+    """{assignment: {student: report}}: every assignment's demo class and its cheat's honest
+    twin, as graded in the assignment's class (round/test_demo_classes.py checks what each
+    gets; the installed kit must give the same)."""
+    return {a: {s.student: graded(a)[s.student] for s in support.demo_students(a)}
+            for a in solutions.ASSIGNMENTS}
+
+
+#: The functions whose checks run on the reference in one process (the array pairs and losses
+#: of hw2 and hw3 are run through their classes instead).
+REFERENCE_NAMES = [n for n in solutions.GRADED_NAMES
+                   if n in solutions.ASSIGNMENTS["hw1_graphs"] + ["backprop"] +
+                   solutions.ASSIGNMENTS["hw4_training"]]
+
+
+@pytest.fixture(scope="session")
+def reference_student():
+    """(process, {name: cell index}) with the reference solutions as the student's cells (a
+    test that swaps a cell puts the reference back: support.replaced)."""
+    cells = [(0, "import numpy as np"), (1, inspect.getsource(solutions.Operation))]
+    index = {}
+    for name in REFERENCE_NAMES:
+        index[name] = len(cells)
+        cells.append((len(cells), support.reference_source(name)))
+    with StudentProcess(cells) as proc:
+        yield proc, index

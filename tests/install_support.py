@@ -15,7 +15,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from notebook_utils import ROOT
+from support import ROOT
 
 from autograder.round.gradescope import build_zip
 from autograder.round.kit import build_checkout_wheels

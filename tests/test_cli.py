@@ -21,7 +21,7 @@ import re
 import shutil
 
 import pytest
-from notebook_utils import ROOT
+from support import ROOT
 
 from autograder import cli
 from autograder.round.pipeline import report_path

@@ -9,7 +9,7 @@ import solutions
 from .build import TEMPLATES, build_assignment
 
 # What ``ensure_config`` gives a course that has none (the repository's own nbgrader_config.py
-# is this text; tests/test_build.py keeps the two equal).
+# is this text; tests/course/test_build.py keeps the two equal).
 NBGRADER_CONFIG = """\
 # nbgrader configuration of the backproplab course directory (this repository).
 c = get_config()  # noqa: F821

@@ -33,7 +33,7 @@ def all_close(got, candidate):
     arrays = [as_float_array(g) for g in got]
     return all(a is not None and a.shape == c.shape and
                np.allclose(a, c, rtol=1e-7, atol=1e-12, equal_nan=True)
-               for a, c in zip(arrays, candidate))
+               for a, c in zip(arrays, candidate, strict=False))
 
 
 def first_slip(got, slips):
@@ -52,14 +52,14 @@ def compare_list(got, expected, tally, function, check, what, **options):
         return 0
     return sum([tally.note(diagnose(g, e, function=function, check=check, what=f"{what}[{k}]",
                                     **options), g, e)
-                for k, (g, e) in enumerate(zip(got, expected))])
+                for k, (g, e) in enumerate(zip(got, expected, strict=False))])
 
 
-def explained(tally, wrong, slip):
-    """Notes in ``tally`` the failures of one case held in the Tally ``wrong``: the named slip
-    that explains them all (``slip()``) when there is one, else each of them."""
-    named = slip() if wrong.found else None
-    if named is not None:
+def explained(tally, wrong, named):
+    """Notes in ``tally`` the failures of one case held in the Tally ``wrong``: ``named``, the
+    slip that explains them all when there is one (a Diagnosis, or None or empty), else each of
+    them. (Callers look for the slip only when something failed.)"""
+    if named:
         tally.note(named)
     else:
         tally.extend(wrong)

@@ -471,8 +471,10 @@ class Steps:
         args = getattr(node, "args", None)
         if isinstance(args, ast.arguments):
             positional = [*getattr(args, "posonlyargs", []), *args.args]
-            defaults = dict(zip([a.arg for a in positional][::-1], args.defaults[::-1]))
-            defaults.update({a.arg: d for a, d in zip(args.kwonlyargs, args.kw_defaults)
+            defaults = dict(zip([a.arg for a in positional][::-1], args.defaults[::-1],
+                                strict=False))
+            defaults.update({a.arg: d for a, d in zip(args.kwonlyargs, args.kw_defaults,
+                                                     strict=False)
                              if d is not None})
             for arg in [*positional, *args.kwonlyargs]:
                 if arg.arg in defaults:

@@ -334,7 +334,8 @@ def _as_numeric(case, got):
                                   "your own and read the traceback.")
     if got is None:
         return case.say("returned_none", f"your function gave None where {what} was expected. "
-                                          f"Is there a return statement, and does it return {what}?")
+                                          "Is there a return statement, and does it return "
+                                          f"{what}?")
     if isinstance(got, (tuple, list)):
         return case.say("not_numeric", f"your {what} is a {type(got).__name__} of {len(got)} "
                                         "items, not an array. Check how many values the function "
@@ -355,7 +356,8 @@ def _as_numeric(case, got):
 def _nonfinite(case, count, only_inf=False):
     what = case.what
     entries = "entry" if count == 1 else "entries"
-    text = f"your {what} holds NaN or inf in {count} {entries}, where the expected values are finite."
+    text = (f"your {what} holds NaN or inf in {count} {entries}, where the expected values are "
+            "finite.")
     warned = set(case.fp_warnings)
     if case.hint_overflow and only_inf and "divide by zero" in warned and "overflow" not in warned:
         return case.say("log_of_zero", (

@@ -46,7 +46,7 @@ def check_pair(stem, inputs, which, ns, seed=0):
     grads = grads if isinstance(grads, tuple) else (grads,)
     assert len(grads) == len(args), \
         f"{stem}_backward returns {len(grads)} gradients, expected {len(args)}"
-    for k, (x, g) in enumerate(zip(args, grads)):
+    for k, (x, g) in enumerate(zip(args, grads, strict=False)):
         def f(xk, k=k):
             rest = list(args)
             rest[k] = xk

@@ -66,6 +66,16 @@ def check_loss(judge, loss):
     reference = getattr(solutions, name)
     facts, values, grads, stable, seen = Facts(), [], [], [], []
     arguments = Arguments(name)
+
+    def no_loss(case, value_bad, grad_bad):
+        """A case that gave no loss to compare: it costs its values, gradient and stability."""
+        if case.has("huge"):
+            stable.append(value_bad)
+        if not case.has("finite_only"):
+            values.append(value_bad)
+            grads.append(grad_bad)
+            seen.append(case)
+
     for index, case in enumerate(loss.cases):
         args, _ = case.make(judge.rng([13, index, salt(name)]))
         outcome = judge.call(name, *args, echo_args=True)
@@ -74,22 +84,13 @@ def check_loss(judge, loss):
             value_bad, grad_bad = failure(outcome, name, "loss"), failure(outcome, name, what)
             if case.has("large") and outcome.kind == "timeout":
                 grad_bad = facts.too_slow = too_slow(name, case, args[0].size)
-            if case.has("huge"):
-                stable.append(value_bad)
-            if not case.has("finite_only"):
-                values.append(value_bad)
-                grads.append(grad_bad)
-                seen.append(case)
+            no_loss(case, value_bad, grad_bad)
             continue
         result, after = outcome
         arguments.saw(args, after, ("scores", "targets"))
         if not (isinstance(result, tuple) and len(result) == 2):
             d = Diagnosis("wrong_structure", f"{name} must return (loss, {what}).")
-            stable += [d] if case.has("huge") else []
-            if not case.has("finite_only"):
-                values.append(d)
-                grads.append(d)
-                seen.append(case)
+            no_loss(case, d, d)
             continue
         value, dx = result
         if case.has("huge"):

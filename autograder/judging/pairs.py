@@ -200,7 +200,7 @@ EXTREME_KINDS = ("overflow", "log_of_zero")
 def shown(verdicts, cases):
     """The verdicts whose messages a check shows: an overflow on the huge case is not named
     when the function gives NaN or inf on ordinary inputs too (that is the mistake to fix)."""
-    ordinary_nan = any(v.kind == "nan_or_inf" for v, c in zip(verdicts, cases)
+    ordinary_nan = any(v.kind == "nan_or_inf" for v, c in zip(verdicts, cases, strict=False)
                        if not c.has("huge"))
     return [v for v in verdicts if not (ordinary_nan and v.kind in EXTREME_KINDS)]
 
@@ -365,7 +365,7 @@ def reference_checks(judge, pair):
         arguments.saw([dout], [run.dout_after], ["dout"])
         verdicts = []
         masks = pair.kink_masks(case, args[0], kwargs) if pair.kink_masks else {}
-        for g, e, x, name in zip(run.grads, expected, args, pair.names):
+        for g, e, x, name in zip(run.grads, expected, args, pair.names, strict=False):
             verdict = diagnose(
                 g, e, function=backward, check=f"reference ({case.name})", what="d" + name,
                 batch_size=len(args[0]),
@@ -423,7 +423,7 @@ def fd_check(judge, pair):
     right_forward = matches(out, ref_out)  # then the reference is what the gradient should be
     verdicts = []
     for x, given, name, nd, dirs, true in zip(args, run.grads, pair.names, numeric_d, probes,
-                                              truth):
+                                              truth, strict=False):
         what = "d" + name
         verdict = shape_verdict(given, x, function=backward, source=forward, what=what,
                                 batch_size=len(args[0]),

@@ -8,7 +8,8 @@ the numbers are drawn from the student's rng. So two students get different numb
 different test. Numbers are drawn away from the points where a common bug becomes invisible:
 upstream gradients, biases and slopes are never near 0 or +-1, probabilities never near 0.5,
 signs are always mixed, batch sizes are 1 or at least 3 (2 would hide "times N" behind "times
-2"), N, D and M differ in every case, and so do N, C and F (the large conv case aside), H and
+2"), N, D and M differ in every case (but one of PReLU's, where N = D is the point: see
+``assignments/hw2_layers/prelu.py``), and so do N, C and F (the large conv case aside), H and
 W, and the height and width of windows and filters wherever squareness is not the point: a
 transpose never hides behind a square shape. Each graded function's own recipes are in its
 module of ``autograder/assignments/``; the number helpers they share are here.
@@ -25,8 +26,8 @@ A recipe is ``make(rng) -> (args, kwargs)``. Tags say what a case is for:
 - ``non_square``, ``non_divisible``: shape classes a window bug can hide behind.
 """
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 
@@ -149,6 +150,11 @@ def huge_case(rng):
     x = signed(rng, (3, 4), 0.1, 3.0)
     x[:, 1::2] = signed(rng, (3, 2), 720.0, 2000.0)
     return (x,), {}
+
+
+#: What the contract promises of sigmoid_forward and tanh_forward, checked on ``huge_case``.
+HUGE_PROMISE = ("for any x: finite, no NumPy warning, and within 1e-7 (relative) of the exact "
+                "values, checked at |x| from 720 to 2000")
 
 
 def large_elementwise(rng):

@@ -16,7 +16,7 @@ without a check or a check for a name it does not grade, stops the run with the 
 import importlib
 import pkgutil
 import sys
-from functools import lru_cache
+from functools import cache
 
 import solutions
 
@@ -42,7 +42,7 @@ def stem_of(name):
     return name
 
 
-@lru_cache(maxsize=None)
+@cache
 def modules(assignment):
     """[module] of ``autograder/assignments/<assignment>/``, every one imported (raises
     RegistryError naming the module and the error when one can't be)."""
@@ -62,11 +62,11 @@ def modules(assignment):
     return found
 
 
-@lru_cache(maxsize=None)
+@cache
 def checks_of(assignment):
     """{graded name: check(judge) -> [Check]} of ``assignment`` in the order it grades them,
-    each guarded (an unexpected failure costs only its function). Raises RegistryError when a graded name has no check,
-    or a check names something the assignment does not grade."""
+    each guarded (an unexpected failure costs only its function). Raises RegistryError when a
+    graded name has no check, or a check names something the assignment does not grade."""
     if assignment not in solutions.ASSIGNMENTS:
         raise RegistryError(f"no assignment {assignment!r}: the assignments are "
                             f"{', '.join(solutions.ASSIGNMENTS)}")

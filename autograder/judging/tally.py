@@ -76,7 +76,7 @@ def first_mutation(before, after, function, names):
     """The Diagnosis of the first argument that differs after the call, or None."""
     if after is None:
         return None
-    for b, a, name in zip(before, after, names):
+    for b, a, name in zip(before, after, names, strict=False):
         d = diagnose_mutation(b, a, function=function, argname=name)
         if not d.ok:
             return d

@@ -2,12 +2,12 @@
 the instructor's overrides.
 
 Every check is declared once, as a ``CheckSpec`` (title, role, weight) in the module that runs
-it (grades.py says what the roles mean). ``TABLE`` (``table()``) is made from those declarations, and so is
-the README's table (``markdown()``; ``tests/judging/test_weights.py`` keeps the README equal).
-A function's points (its test cell's) are shared among its checks in proportion to the
-weights. An instructor changes weights per assignment in ``weights.json`` at the course root:
-``{"hw2_layers": {"gradient shapes": 0, "values on hidden inputs": 6}}`` (a re-run then
-grades again); a check name the table does not hold is refused, naming the file.
+it (grades.py says what the roles mean). ``TABLE`` (``table()``) is made from those
+declarations, and so is the README's table (``markdown()``; tests/judging/test_weights.py
+keeps the README equal). A function's points (its test cell's) are shared among its checks in
+proportion to the weights. An instructor changes weights per assignment in ``weights.json`` at
+the course root: ``{"hw2_layers": {"gradient shapes": 0, "values on hidden inputs": 6}}`` (a
+re-run then grades again); a check name the table does not hold is refused, naming the file.
 """
 import json
 from functools import lru_cache

@@ -31,9 +31,9 @@ import uuid
 from dataclasses import dataclass, field
 from importlib import metadata
 
-from .grading import Submission, grade_prepared, grader_version, read_submission, student_seed
-from ..sandbox.runner import Limits
 from ..judging.weights import course_weights
+from ..sandbox.runner import Limits
+from .grading import Submission, grade_prepared, grader_version, read_submission, student_seed
 
 RECOMMENDED_ALLOWED_FAILURES = 1
 CONNECT_SECONDS = 30       # for the scheduler to answer
@@ -90,8 +90,8 @@ def grade_task(task):
     the student's flagged report (as pipeline.safe_grade does locally)."""
     from distributed import get_worker
 
-    from .pipeline import failure
     from ..sandbox.containment import choose
+    from .pipeline import failure
     try:
         if grader_version() != task.grader:
             raise RuntimeError(f"this worker runs grader {grader_version()}, the client "

@@ -11,10 +11,10 @@ from pathlib import Path
 import solutions
 
 from .. import course as steps
+from ..sandbox.containment import choose
 from .demo_classes import demo_class
 from .pipeline import grade_all
 from .samples import write_submission
-from ..sandbox.containment import choose
 
 MARKER = ".backproplab-demo"
 
@@ -23,7 +23,8 @@ def fresh_course(path):
     path = Path(path).resolve()
     if path.exists() and any(path.iterdir()):
         if not (path / MARKER).exists():
-            raise steps.CourseError(f"{path} exists and is not a demo course; pick another --course")
+            raise steps.CourseError(f"{path} exists and is not a demo course; pick another "
+                                    "--course")
         shutil.rmtree(path)
     path.mkdir(parents=True, exist_ok=True)
     (path / MARKER).write_text("made by backproplab demo; safe to delete\n")
@@ -48,7 +49,8 @@ def table(reports, assignment, samples):
         lines.append(f"{student} ({what.get(student, '')}):")
         for flag in report.get("flags", []):
             lines.append(f"    [{flag['severity']}] {flag['message']}")
-        wrong = [(n, f) for n, f in report["functions"].items() if f["score"] < f["max_score"] - 1e-9]
+        wrong = [(n, f) for n, f in report["functions"].items()
+                 if f["score"] < f["max_score"] - 1e-9]
         kinds = {}
         for n, f in wrong:
             # a check that passed but is not paid (gated) is no mistake of its own

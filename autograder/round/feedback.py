@@ -12,7 +12,8 @@ MAX_HTML = 1_000_000
 STYLE = """
 body { font-family: system-ui, sans-serif; max-width: 60rem; margin: 2rem auto; color: #222; }
 table { border-collapse: collapse; width: 100%; margin-bottom: 1.5rem; }
-td, th { border-bottom: 1px solid #ddd; padding: .35rem .5rem; text-align: left; vertical-align: top; }
+td, th { border-bottom: 1px solid #ddd; padding: .35rem .5rem; text-align: left;
+         vertical-align: top; }
 .full { color: #176f2c; } .part { color: #9a6700; } .none { color: #b42318; }
 .flag { background: #fff4e5; padding: .5rem .8rem; border-left: 4px solid #9a6700; }
 """

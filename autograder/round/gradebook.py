@@ -29,7 +29,6 @@ from traitlets.config.loader import PyFileConfigLoader
 from ..course import nbgrader
 from .submission import NotReadable, read_regular_file, refused_kind
 
-
 # nbgrader's Gradebook runs the ``alembic`` command on a new database: find it beside Python.
 _BIN = os.path.dirname(sys.executable)
 if _BIN not in os.environ.get("PATH", "").split(os.pathsep):

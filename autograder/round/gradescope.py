@@ -168,8 +168,8 @@ def not_graded(assignment, why, seconds=0.0):
 
 def main(argv=None):
     """``ASSIGNMENT SUBMISSION KIT RESULTS [--no-containment]``: grade and write results."""
-    from .grading import grade_submission
     from ..sandbox.containment import ContainmentUnavailable, choose
+    from .grading import grade_submission
     args = list(sys.argv[1:] if argv is None else argv)
     uncontained = "--no-containment" in args
     assignment, submission, kit, out = [a for a in args if a != "--no-containment"][:4]

@@ -32,7 +32,8 @@ class KitError(RuntimeError):
 
 def in_checkout():
     """Whether the running ``autograder`` package is a checkout's (not an installed copy)."""
-    return (CHECKOUT / "pyproject.toml").is_file() and (CHECKOUT / "lib" / "pyproject.toml").is_file()
+    return ((CHECKOUT / "pyproject.toml").is_file()
+            and (CHECKOUT / "lib" / "pyproject.toml").is_file())
 
 
 def kit_wheels(out):

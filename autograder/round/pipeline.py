@@ -160,6 +160,7 @@ def grade_all(course, assignment, jobs=1, json_path=None, limits=None, db_url=No
     cluster.Cluster already connected) each student is graded on a worker of that cluster
     instead (see cluster.py): the workers' containment counts, not this machine's."""
     course = Path(course).resolve()
+    steps.check_assignment(assignment)  # an unknown assignment is named as such
     checks_of(assignment)  # a check module that can't be loaded stops the run here, loudly
     cluster = None
     if scheduler is not None:

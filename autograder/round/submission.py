@@ -164,7 +164,8 @@ def json_depth(value, limit=JSON_MAX_DEPTH):
             deepest = max(deepest, depth)
             if depth > limit:
                 return depth
-            stack.extend((v, depth + 1) for v in (item.values() if isinstance(item, dict) else item))
+            values = item.values() if isinstance(item, dict) else item
+            stack.extend((v, depth + 1) for v in values)
     return deepest
 
 

@@ -18,9 +18,10 @@ at most ``MAX_MESSAGE_BYTES`` and ``MAX_VALUES`` values (counted on the bytes, b
 integers and floats (at most ``MAX_NDIM`` axes), caps the nesting of the JSON, and cuts the
 strings a reply carries about an exception, and takes a monitored call's record
 (``checked_monitor``) only with its fields, types and caps; ``decode`` takes only the forms
-above, with array indices in range and short type names. Anything else is a ``WireError``, whose message never
-repeats what was sent. ``encode`` keeps to the same bounds on the sending side: a value too
-big to send becomes ``{"o": "too many values"}``, so an honest reply is never refused.
+above, with array indices in range and short type names. Anything else is a ``WireError``,
+whose message never repeats what was sent. ``encode`` keeps to the same bounds on the sending
+side: a value too big to send becomes ``{"o": "too many values"}``, so an honest reply is
+never refused.
 """
 import io
 import json

@@ -25,8 +25,14 @@ from ..round.pipeline import students_of
 from . import compare, html, submissions
 from .compare import THRESHOLD
 from .submissions import THRESHOLD as SUBMISSION_THRESHOLD
-from .units import (given_code, reachable_units, reference_code, skeleton_code, student_code,
-                    units_of)
+from .units import (
+    given_code,
+    reachable_units,
+    reference_code,
+    skeleton_code,
+    student_code,
+    units_of,
+)
 
 __all__ = ["SUBMISSION_THRESHOLD", "THRESHOLD", "Result", "analyse", "best_match_text", "run",
            "saved_result"]
@@ -125,7 +131,7 @@ def analyse(course, assignment, threshold=None, submission_threshold=None, sched
     if scheduler is None:
         compared = {name: compare_function(*job) for name, job in jobs.items()}
     else:
-        from ..cluster import compare_on  # dask.distributed is an optional extra
+        from ..round.cluster import compare_on  # dask.distributed is an optional extra
         compared = compare_on(scheduler, jobs, compare_function)
     for name in graded:
         mine = mines[name]

@@ -27,9 +27,9 @@ MIN_FINGERPRINTS = 6   # discounted fingerprints left to compare
 COMMON_MIN = 10        # MOSS's -m default: a passage in more files than this is an idiom
 COMMON_SHARE = 0.05    # ... or in more than this share of a large class
 MAJORITY_MIN = 5       # ... or in more than half of a small class and more than this many
-# Calibrated on the grading corpora (tests/test_similarity.py): independently written correct
-# answers score at most 0.29 (0.52 against the reference when it is not discounted); the
-# planted copies 0.62 (gradcheck's loop, its calls rewritten) to 1.0.
+# Calibrated on the grading corpora (tests/similarity/test_similarity.py): independently
+# written correct answers score at most 0.29 (0.52 against the reference when it is not
+# discounted); the planted copies 0.62 (gradcheck's loop, its calls rewritten) to 1.0.
 THRESHOLD = 0.55
 
 

@@ -33,13 +33,13 @@ from .compare import common_limit
 
 FUNCTION_MATCH = 0.5     # weighted Dice for a function to count as shared
 FULL_FINGERPRINTS = 4    # shared fingerprints for a function to count fully (relu: 3)
-# Calibrated as compare.THRESHOLD was (tests/test_similarity.py, test_similarity_hiding.py):
-# the 105 independently written correct variants of the corpora score 0 (no function reaches
-# FUNCTION_MATCH; 0.04 at most without it); the corpora as they are 0.66 at most (bce clipped
-# with another eps: one text edited, one function); a class of 10 where 8 write the same
-# canonical affine_backward 0; a classmate with 2 or 3 of another's short functions 1.24 or
-# 1.96. Planted copiers of short functions: 4 of them 2.67, 6 of them 3.73 (class of 11),
-# 7 of them 3.56 (class of 5, where rarity weighs least).
+# Calibrated as compare.THRESHOLD was (tests/similarity/test_similarity.py,
+# test_similarity_hiding.py): the 105 independently written correct variants of the corpora
+# score 0 (no function reaches FUNCTION_MATCH; 0.04 at most without it); the corpora as they
+# are 0.66 at most (bce clipped with another eps: one text edited, one function); a class of
+# 10 where 8 write the same canonical affine_backward 0; a classmate with 2 or 3 of another's
+# short functions 1.24 or 1.96. Planted copiers of short functions: 4 of them 2.67, 6 of them
+# 3.73 (class of 11), 7 of them 3.56 (class of 5, where rarity weighs least).
 THRESHOLD = 2.5
 
 

@@ -32,8 +32,13 @@ from pathlib import Path
 import solutions
 
 from ..round.grading import read_submission
-from ..round.submission import (NOTEBOOK_MAX_BYTES, NotReadable, parse_json, read_regular_file,
-                                source_text)
+from ..round.submission import (
+    NOTEBOOK_MAX_BYTES,
+    NotReadable,
+    parse_json,
+    read_regular_file,
+    source_text,
+)
 from .fingerprint import MODULES, Fingerprint, fingerprint
 
 ROOT = Path(__file__).resolve().parent.parent.parent

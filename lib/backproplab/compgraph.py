@@ -26,9 +26,9 @@ showing the shares it added.
 and ``draw_graph(g)`` draws any graph with matplotlib (no Graphviz needed): left to right
 by layer, each node showing its value (blue) and its gradient (red).
 """
-from dataclasses import dataclass, field
 import math
 import numbers
+from dataclasses import dataclass, field
 
 __all__ = ["Node", "Edge", "Graph", "StepReport", "lecture_example_graph", "layered_layout",
            "edge_routes", "draw_graph", "graph_figsize", "LECTURE_EXAMPLE"]
@@ -254,9 +254,12 @@ class Graph:
             return self.last
         if self.backward_finished:
             self._finish_inputs()
+            def shown(name):
+                grad = self.nodes[name].grad
+                return fmt(grad) if grad is not None else "?"
+            inputs = [n for n in self.order() if self.nodes[n].is_input]
             self.last = StepReport("done", None, "backward pass done: " + ", ".join(
-                f"∂{self.output}/∂{n} = {fmt(self.nodes[n].grad) if self.nodes[n].grad is not None else '?'}"
-                for n in self.order() if self.nodes[n].is_input))
+                f"∂{self.output}/∂{n} = {shown(n)}" for n in inputs))
             return self.last
         if not self.backward_done and self.backward_pass is not None:
             failed = self._ask_engine()
@@ -279,7 +282,7 @@ class Graph:
         except Exception as exc:
             return self._fail(node, "backward", exc)
         parts = []
-        for source, loc, share in zip(node.inputs, local, shares):
+        for source, loc, share in zip(node.inputs, local, shares, strict=False):
             edge = self.edges[(source, node.name)]
             edge.upstream, edge.local, edge.contribution = upstream, loc, share
             self.current_edges.append((source, node.name))
@@ -420,7 +423,7 @@ def _layers_with_bends(graph):
             left[bend], right[bend] = [], []
             chain.append(bend)
         chain.append(target)
-        for a, b in zip(chain, chain[1:]):
+        for a, b in zip(chain, chain[1:], strict=False):
             right[a].append(b)
             left[b].append(a)
     return layers, left, right
@@ -443,7 +446,7 @@ def _layout(graph, sweeps=6, dx=DX, dy=DY):
         for col in cols:
             near = left if forward else right
 
-            def centre(point):
+            def centre(point, near=near):
                 ys = [pos[n][1] for n in near[point]]
                 return -sum(ys) / len(ys) if ys else -pos[point][1]
 
@@ -516,7 +519,7 @@ def draw_graph(graph, ax=None, highlight=None, edge_labels="done", show_values=T
         points = routes[(source, target)]
         hot = (source, target) in current_edges
         color, lw = ("#d62728", 2.4) if hot else ("0.45", 1.0)
-        for (x0, y0), (x1, y1) in zip(points[:-2], points[1:-1]):
+        for (x0, y0), (x1, y1) in zip(points[:-2], points[1:-1], strict=False):
             ax.plot([x0, x1], [y0, y1], color=color, lw=lw, zorder=1, solid_capstyle="round",
                     gid=f"edge:{source}->{target}")
         (x0, y0), (x1, y1) = points[-2], points[-1]

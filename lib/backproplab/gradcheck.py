@@ -252,7 +252,7 @@ def gradient_check(f, inputs, grads, dout, *, num_directions=8, h=1e-5, rng=None
     center = float(np.sum(np.asarray(out, dtype=np.float64) * dout))
     scale = float(np.sum(np.abs(np.asarray(out, dtype=np.float64) * dout)))
     checks = []
-    for x, g, name in zip(inputs, grads, names):
+    for x, g, name in zip(inputs, grads, names, strict=False):
         if g is None:
             continue
         _require_float_array(x, name)

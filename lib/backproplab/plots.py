@@ -4,8 +4,8 @@ histograms, finite-difference errors and computation graphs.
 Every function draws on the ``ax`` (or ``axes``) you pass, or on a new figure, and returns
 what it drew on; none calls ``plt.show()``. Nothing here computes a gradient.
 """
-import numpy as np
 import matplotlib.pyplot as plt
+import numpy as np
 
 from .compgraph import draw_graph  # re-exported: the computation-graph picture
 from .training import scores as _scores
@@ -49,7 +49,7 @@ def plot_loss(history, ax=None, smooth=True, logy=None):
             label="train (each step)")
     if smooth and per_epoch and len(loss):
         edges = np.round(np.arange(len(history.train_acc) + 1) * per_epoch).astype(int)
-        means = [loss[a:b].mean() for a, b in zip(edges, edges[1:]) if b > a]
+        means = [loss[a:b].mean() for a, b in zip(edges, edges[1:], strict=False) if b > a]
         ax.plot(np.arange(1, len(means) + 1), means, "-", color=TRAIN, lw=2,
                 label="train (epoch mean)")
     val_loss = getattr(history, "val_loss", None)
@@ -145,7 +145,7 @@ def plot_gradient_norms(norms, ax=None, title="gradient norm per layer", logy=Tr
     Log y axis by default (vanishing gradients span orders of magnitude). Returns the axes."""
     ax = _axes(ax, figsize=(5, 3.5))
     colors = plt.get_cmap("viridis")(np.linspace(0, 0.9, max(len(norms), 1)))
-    for color, (name, values) in zip(colors, norms.items()):
+    for color, (name, values) in zip(colors, norms.items(), strict=False):
         ax.plot(np.arange(1, len(values) + 1), values, color=color, lw=1.2, label=name)
     if logy:
         ax.set_yscale("log")
@@ -162,7 +162,7 @@ def compare_gradient_norms(runs, axes=None):
         _, axes = plt.subplots(1, len(runs), figsize=(4.2 * len(runs), 3.4), sharey=True,
                                squeeze=False)
         axes = axes[0]
-    for ax, (name, norms) in zip(axes, runs.items()):
+    for ax, (name, norms) in zip(axes, runs.items(), strict=False):
         plot_gradient_norms(norms, ax, title=name)
     for ax in list(axes)[1:]:
         ax.set_ylabel("")
@@ -179,7 +179,7 @@ def plot_histograms(arrays, axes=None, bins=40, title=None, color=TRAIN):
         _, axes = plt.subplots(1, len(arrays), figsize=(2.8 * len(arrays) + 0.4, 2.9),
                                squeeze=False, layout="constrained")
         axes = axes[0]
-    for ax, (name, array) in zip(axes, arrays.items()):
+    for ax, (name, array) in zip(axes, arrays.items(), strict=False):
         values = np.asarray(array, dtype=float).ravel()
         ax.hist(values, bins=bins, color=color, alpha=0.85)
         ax.set_title(f"{name}\nmean {values.mean():.2g}, std {values.std():.2g}", fontsize=9)
@@ -216,14 +216,17 @@ def plot_activation_histograms(layers, X, axes=None, bins=40, only_activations=T
     are shown. Returns the axes."""
     outs = layer_outputs(layers, X)
     arrays = {f"layer {i}: {getattr(fwd, '__name__', 'layer')}": out
-              for i, ((fwd, _, params), out) in enumerate(zip(layers, outs))
+              for i, ((fwd, _, params), out) in enumerate(zip(layers, outs, strict=False))
               if not (only_activations and params)}
     return plot_histograms(arrays, axes, bins=bins, title="activations", color="#2ca02c")
 
 
 # --------------------------------------------------------------------- finite differences
 
-def plot_fd_error(hs, errors, ax=None, eps=np.finfo(float).eps, order=2, title=None):
+EPS = float(np.finfo(float).eps)  # float64's machine epsilon
+
+
+def plot_fd_error(hs, errors, ax=None, eps=EPS, order=2, title=None):
     """Error of a finite-difference derivative against the step ``h``, on log-log axes.
 
     Marks the best ``h`` (the smallest error) and the two regimes around it: to its left

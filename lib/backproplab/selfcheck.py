@@ -39,7 +39,8 @@ _VERDICT_TEXT = {
     "fail": "wrong",
     "inconclusive": "could not check: every probe crossed a kink (try away_from_kinks)",
 }
-_WORST_FIRST = ["not allowed", "crashed", "not implemented", "wrong", "close", "inconclusive", "looks right"]
+_WORST_FIRST = ["not allowed", "crashed", "not implemented", "wrong", "close", "inconclusive",
+                "looks right"]
 
 
 @dataclass
@@ -154,7 +155,7 @@ def _call_checked(report, fn, args, kwargs, names):
     fresh = [_fresh(a) for a in args]
     before = [a.copy() if isinstance(a, np.ndarray) else None for a in fresh]
     result = _call(fn, *fresh, **{k: _fresh(v) for k, v in kwargs.items()})
-    for name, arg, old in zip(names, fresh, before):
+    for name, arg, old in zip(names, fresh, before, strict=False):
         if name and old is not None and not np.array_equal(arg, old, equal_nan=True):
             report.problems.append(f"{_name(fn)} changed its argument {name} in place; "
                                    "work on a new array instead (e.g. start from a copy)")
@@ -198,7 +199,9 @@ def _factor_hints(grad_name, c, batch):
     if c < 0:
         hints.append(f"{grad_name} has the wrong sign: look for a minus sign missing or extra")
         c = -c
-    near = lambda target: abs(c - target) <= 1e-3 * target
+
+    def near(target):
+        return abs(c - target) <= 1e-3 * target
     if batch and batch > 1 and near(batch):
         hints.append(f"{grad_name} is N = {batch} times too large (N is the batch size): "
                      "look for a division by N that is missing")
@@ -282,16 +285,16 @@ def _grad_report(name, x, grad):
 def _compare(report, f, inputs, wrt, names, grads, dout, rng, num_directions):
     """Finite differences of the student's own forward ``f`` vs their gradients."""
     reports = []
-    for i, grad in zip(wrt, grads):
+    for i, grad in zip(wrt, grads, strict=False):
         reports.append(_grad_report(names[i], inputs[i], grad))
     report.inputs = [r for r, _ in reports]
-    good = [(i, g) for i, (_, g) in zip(wrt, reports) if g is not None]
+    good = [(i, g) for i, (_, g) in zip(wrt, reports, strict=False) if g is not None]
     work = {i: _fresh(inputs[i]) for i in wrt}  # perturbed in place by gradient_check
     check = gradient_check(lambda *_: f(*work.values()), [work[i] for i, _ in good],
                            [g for _, g in good], dout, num_directions=num_directions, rng=rng,
                            names=[names[i] for i, _ in good])
     batch = inputs[wrt[0]].shape[0] if np.ndim(inputs[wrt[0]]) else None
-    for (i, grad), result in zip(good, check.inputs):
+    for (i, grad), result in zip(good, check.inputs, strict=False):
         r = report[names[i]]
         r.error, verdict = result.error, result.verdict
         r.verdict = _VERDICT_TEXT[verdict]
@@ -364,7 +367,7 @@ def _layer_body(forward, backward, inputs, kwargs, names, dout, seed, num_direct
 
         def f(*xs):
             args = list(inputs)
-            for i, x in zip(wrt, xs):
+            for i, x in zip(wrt, xs, strict=False):
                 args[i] = x
             return _call(forward, *map(_fresh, args), **{k: _fresh(v) for k, v in
                                                          kwargs.items()})[0]
@@ -442,7 +445,9 @@ def check_loss(loss_fn, x, y, name=None, seed=0, num_directions=8, verbose=True)
         loss, dx = _pair(_call_checked(report, loss_fn, [x, y], {}, names), loss_fn,
                          "(loss, d" + names[0] + ")")
         _loss_value(report, loss, loss_fn)
-        f = lambda scores: _call(loss_fn, scores.copy(), _fresh(y))[0]
+
+        def f(scores):
+            return _call(loss_fn, scores.copy(), _fresh(y))[0]
         _compare(report, f, [x, y], [0], names, [dx], 1.0, np.random.default_rng(seed),
                  num_directions)
         return (f"d{names[0]} matches finite differences of the loss of your {_name(loss_fn)} "

@@ -404,7 +404,7 @@ class Playground(_Displayable):
     def _init_params(self, sizes, scheme):
         rng = np.random.default_rng(self.seed)
         params = []
-        for fan_in, fan_out in zip(sizes, sizes[1:]):
+        for fan_in, fan_out in zip(sizes, sizes[1:], strict=False):
             if scheme == "small":
                 w = 0.1 * rng.standard_normal((fan_in, fan_out))
             else:

@@ -144,7 +144,7 @@ def engine(spec, output, visit, mode="add"):
         if op is None or name not in grads:
             continue
         upstream = 1.0 if mode == "local" else grads[name]
-        for parent, share in zip(parents, op.backward(upstream)):
+        for parent, share in zip(parents, op.backward(upstream), strict=False):
             if parent not in grads or mode == "overwrite":
                 grads[parent] = share
             elif mode == "in_place" and isinstance(grads[parent], np.ndarray):
@@ -164,7 +164,7 @@ def eager_engine(spec, output):
         op, parents = nodes[name]
         if op is None:
             return
-        for parent, share in zip(parents, op.backward(grads[name])):
+        for parent, share in zip(parents, op.backward(grads[name]), strict=False):
             grads[parent] = grads[parent] + share if parent in grads else share
             send(parent)
     send(output)
@@ -210,22 +210,26 @@ def wrong_orders(parents, listing, output):
     return [names, names[::-1], breadth, depth]
 
 
-ENGINE_SLIPS = {slip.kind: slip for slip in (
-    Slip("overwrote_gradient", "your gradients are what the backward pass gives when each "
-         "contribution is stored with = instead of added: a node with several users keeps only the "
-         "share of the last user visited, and the nodes it comes from inherit the error. Add the "
-         "contributions of all users (the sum over paths)."),
-    Slip("added_in_place", "your gradients are what the backward pass gives when a contribution is "
-         "added in place (+= on the array stored, or out=) into an array that is also another "
-         "node's gradient: an op's backward may hand one array object to two parents, and adding "
-         "into it changes both. Make a new array when you add (g = g + share)."),
-    Slip("ignores_upstream", "your gradients are what the backward pass gives when every op's "
-         "backward is called with 1.0 instead of the gradient its node has collected: the chain "
-         "rule multiplies by the upstream gradient."),
-    Slip("not_reverse_topological", "your gradients are what the backward pass gives when it visits "
-         "the nodes in an order that is not reverse topological: some node passed its gradient on "
-         "before all of its users had added their shares. Visit the nodes in the reverse of a "
-         "topological order, so that each node's gradient is complete when it is passed on."),
+ENGINE_SLIPS = {slip.kind: slip for slip in (  # what the student reads of each wrong engine
+    Slip("overwrote_gradient",
+         "your gradients are what the backward pass gives when each contribution is stored "
+         "with = instead of added: a node with several users keeps only the share of the last "
+         "user visited, and the nodes it comes from inherit the error. Add the contributions "
+         "of all users (the sum over paths)."),
+    Slip("added_in_place",
+         "your gradients are what the backward pass gives when a contribution is added in "
+         "place (+= on the array stored, or out=) into an array that is also another node's "
+         "gradient: an op's backward may hand one array object to two parents, and adding into"
+         " it changes both. Make a new array when you add (g = g + share)."),
+    Slip("ignores_upstream",
+         "your gradients are what the backward pass gives when every op's backward is called "
+         "with 1.0 instead of the gradient its node has collected: the chain rule multiplies "
+         "by the upstream gradient."),
+    Slip("not_reverse_topological",
+         "your gradients are what the backward pass gives when it visits the nodes in an order"
+         " that is not reverse topological: some node passed its gradient on before all of its"
+         " users had added their shares. Visit the nodes in the reverse of a topological "
+         "order, so that each node's gradient is complete when it is passed on."),
 )}
 
 

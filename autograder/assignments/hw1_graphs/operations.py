@@ -221,7 +221,7 @@ def check_op(judge, name):
             grads_ok.add(problem, count=len(names))
             continue
         swap = swapped(grads, ref_grads, name)
-        for k, (got, expected, argname) in enumerate(zip(grads, ref_grads, names)):
+        for k, (got, expected, argname) in enumerate(zip(grads, ref_grads, names, strict=False)):
             what, check = "d" + argname, f"reference ({case})"
             d = swap or diagnose(got, expected, function=f"{name}.backward", check=check,
                                  what=what, rtol=EXACT_RTOL, atol=0.0)
@@ -307,7 +307,7 @@ def op_fd_check(judge, name, forward_right):
         if grads is None:
             agree.add(problem, count=len(names))
             continue
-        for k, (grad, argname) in enumerate(zip(grads, names)):
+        for k, (grad, argname) in enumerate(zip(grads, names, strict=False)):
             agree.add(op_fd_verdict(judge, name, args, g, k, grad, argname, rng, case))
     if agree.passed and not forward_right:
         return FD.failed(not_right_yet(name))

@@ -89,7 +89,7 @@ def structure(result, layers):
         return None, Diagnosis("wrong_count", f"{NAME}: grads has {len(grads)} entries for a "
                                f"network of {len(layers)} layers: it needs one per layer, an "
                                "empty tuple for a layer without params.")
-    for i, (entry, (_, params)) in enumerate(zip(grads, layers)):
+    for i, (entry, (_, params)) in enumerate(zip(grads, layers, strict=False)):
         if not params and entry is None:
             return None, Diagnosis("paramless_entry", f"{NAME}: grads[{i}] is None for a layer "
                                    "without params; the contract asks for an empty tuple there.")
@@ -117,15 +117,15 @@ def reversed_order(grads, ref_grads):
             len(ref_grads) < 2:
         return None
     flipped = list(grads)[::-1]
-    for entry, ref in zip(flipped, ref_grads):
+    for entry, ref in zip(flipped, ref_grads, strict=False):
         if not isinstance(entry, (tuple, list)) or len(entry) != len(ref):
             return None
-        for g, e in zip(entry, ref):
+        for g, e in zip(entry, ref, strict=False):
             if shape_of(g) != np.shape(e) or not diagnose(g, e, function=NAME, check="reference",
                                                           what="grads", rtol=REF_RTOL).ok:
                 return None
-    if all(len(entry) == len(ref) and all(close(g, e) for g, e in zip(entry, ref))
-           for entry, ref in zip(grads, ref_grads)):
+    if all(len(entry) == len(ref) and all(close(g, e) for g, e in zip(entry, ref, strict=False))
+           for entry, ref in zip(grads, ref_grads, strict=False)):
         return None  # a symmetric network: the order can't be told
     return Diagnosis("reversed_order", f"{NAME}: your grads are in reverse order, the last "
                      "layer's first. grads[i] belongs to layers[i]: fill the list by layer index "
@@ -143,11 +143,11 @@ def compare_grads(grads, ref_grads, case, batch_size, tally):
     verdicts are noted there, or ``upstream_not_passed`` alone when it explains them (the last
     layer with params is right, an earlier one is not)."""
     right, layer_ok, wrong = 0, [], Tally()
-    for i, (entry, ref) in enumerate(zip(grads, ref_grads)):
+    for i, (entry, ref) in enumerate(zip(grads, ref_grads, strict=False)):
         oks = [wrong.note(diagnose(g, e, function=NAME, check=f"reference ({case})",
                                    what=f"grads[{i}][{j}]", batch_size=batch_size,
                                    rtol=REF_RTOL), g, e)
-               for j, (g, e) in enumerate(zip(entry, ref))]
+               for j, (g, e) in enumerate(zip(entry, ref, strict=False))]
         right += sum(oks)
         layer_ok.append(all(oks) if ref else None)
     with_params = [ok for ok in layer_ok if ok is not None]

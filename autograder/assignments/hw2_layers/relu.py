@@ -7,14 +7,14 @@ backward wrong only there is ``wrong_at_zeros``, told the rule), and a large inp
 from ...judging import in_notebook
 from ...judging.pairs import Pair
 from ...judging.recipes import (
-                                LARGE,
-                                ONE,
-                                SEVERAL,
-                                away_from_zero,
-                                case,
-                                large_elementwise,
-                                scaled,
-                                zeros_case,
+    LARGE,
+    ONE,
+    SEVERAL,
+    away_from_zero,
+    case,
+    large_elementwise,
+    scaled,
+    zeros_case,
 )
 
 ZERO_RULE = "the contract says the derivative of relu at exactly 0 is 0"

@@ -71,7 +71,7 @@ def scores_huge(rng):
     scores 1e3 from 0 but within a few units of each other."""
     n, c = 4, 6
     x = np.empty((n, c))
-    for i, behaviour in zip(rng.permutation(n), range(n)):
+    for i, behaviour in zip(rng.permutation(n), range(n), strict=False):
         top = rng.uniform(720, 1000)
         if behaviour == 0:      # a maximum whose exp overflows
             values = top - rng.uniform(5, 1500, c)

@@ -32,7 +32,7 @@ def scores_huge(rng):
     n, c = 5, 6
     x = np.empty((n, c))
     y = np.empty(n, dtype=np.int64)
-    for row, behaviour in zip(rng.permutation(n), range(n)):
+    for row, behaviour in zip(rng.permutation(n), range(n), strict=False):
         cols = rng.permutation(c)
         top = rng.uniform(720, 1000)
         scores = top - rng.uniform(5, 1500, c)

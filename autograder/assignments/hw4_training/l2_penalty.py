@@ -69,7 +69,7 @@ def l2_fd_check(judge, loss_right):
     if problem is not None:
         return FD.failed(problem)
     agree = Tally()
-    for k, (p, g) in enumerate(zip(params, result[1])):
+    for k, (p, g) in enumerate(zip(params, result[1], strict=False)):
         what = f"grads[{k}]"
         d = shape_verdict(g, p, function=NAME, source="loss", what=what, truth=p)
         if d is None:

@@ -42,16 +42,17 @@ def momentum_slip(result, params, grads, velocities, lr, momentum):
     return first_slip(new_velocities, [
         Slip("gradient_sign", f"{NAME}: your velocities move along the gradient instead of "
              "against it. Check the sign of the gradient term in the velocity update.",
-             [m * v + lr * g for v, g in zip(velocities, grads)]),
+             [m * v + lr * g for v, g in zip(velocities, grads, strict=False)]),
         Slip("momentum_ignored", f"{NAME}: your velocities keep all of the previous velocity; "
              "it decays by the factor momentum at every step.",
-             [v - lr * g for v, g in zip(velocities, grads)]),
+             [v - lr * g for v, g in zip(velocities, grads, strict=False)]),
         Slip("ignores_lr", f"{NAME}: your velocities take in the whole gradient; it enters "
-             "scaled by the learning rate lr.", [m * v - g for v, g in zip(velocities, grads)])]) \
+             "scaled by the learning rate lr.",
+             [m * v - g for v, g in zip(velocities, grads, strict=False)])]) \
         or first_slip(new_params, [
             Slip("old_velocity", f"{NAME}: your params move by the velocity of the previous "
                  "step. Update the velocity first, then move the params by the new velocity.",
-                 [p + v for p, v in zip(params, velocities)])])
+                 [p + v for p, v in zip(params, velocities, strict=False)])])
 
 
 def check_momentum(judge):
@@ -78,8 +79,8 @@ def check_momentum(judge):
                                  "new_velocities", rtol=REF_RTOL) +
                     compare_list(result[0], exp_p, wrong, NAME, f"reference ({case})",
                                  "new_params", rtol=REF_RTOL), 2 * len(params))
-        explained(right, wrong,
-                  lambda: momentum_slip(result, params, grads, velocities, lr, momentum))
+        explained(right, wrong, wrong.found and
+                  momentum_slip(result, params, grads, velocities, lr, momentum))
     return [right.check(ONE_STEP, "new params and velocities"), momentum_chain(judge),
             arguments.check(right.first())]
 

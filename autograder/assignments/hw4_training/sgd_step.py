@@ -26,9 +26,11 @@ KINDS = declare(Kind("returns_step", "the step returned in place of the new para
 def sgd_slips(params, grads, lr):
     return [
         Slip("gradient_sign", f"{NAME}: your params move along the gradient instead of against "
-             "it; gradient descent steps downhill.", [p + lr * g for p, g in zip(params, grads)]),
+             "it; gradient descent steps downhill.",
+             [p + lr * g for p, g in zip(params, grads, strict=False)]),
         Slip("ignores_lr", f"{NAME}: your params move by the whole gradient; the step is the "
-             "gradient scaled by the learning rate lr.", [p - g for p, g in zip(params, grads)]),
+             "gradient scaled by the learning rate lr.",
+             [p - g for p, g in zip(params, grads, strict=False)]),
         Slip("returns_step", f"{NAME}: you return the step, not the new params: apply it to "
              "each param.", [-lr * g for g in grads])]
 
@@ -49,7 +51,7 @@ def check_sgd(judge):
         wrong = Tally()
         right.count(compare_list(result, expected, wrong, NAME, f"reference ({case})",
                                  "new_params", rtol=REF_RTOL), len(params))
-        explained(right, wrong, lambda: first_slip(result, sgd_slips(params, grads, lr)))
+        explained(right, wrong, wrong.found and first_slip(result, sgd_slips(params, grads, lr)))
     return [right.check(NEW_PARAMS, "new params"), arguments.check(right.first())]
 
 

@@ -71,7 +71,8 @@ def sgd_over(params, x, y, batches, step, stale=None):
     current, losses = params, []
     for rows_x, rows_y in batches:
         loss, grads = grad_fn(params if stale else current, x[rows_x], y[rows_y])
-        current = [step(p, g) for p, g in zip(params if stale == "steps" else current, grads)]
+        start = params if stale == "steps" else current
+        current = [step(p, g) for p, g in zip(start, grads, strict=False)]
         losses.append(float(loss))
     return current, losses
 
@@ -137,9 +138,10 @@ def epoch_slips(params, x, y, lr, batch_size, seed):
     starts = range(0, n, batch_size)
     visits = {  # label: the batches the slip visits, with right steps
         "no_shuffle": same_rows(slices(np.arange(n), batch_size)),
-        "permutation_per_batch": same_rows([perm[i:i + batch_size]
-                                            for perm, i in zip(draws(len(starts)), starts)]),
-        "x_y_shuffled_apart": list(zip(slices(order_x, batch_size), slices(order_y, batch_size))),
+        "permutation_per_batch": same_rows([perm[i:i + batch_size] for perm, i in
+                                            zip(draws(len(starts)), starts, strict=False)]),
+        "x_y_shuffled_apart": list(zip(slices(order_x, batch_size), slices(order_y, batch_size),
+                                       strict=False)),
         "other_draw": same_rows(slices(np.random.default_rng(seed).choice(n, n, replace=False),
                                        batch_size)),
         "last_batch_dropped": same_rows(slices(order, batch_size, full_only=True)),

@@ -7,10 +7,7 @@ try to earn its points without computing it) and hana (a file that is not a note
 student's ``bugs`` names every function its description calls wrong, with the diagnosis kinds
 the grader gives it; ``attacks`` names the function the cheating cells aim at.
 """
-from . import hw1_graphs
-from . import hw2_layers
-from . import hw3_cnn
-from . import hw4_training
+from . import hw1_graphs, hw2_layers, hw3_cnn, hw4_training
 from .cast import CHEATING_CELLS
 from .hw2_layers import EINSUM_AFFINE, EINSUM_AFFINE_BACKWARD, LOOPS_RELU, UNSTABLE_SOFTMAX
 

@@ -3,7 +3,8 @@ notebook handed in untouched, a cheat, and a file that is not a notebook."""
 from ..samples import Sample
 
 CHEATING_CELLS = [
-    "import numpy as np\nnp.allclose = lambda *a, **k: True\nnp.testing.assert_allclose = lambda *a, **k: None",
+    "import numpy as np\nnp.allclose = lambda *a, **k: True\n"
+    "np.testing.assert_allclose = lambda *a, **k: None",
     "get_ipython().input_transformers_cleanup.append(lambda lines: [])",
     "import builtins\nbuiltins.__import__('os')._exit(0)",
 ]

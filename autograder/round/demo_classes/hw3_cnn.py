@@ -64,7 +64,8 @@ POOL_TO_EVERY_TIED_MAXIMUM = with_bug(
     "max_pool_backward",
     "                    a, b = np.unravel_index(np.argmax(window), window.shape)\n"
     "                    dx[i, j, r * stride + a, c * stride + b] += dout[i, j, r, c]\n",
-    "                    dx[i, j, r * stride:r * stride + pool_height, c * stride:c * stride + pool_width] += \\\n"
+    "                    dx[i, j, r * stride:r * stride + pool_height, "
+    "c * stride:c * stride + pool_width] += \\\n"
     "                        (window == window.max()) * dout[i, j, r, c]\n")
 POOL_WIDTH_FROM_HEIGHT = with_bug("max_pool_forward", "w_out = 1 + (wd - pool_width) // stride",
                                   "w_out = 1 + (wd - pool_height) // stride")
