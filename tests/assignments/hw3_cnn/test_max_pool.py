@@ -6,8 +6,10 @@ import numpy as np
 from support import assert_shape_classes, backward_share, corpus_test, forward_share, made
 from test_hw3_cnn import POOL_LOOPS, PY2_SHIM, loops
 
+import solutions
 from autograder.assignments.hw3_cnn import max_pool
 from autograder.judging.diagnose import diagnose
+from autograder.judging.recipes import upstream
 from autograder.round.samples import Sample
 
 A = "hw3_cnn"
@@ -129,3 +131,26 @@ def test_the_contract_rule_at_ties_is_told():
     d = diagnose(got, expected, function="max_pool_backward", check="reference", what="dx",
                  tie_mask=ties, tie_rule=max_pool.TIE_RULE)
     assert d.kind == "wrong_at_ties" and "first in row-major order" in d.message
+
+
+def pool_backward(x, dout, kw, add=True):
+    ph, pw, s = kw["pool_height"], kw["pool_width"], kw["stride"]
+    dx = np.zeros_like(x)
+    for n, c, i, j in np.ndindex(*dout.shape):
+        window = x[n, c, i * s:i * s + ph, j * s:j * s + pw]
+        a, b = np.unravel_index(np.argmax(window), window.shape)
+        if add:
+            dx[n, c, i * s + a, j * s + b] += dout[n, c, i, j]
+        else:  # the bug: a later window overwrites an earlier one's gradient
+            dx[n, c, i * s + a, j * s + b] = dout[n, c, i, j]
+    return dx
+
+
+def test_a_backward_that_overwrites_shared_maxima_is_named():
+    case = next(c for c in max_pool.CASES if c.has("overlaps"))
+    (x,), kw = case.make(np.random.default_rng(3))
+    dout = upstream(np.random.default_rng(4), solutions.max_pool_forward(x, **kw)[0].shape)
+    d = diagnose(pool_backward(x, dout, kw, add=False), pool_backward(x, dout, kw),
+                 function="max_pool_backward", check="reference", what="dx",
+                 overlap_mask=max_pool.overlap_mask(x, kw))
+    assert d.kind == "wrong_at_overlaps" and "overlapping" in d.message
