@@ -19,6 +19,7 @@ import numpy as np
 from ..sandbox.probes import Probe
 from ..sandbox.runner import StudentError
 from ..sandbox.wire import WireError, short
+from . import derivation
 from .diagnose import Diagnosis
 from .grades import GRADED, Check
 
@@ -102,11 +103,24 @@ def deep_failure(err, function, size, what):
 
 
 class Judge:
-    """Calls into one student's process; every method returns values or a failure."""
+    """Calls into one student's process; every method returns values or a failure.
+
+    While a function whose gradient must be derived is judged (``begin``), every call of its
+    gradient (the function itself, or an operation's ``backward``) is watched by the child's
+    call monitor, and ``not_derived`` weighs what was seen with what its code says."""
+
+    MAX_RECORDS = 16  # monitor records kept per function: the ones showing something first
 
     def __init__(self, proc, seed):
         self.proc = proc
         self.seed = seed
+        self.graded = None  # the graded name being judged
+        self.records = {}   # graded name -> [monitor records of its gradient's calls]
+        self.verdicts = {}  # graded name -> Diagnosis or None, once judged
+
+    def begin(self, name):
+        """Judging the graded function ``name`` starts."""
+        self.graded = name
 
     def rng(self, salt):
         """The generator of one hidden recipe: the student's seed and ``salt`` (an int or a
@@ -116,12 +130,53 @@ class Judge:
 
     def call(self, target, *args, keep=False, **kwargs):
         """The student's result, or the StudentError it ended with (never raises)."""
+        watched = self.gradient_call(target)
+        if watched:
+            kwargs["monitor"] = True
         try:
             return self.proc.call(target, *args, keep=keep, **kwargs)
         except StudentError as err:
             return err
         except WireError as err:  # a reply that decodes to nothing the judge may use
             return StudentError("bad_reply", str(err))
+        finally:
+            if watched:
+                self.keep_record(getattr(self.proc, "last_monitor", None))
+
+    def gradient_call(self, target):
+        """Whether calling ``target`` computes the gradient of the function being judged."""
+        name = self.graded
+        if name is None or not derivation.needs_derivation(name):
+            return False
+        if isinstance(target, tuple):
+            return name in derivation.OPERATIONS and target[1:] == ("backward",)
+        return target == name
+
+    def keep_record(self, record):
+        """Keeps a monitor record of the judged function's gradient: every one that shows
+        something, and the first few that show nothing (bounded)."""
+        kept = self.records.setdefault(self.graded, [])
+        if record is None:
+            return
+        if derivation.runtime_reasons([record], self.graded,
+                                      derivation.DERIVED.get(self.graded)):
+            kept.insert(0, record)
+            del kept[self.MAX_RECORDS:]
+        elif len(kept) < self.MAX_RECORDS:
+            kept.append(record)
+
+    def not_derived(self, name):
+        """The ``not_derived`` Diagnosis of the graded ``name`` when what its gradient's
+        monitored calls did, or what its code says, shows it was evaluated rather than
+        derived; else None. Judged once, at the first ask after its calls."""
+        if not derivation.needs_derivation(name):
+            return None
+        if name not in self.verdicts:
+            cells = getattr(self.proc, "cells", ())
+            found = derivation.verdict(self.records.get(name, []),
+                                       derivation.evidence(cells, name), name)
+            self.verdicts[name] = None if found is None else Diagnosis(*found)
+        return self.verdicts[name]
 
     def warnings(self):
         """The floating-point warnings of the student's last call."""
@@ -252,7 +307,8 @@ def pair_of(result, function, names):
 
 # ------------------------------------------------------------- checks that fail on their own
 
-ESCAPING = ("budget", "gave_up")  # the process can't go on: the grading loop says so
+ESCAPING = ("budget", "gave_up")
+WITHHELD = ("gradient", "fd")  # the roles a gradient evaluated, not derived, earns nothing in  # the process can't go on: the grading loop says so
 
 
 def contained(run, spec, function="your function"):
@@ -282,9 +338,20 @@ def one_check(spec):
 
 
 def guarded(check, name):
-    """``check(judge) -> [Check]`` whose unexpected failure costs only this function."""
+    """``check(judge) -> [Check]`` whose unexpected failure costs only this function, and
+    whose gradient credit is withheld when the gradient was evaluated, not derived."""
     @functools.wraps(check)
     def contained_checks(judge):
+        judge.begin(name)
         result = contained(lambda: check(judge), GRADED, name)
-        return [result] if isinstance(result, Check) else result
+        checks = [result] if isinstance(result, Check) else result
+        return withheld(checks, judge.not_derived(name))
     return contained_checks
+
+
+def withheld(checks, diagnosis):
+    """``checks`` with every gradient and finite-difference check paying nothing for the
+    reason ``diagnosis`` gives (``not_derived``); unchanged when it is None."""
+    if diagnosis is None:
+        return checks
+    return [c.spec.failed(diagnosis) if c.role in WITHHELD else c for c in checks]

@@ -129,8 +129,10 @@ KINDS = declare(
          "differently): its finite differences can't be trusted"),
     Kind("forward_wrong", "gradients consistent with a forward (or loss) that is right on no "
          "hidden case: finite-difference credit is not paid yet"),
-    Kind("not_derived", "a gradient with the error or the slowness of finite differences: "
-         "evaluated, not derived"),
+    Kind("not_derived", "a gradient evaluated, not derived: the slowness of finite "
+         "differences on the large case, or evidence in its code or its monitored calls (a "
+         "complex step, dual numbers, perturbed calls of its forward, an autodiff or "
+         "numerical-derivative library); its gradient checks earn nothing"),
     # --- the pair, loss and stability checks (pairs.py, losses.py)
     Kind("not_checked", "the huge inputs were not reached, so stability was not checked",
          "grader"),

@@ -199,7 +199,7 @@ def judge_all(cells, checks, points, readable, seed, weights, limits, flags,
     timing = {"startup": 0.0, "student_code": 0.0, "judging": 0.0}
     with StudentProcess(cells, limits or Limits(), containment) as proc:
         functions = judge_functions(proc, seed, checks, points, readable, weights)
-        flags += cell_flags(proc)
+        flags += cell_flags(proc) + not_derived_flags(functions)
         timing["startup"] = proc.timing["startup"]
         timing["student_code"] = proc.timing["cells"] + proc.timing["calls"]
     return functions, timing, proc.containment
@@ -242,6 +242,18 @@ def cell_flags(proc):
             outcome.error, f"raised {outcome.message.split(':')[0]}")
         flags.append(Flag("cell_failed", "warning", f"code cell {outcome.index + 1} (counting "
                           f"the cells the grader runs) {what}."))
+    return flags
+
+
+def not_derived_flags(functions):
+    """A warning for each function whose gradient credit was withheld as not derived, with
+    the evidence, for the instructor to look at (the grader cannot tell intent)."""
+    flags = []
+    for name, report in functions.items():
+        withheld = next((c for c in report["checks"] if c["kind"] == "not_derived"), None)
+        if withheld is not None:
+            flags.append(Flag("not_derived", "warning", f"{name}: gradient credit withheld. "
+                              f"{withheld['message']}"))
     return flags
 
 

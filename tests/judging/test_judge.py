@@ -217,17 +217,17 @@ def test_an_unforeseen_failure_costs_only_its_check_or_function():
         raise ValueError("a value the judge did not foresee: 0.123456")
     check = one_check(CheckSpec("a check", "value", 2))(broken)(None)
     assert (check.weight, check.fraction, check.kind) == (2, 0.0, "grader_error")
-    [check] = guarded(broken, "f")(None)
+    [check] = guarded(broken, "f")(Judge(None, SEED))
     assert check.kind == "grader_error" and "0.123456" not in check.message
 
     def raising(kind):
         def check(judge):
             raise StudentError(kind, "E: 0.5", error="E", mro=["E", "Exception"])
         return check
-    [check] = guarded(raising("exception"), "f")(None)
+    [check] = guarded(raising("exception"), "f")(Judge(None, SEED))
     assert check.kind == "raised" and "0.5" not in check.message
     with pytest.raises(StudentError):  # out of time: the grading loop says so
-        guarded(raising("budget"), "f")(None)
+        guarded(raising("budget"), "f")(Judge(None, SEED))
 
 
 def test_feedback_is_capped_whatever_the_report_holds():

@@ -26,9 +26,24 @@ EXAMPLE_OVERWRITES_DB = '''def example_forward_backward(x, z):
 '''
 
 
+EXAMPLE_COMPLEX_STEP = '''def lecture_y(x, z):
+    a = x * z
+    b = np.log(x)
+    return np.exp(a) + a / b + np.sin(b) / a
+
+
+def example_forward_backward(x, z):
+    y = float(lecture_y(x, z).real)
+    dx = float(lecture_y(x + 1e-30j, z).imag / 1e-30)
+    dz = float(lecture_y(x, z + 1e-30j).imag / 1e-30)
+    return y, dx, dz
+'''
+
 CORPUS = [
     Sample("g_example_db", "the example overwrites db (= where += belongs)",
            answers={"example_forward_backward": EXAMPLE_OVERWRITES_DB}),
+    Sample("g_example_complex_step", "the example's derivatives by complex steps of its y",
+           answers={"example_forward_backward": EXAMPLE_COMPLEX_STEP}),
 ]
 
 # {student: {function: (fraction of its points, the diagnosis kind it must show)}};
@@ -38,6 +53,9 @@ EXPECTED = {
     # y and dy_dz right everywhere, dy_dx wrong everywhere
     "g_example_db": {"example_forward_backward": ((3 * 2 / 3 + 4 * 2 / 3 + 3 * 1 / 2 + 1) / 11,
                                                   "missing_path")},
+    # y right everywhere and paid; the derivatives are evaluated, not derived
+    "g_example_complex_step": {"example_forward_backward": ((3 / 3 + 4 / 3 + 0 + 1) / 11,
+                                                            "not_derived")},
 }
 
 

@@ -80,6 +80,15 @@ SIN_OF_THE_OUTPUT = '''class Sin(Operation):
 '''
 
 
+EXP_COMPLEX_STEP = '''class Exp(Operation):
+    def forward(self, a):
+        return np.exp(a)
+
+    def backward(self, output_grad):
+        (a,) = self.inputs
+        return (output_grad * self.forward(a + 1e-30j).imag / 1e-30,)
+'''
+
 CORPUS = [
     Sample("g_log_inverse", "Log.backward forgets 1/a",
            answers={"Log": LOG_WITHOUT_INVERSE}),
@@ -93,6 +102,8 @@ CORPUS = [
            answers={"Log": LOG_BY_FINITE_DIFFERENCES}),
     Sample("g_sin_output", "Sin.backward takes the cosine of the output",
            answers={"Sin": SIN_OF_THE_OUTPUT}),
+    Sample("g_exp_complex_step", "Exp.backward by a complex step of its own forward",
+           answers={"Exp": EXP_COMPLEX_STEP}),
 ]
 
 # {student: {function: (fraction of its points, the diagnosis kind it must show)}};
@@ -107,6 +118,8 @@ EXPECTED = {
     # neither the reference gradients nor the consistency with its own forward pay
     "g_log_numerical": {"Log": ((4 + 0 + 0 + 1 + 1) / 12, "not_derived")},
     "g_sin_output": {"Sin": ((4 + 0 + 0 + 1 + 1) / 12, "wrong_local_derivative")},
+    # evaluated, not derived: the forward values, structure and self.value pay
+    "g_exp_complex_step": {"Exp": ((4 + 0 + 0 + 1 + 1) / 12, "not_derived")},
 }
 
 

@@ -19,6 +19,13 @@ def relu_backward(dout, cache):
 '''
 
 
+RELU_DIRECTIONAL = '''\
+def relu_backward(dout, cache):
+    eps = 1e-6
+    slope = (relu_forward(cache + eps)[0] - relu_forward(cache - eps)[0]) / (2 * eps)
+    return dout * slope
+'''
+
 CORPUS = [
     Sample("c2_relu_inplace", "relu backward writes into dout",
            answers={"relu_backward": RELU_BACKWARD_IN_PLACE}),
@@ -26,12 +33,16 @@ CORPUS = [
         "relu_backward": with_bug("relu_backward", "(x > 0)", "(x >= 0)")}),
     Sample("mutates", "relu forward clips x in place", answers={
         "relu_forward": "def relu_forward(x):\n    np.maximum(x, 0.0, out=x)\n    return x.copy(), x.copy()\n"}),
+    Sample("c2_relu_directional", "relu backward by one directional difference of the "
+           "forward (two forward calls)", answers={"relu_backward": RELU_DIRECTIONAL}),
 ]
 
 # {student: {function: (fraction of its points, the diagnosis kind it must show)}};
 # every other function of the assignment gets full marks.
 EXPECTED = {
     "c2_relu_inplace": {"relu_backward": (backward_share(1, 1, mutation=0), "input_mutated")},
+    # evaluated, not derived: no gradient check pays (and so neither shapes nor arguments)
+    "c2_relu_directional": {"relu_backward": (0.0, "not_derived")},
 }
 
 

@@ -58,6 +58,51 @@ def sigmoid_backward(dout, cache):
 }
 
 
+SIGMOID_OF_ANY_NUMBER = '''\
+def sigmoid_forward(x):
+    out = 1.0 / (1.0 + np.exp(-x))
+    return out, x
+'''
+
+
+SIGMOID_COMPLEX_STEP = '''\
+def sigmoid_backward(dout, cache):
+    h = 1e-20
+    return dout * sigmoid_forward(cache + 1j * h)[0].imag / h
+'''
+
+
+SIGMOID_DUAL_NUMBERS = '''\
+class Dual:
+    def __init__(self, a, b):
+        self.a, self.b = a, b
+
+    def __add__(self, other):
+        other = other if isinstance(other, Dual) else Dual(other, 0.0)
+        return Dual(self.a + other.a, self.b + other.b)
+
+    __radd__ = __add__
+
+    def __neg__(self):
+        return Dual(-self.a, -self.b)
+
+    def __rtruediv__(self, other):
+        return Dual(other / self.a, -other * self.b / self.a ** 2)
+
+    def exp(self):
+        e = np.exp(self.a)
+        return Dual(e, e * self.b)
+
+
+def sigmoid_backward(dout, cache):
+    x = cache
+    duals = np.empty(x.shape, dtype=object)
+    for i in np.ndindex(x.shape):
+        duals[i] = Dual(x[i], 1.0)
+    out = sigmoid_forward(duals)[0]
+    return dout * np.array([d.b for d in out.ravel()]).reshape(x.shape)
+'''
+
 CORPUS = [
     Sample("c2_sigmoid_expneg", "sigmoid 1/(1 + exp(-x)): right values, overflows",
            answers=SIGMOID_EXP_NEG),
@@ -70,6 +115,12 @@ CORPUS = [
     Sample("fwdbug", "sigmoid forward wrong, backward consistent with it", answers={
         "sigmoid_forward": "def sigmoid_forward(x):\n    out = np.tanh(x)\n    return out, out\n",
         "sigmoid_backward": "def sigmoid_backward(dout, cache):\n    return dout * (1 - cache * cache)\n"}),
+    Sample("c2_complex_step", "sigmoid backward by a complex step of the forward (exact to "
+           "rounding, one forward call)", answers={"sigmoid_forward": SIGMOID_OF_ANY_NUMBER,
+                    "sigmoid_backward": SIGMOID_COMPLEX_STEP}),
+    Sample("c2_dual_numbers", "sigmoid backward by dual numbers through the forward",
+           answers={"sigmoid_forward": SIGMOID_OF_ANY_NUMBER,
+                    "sigmoid_backward": SIGMOID_DUAL_NUMBERS}),
 ]
 
 # {student: {function: (fraction of its points, the diagnosis kind it must show)}};
@@ -80,6 +131,12 @@ EXPECTED = {
     "c2_sigmoid_ratio": {"sigmoid_forward": (forward_share(2 / 3, stable=0), "overflow"),
                          "sigmoid_backward": (backward_share(1, 3 / 4), "overflow")},
     "c2_numerical": {"sigmoid_backward": (0.0, "not_derived")},
+    # evaluated, not derived: no gradient check pays (and so neither shapes nor arguments)
+    # (their forward, 1/(1 + exp(-x)), overflows at huge x as c2_sigmoid_expneg's does)
+    "c2_complex_step": {"sigmoid_forward": (forward_share(1, stable=0), "fp_warning"),
+                        "sigmoid_backward": (0.0, "not_derived")},
+    "c2_dual_numbers": {"sigmoid_forward": (forward_share(1, stable=0), "fp_warning"),
+                        "sigmoid_backward": (0.0, "not_derived")},
 }
 
 

@@ -38,12 +38,31 @@ def softmax_loss(x, y):
 '''
 
 
+SOFTMAX_LOSS_COMPLEX_STEP = '''\
+def mean_cross_entropy(x, y):
+    shifted = x - x.real.max(axis=1, keepdims=True)
+    log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    return -log_probs[np.arange(x.shape[0]), y].mean()
+
+
+def softmax_loss(x, y):
+    loss = mean_cross_entropy(x, y).real
+    dx = np.zeros(x.shape)
+    for i in np.ndindex(x.shape):
+        bumped = x.astype(complex)
+        bumped[i] += 1e-30j
+        dx[i] = mean_cross_entropy(bumped, y).imag / 1e-30
+    return float(loss), dx
+'''
+
 CORPUS = [
     Sample("c2_logprobs", "softmax: shifts, then takes log of the probability",
            answers={"softmax_loss": SOFTMAX_LOG_OF_PROBS}),
     Sample("c2_softmax_sum", "softmax loss and dx summed, not averaged, over the batch",
            answers={"softmax_loss": SOFTMAX_SUMMED}),
     Sample("overflow", "softmax without the shift", answers={"softmax_loss": UNSTABLE_SOFTMAX}),
+    Sample("c2_softmax_complex_step", "softmax_loss's dx by a complex step of its own loss",
+           answers={"softmax_loss": SOFTMAX_LOSS_COMPLEX_STEP}),
 ]
 
 # {student: {function: (fraction of its points, the diagnosis kind it must show)}};
@@ -54,6 +73,8 @@ EXPECTED = {
     "c2_logprobs": {"softmax_loss": (loss_share(3 / 4, 1, 1, stable=0), "log_of_zero")},
     # right on the batch of one only; consistent with its own loss
     "c2_softmax_sum": {"softmax_loss": (loss_share(1 / 4, 1, 1 / 4, stable=1), "scaled_by_batch")},
+    # the loss is right and pays; dx is evaluated, not derived: its two checks pay nothing
+    "c2_softmax_complex_step": {"softmax_loss": (loss_share(1, 0, 0, stable=1), "not_derived")},
 }
 
 

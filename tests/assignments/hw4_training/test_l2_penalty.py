@@ -15,9 +15,29 @@ L2_GRAD_WITHOUT_2 = '''def l2_penalty(params, reg):
 '''
 
 
+L2_COMPLEX_STEP = '''\
+def penalty(params, reg):
+    return reg * sum(np.sum(p * p) for p in params)
+
+
+def l2_penalty(params, reg):
+    loss = float(penalty(params, reg).real)
+    grads = []
+    for k, p in enumerate(params):
+        g = np.zeros(p.shape)
+        for i in np.ndindex(p.shape):
+            bumped = [q.astype(complex) for q in params]
+            bumped[k][i] += 1e-30j
+            g[i] = penalty(bumped, reg).imag / 1e-30
+        grads.append(g)
+    return loss, grads
+'''
+
 CORPUS = [
     Sample("t_l2_grad", "l2 gradient without the factor 2",
            answers={"l2_penalty": L2_GRAD_WITHOUT_2}),
+    Sample("t_l2_complex_step", "l2_penalty's grads by a complex step of its own loss",
+           answers={"l2_penalty": L2_COMPLEX_STEP}),
 ]
 
 # {student: {function: (fraction of its points, the diagnosis kind it must show)}};
@@ -25,6 +45,8 @@ CORPUS = [
 EXPECTED = {
     # l2: 4 (loss), 3 (grads vs reference), 3 (finite differences of the loss), 1 (args)
     "t_l2_grad": {"l2_penalty": ((4 + 0 + 0 + 1) / 11, "scaled_by_half")},
+    # the loss pays; the grads are evaluated, not derived
+    "t_l2_complex_step": {"l2_penalty": ((4 + 0 + 0 + 1) / 11, "not_derived")},
 }
 
 
