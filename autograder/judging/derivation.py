@@ -667,7 +667,7 @@ def verdict(runtime, static, function, forward=None):
                                  + static_reasons(static)))
     if not reasons:
         return None
-    return ("not_derived", f"{short_name(function)} looks evaluated, not derived: it "
+    return ("not_derived", f"{short_name(function)} looks evaluated, not derived: "
             + "; ".join(reasons[:6]) + ". Credit goes to a gradient derived by hand; "
             "finite differences, complex steps, dual numbers and autodiff are for checking "
             "one. " + CANNOT_TELL)
