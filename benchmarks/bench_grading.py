@@ -5,7 +5,14 @@ Run: ``python benchmarks/bench_grading.py [--students N] [--assignment hw2_layer
 Prints submissions per minute for each, the time per submission split into start-up of
 the contained process, student code and judging, and the start-up cost of one contained
 child at each containment level this machine offers, side by side.
-``--no-nbgrader`` skips the (slow) nbgrader run.
+``--no-nbgrader`` skips the (slow) nbgrader run. ``--class N`` instead projects the time
+of a class of N students x the four assignments at ``--jobs 2``: each assignment's demo
+class without its blank, cheating and unreadable students (the reference, one written
+differently, three with realistic slips), copied to ``--students`` submissions in that
+proportion, is graded once with ``--jobs 2`` (after a warm-up run that makes the gradebook),
+and its wall time per submission times N is that assignment's share (grading time grows
+linearly with the class: each submission is graded alone, and the gradebook writes are a
+constant per submission).
 """
 import argparse
 import os
@@ -88,12 +95,42 @@ def time_nbgrader(course, assignment):
     return elapsed
 
 
+def project_class(size, students):
+    """Minutes for ``size`` students x every assignment at --jobs 2, from a sample of
+    ``students`` submissions per assignment (see the module's docstring)."""
+    print(f"projection for a class of {size:,} x 4 assignments, --jobs 2, from {students} "
+          f"graded submissions per assignment ({os.cpu_count()} cores):")
+    total = 0.0
+    for assignment in ("hw1_graphs", "hw2_layers", "hw3_cnn", "hw4_training"):
+        pool = [s for s in demo_class(assignment) if not s.raw and not s.attacks
+                and not s.all_blank]
+        with tempfile.TemporaryDirectory() as tmp:
+            course = Path(tmp)
+            for part in ("source", "release"):
+                shutil.copytree(ROOT / part / assignment, course / part / assignment)
+            shutil.copy(ROOT / "nbgrader_config.py", course)
+            for i in range(students):
+                base = pool[i % len(pool)]
+                write_submission(course, assignment, Sample(
+                    f"s{i:03d}", base.what, base.answers, base.blank, base.all_blank))
+            grade_all(course, assignment, jobs=2, progress=False)  # gradebook, caches warm
+            elapsed, _ = time_backproplab(course, assignment, 2)
+        per = elapsed / students
+        total += per * size
+        print(f"  {assignment:14s} {per:6.3f} s per submission -> {per * size / 60:6.1f} min")
+    print(f"  all four: {total / 60:.1f} min (target: under 10)")
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser()
     parser.add_argument("--students", type=int, default=12)
     parser.add_argument("--assignment", default="hw2_layers")
     parser.add_argument("--no-nbgrader", action="store_true")
+    parser.add_argument("--class", dest="class_size", type=int, default=None)
     args = parser.parse_args(argv)
+    if args.class_size:
+        project_class(args.class_size, args.students)
+        return
     print("seconds per submission with --jobs 1 (the reference, 6 students):")
     for assignment in ("hw1_graphs", "hw2_layers", "hw3_cnn", "hw4_training"):
         print(f"  {assignment:14s} {seconds_per_submission(assignment, 6):6.2f} s")

@@ -15,7 +15,9 @@ Two kinds of evidence, neither of which depends on timing:
   ...), a class of the student's with arithmetic methods instantiated there
   (``dual_numbers``), and the finite-difference shape: a step of at most 1e-3 (a literal, or
   a name bound to one, or a parameter) added to or taken from a value, and a division by that
-  step or twice it, in one function (``finite_differences``).
+  step or twice it, in one function (``finite_differences``); and a look at the trace,
+  profile or monitoring hooks the call monitor uses (``monitor_probe``: a gradient that is
+  derived only while it is watched).
 - **What the code did** (``runtime``): the record of a call made with ``monitor=True``
   (``StudentProcess.call(..., monitor=True)``, then ``proc.last_monitor``; see
   ``sandbox/child.py``'s ``CallMonitor``): for each of the student's functions that ran, how
@@ -61,6 +63,13 @@ DERIVED = {
     "softmax_loss": None, "mse_loss": None, "bce_loss": None, "backprop": None,
     "l2_penalty": None,
 }
+
+# What a gradient would look at to tell whether the grader watches it (and so be derived
+# only when watched), or to stop it watching: never in an honest backward.
+MONITOR_HOOKS = ("sys.gettrace", "sys.getprofile", "sys.settrace", "sys.setprofile",
+                 "sys.monitoring", "threading.settrace", "threading.setprofile",
+                 "threading.gettrace", "threading.getprofile", "threading.settrace_all_threads",
+                 "threading.setprofile_all_threads")
 
 PARSE_ERRORS = (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError)
 FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
@@ -414,6 +423,9 @@ class Reader:
                       "library")
         elif any(module == m or module.startswith(m + ".") for m in NUMERICAL):
             self.note("numerical_library", node, where, "uses a numerical-derivative function")
+        elif any(module == m or module.startswith(m + ".") for m in MONITOR_HOOKS):
+            self.note("monitor_probe", node, where, "looks at or changes the trace, profile "
+                      "or monitoring hooks the grader watches calls with")
 
 
 def complex_dtype(node, codes=True):
@@ -593,6 +605,7 @@ STATIC_WORDS = {
     "numerical_library": "uses a numerical-derivative function",
     "dual_numbers": "computes with a class of its own that overloads arithmetic (dual numbers)",
     "finite_differences": "adds a small step to a value and divides by it (finite differences)",
+    "monitor_probe": "looks at or changes the hooks the grader watches its calls with",
 }
 CANNOT_TELL = ("The grader reads the code and watches the calls it makes; it cannot tell "
                "intent: if you derived this gradient, ask your instructor to look at the "

@@ -110,6 +110,9 @@ class Judge:
     call monitor, and ``not_derived`` weighs what was seen with what its code says."""
 
     MAX_RECORDS = 16  # monitor records kept per function: the ones showing something first
+    # Calls of one function's gradient watched: its first ones (a gradient that behaves only
+    # while watched must look at the hooks, which the static read flags: ``monitor_probe``).
+    MAX_WATCHED = 12
 
     def __init__(self, proc, seed):
         self.proc = proc
@@ -117,6 +120,7 @@ class Judge:
         self.graded = None  # the graded name being judged
         self.records = {}   # graded name -> [monitor records of its gradient's calls]
         self.verdicts = {}  # graded name -> Diagnosis or None, once judged
+        self.watched = {}   # graded name -> how many calls of its gradient were watched
 
     def begin(self, name):
         """Judging the graded function ``name`` starts."""
@@ -148,9 +152,15 @@ class Judge:
         name = self.graded
         if name is None or not derivation.needs_derivation(name):
             return False
+        if self.watched.get(name, 0) >= self.MAX_WATCHED:
+            return False
         if isinstance(target, tuple):
-            return name in derivation.OPERATIONS and target[1:] == ("backward",)
-        return target == name
+            watched = name in derivation.OPERATIONS and target[1:] == ("backward",)
+        else:
+            watched = target == name
+        if watched:
+            self.watched[name] = self.watched.get(name, 0) + 1
+        return watched
 
     def keep_record(self, record):
         """Keeps a monitor record of the judged function's gradient: every one that shows

@@ -599,6 +599,15 @@ def two(x):
       "    return (g(c) - g(c2)) / (step + step)\n"), "finite_differences"),
     ("def f(d, c, g=None):\n    return (g(c + 1e-5 * d) - g(c - 1e-5 * d)) / 2e-5\n",
      "finite_differences"),
+    # a gradient derived only while watched has to look at the hooks first
+    ("import sys\ndef f(d, c):\n    return d * (c > 0) if sys.gettrace() else 0 * d\n",
+     "monitor_probe"),
+    ("from sys import monitoring as m\ndef f(d, c):\n    m.get_tool(2)\n    return d\n",
+     "monitor_probe"),
+    ("import threading\ndef f(d, c):\n    threading.settrace(None)\n    return d\n",
+     "monitor_probe"),
+    ("import sys as s\ndef watched():\n    return s.getprofile() is not None\n"
+     "def f(d, c):\n    return d if watched() else c\n", "monitor_probe"),
 ])
 def test_each_static_kind(code, kind):
     assert kind in {f.kind for f in evidence([code.replace("def f(", "def relu_backward(")],

@@ -80,6 +80,27 @@ SIN_OF_THE_OUTPUT = '''class Sin(Operation):
 '''
 
 
+EXP_DERIVED_ONLY_WHEN_WATCHED = '''import sys
+
+
+def watched():
+    monitoring = getattr(sys, "monitoring", None)
+    return sys.gettrace() is not None or (
+        monitoring is not None and any(monitoring.get_tool(t) for t in range(6)))
+
+
+class Exp(Operation):
+    def forward(self, a):
+        return np.exp(a)
+
+    def backward(self, output_grad):
+        (a,) = self.inputs
+        if watched():
+            return (output_grad * self.value,)
+        return (output_grad * self.forward(a + 1e-30j).imag / 1e-30,)
+'''
+
+
 EXP_COMPLEX_STEP = '''class Exp(Operation):
     def forward(self, a):
         return np.exp(a)
@@ -104,6 +125,8 @@ CORPUS = [
            answers={"Sin": SIN_OF_THE_OUTPUT}),
     Sample("g_exp_complex_step", "Exp.backward by a complex step of its own forward",
            answers={"Exp": EXP_COMPLEX_STEP}),
+    Sample("g_exp_when_unwatched", "Exp.backward derived while the grader watches its calls, "
+           "a complex step otherwise", answers={"Exp": EXP_DERIVED_ONLY_WHEN_WATCHED}),
 ]
 
 # {student: {function: (fraction of its points, the diagnosis kind it must show)}};
@@ -120,6 +143,7 @@ EXPECTED = {
     "g_sin_output": {"Sin": ((4 + 0 + 0 + 1 + 1) / 12, "wrong_local_derivative")},
     # evaluated, not derived: the forward values, structure and self.value pay
     "g_exp_complex_step": {"Exp": ((4 + 0 + 0 + 1 + 1) / 12, "not_derived")},
+    "g_exp_when_unwatched": {"Exp": ((4 + 0 + 0 + 1 + 1) / 12, "not_derived")},
 }
 
 
