@@ -113,6 +113,9 @@ class Judge:
     # Calls of one function's gradient watched: its first ones (a gradient that behaves only
     # while watched must look at the hooks, which the static read flags: ``monitor_probe``).
     MAX_WATCHED = 12
+    # backward_pass runs the grader's operations, not the student's: the monitor would see
+    # nothing of the student's there, and it slows its 10,000-node chain (its code is read).
+    UNWATCHED = frozenset({"backward_pass"})
 
     def __init__(self, proc, seed):
         self.proc = proc
@@ -150,7 +153,7 @@ class Judge:
     def gradient_call(self, target):
         """Whether calling ``target`` computes the gradient of the function being judged."""
         name = self.graded
-        if name is None or not derivation.needs_derivation(name):
+        if name is None or not derivation.needs_derivation(name) or name in self.UNWATCHED:
             return False
         if self.watched.get(name, 0) >= self.MAX_WATCHED:
             return False
