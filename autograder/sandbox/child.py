@@ -552,18 +552,16 @@ def guard_recursion_limit():
     """Replace ``sys.setrecursionlimit`` for student code; returns the original, with which
     the service starts every graded call at ``CALL_RECURSION_LIMIT`` (so a limit a cell
     raised does not reach a graded call). While the notebook's cells run, the guard does what
-    it is asked (a cell may run a deep recursion of its own); during a graded call, raising
-    the limit above the grader's raises RecursionError, which is what the recursion would
-    have met. A tripwire, not a wall: the original can be recovered at Python level, and a
-    limit raised by other means and lowered again before the call returns is not seen."""
+    it is asked (a cell may run a deep recursion of its own); during a graded call, a limit
+    above the grader's is ignored, so a recursion as deep as a hidden graph meets the
+    RecursionError it meets in any call (and is diagnosed as such, not as a refusal). A
+    tripwire, not a wall: the original can be recovered at Python level, and a limit raised
+    that way and lowered again before the call returns is not seen."""
     original = sys.setrecursionlimit
 
     def setrecursionlimit(limit):
-        if not Running.cells and limit > CALL_RECURSION_LIMIT:
-            raise RecursionError("raising the recursion limit is not allowed while grading: "
-                                 "keep your own list of nodes to visit instead of the call "
-                                 "stack")
-        original(limit)
+        if Running.cells or limit <= CALL_RECURSION_LIMIT:
+            original(limit)
 
     sys.setrecursionlimit = setrecursionlimit
     return original
