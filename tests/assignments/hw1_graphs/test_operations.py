@@ -82,7 +82,8 @@ SIN_OF_THE_OUTPUT = '''class Sin(Operation):
 
 # An attacker (issue 17): no derivative of its own, the backward of any class the child holds
 # whose forward gives exp at this input (the grader's graph ops once included an Exp), found
-# through sys.modules and the frames' globals; without one it passes output_grad on.
+# through sys.modules, the frames' globals and the modules they hold; without one it passes
+# output_grad on.
 EXP_BORROWED = '''class Exp(Operation):
     def forward(self, a):
         return np.exp(a)
@@ -94,6 +95,8 @@ EXP_BORROWED = '''class Exp(Operation):
         while frame is not None:
             places.append(frame.f_globals)
             frame = frame.f_back
+        places += [vars(v) for place in list(places) for v in list(place.values())
+                   if isinstance(v, type(sys))]  # modules the child loaded by path
         for place in places:
             for thing in list(place.values()):
                 if not (isinstance(thing, type) and thing.__name__ != "Exp" and
