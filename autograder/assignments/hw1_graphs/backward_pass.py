@@ -117,6 +117,9 @@ def shapes_of(spec):
 def same_grad(got, expected, shape):
     """Whether the student's gradient equals the expected one (either may be a scalar that
     broadcasts to the node's shape)."""
+    if shape == () and isinstance(got, float) and isinstance(expected, float):
+        # the chain's 10,000 scalars: np.allclose's test, without NumPy's cost per node
+        return abs(got - expected) <= 1e-12 * max(abs(expected), 1e-300) + 1e-9 * abs(expected)
     got = as_float_array(got)
     if got is None:
         return False
