@@ -1,7 +1,7 @@
 """The child holds no answer (DESIGN.md rule 2; issue 17, item 2).
 
-A hunter cell runs in the real sandboxed child the grader uses (its default containment, the
-tripwire off so that ``gc`` answers too: the worst case) and walks everything a student cell
+A hunter cell runs in the real sandboxed child the grader uses (at both containment levels,
+the tripwire off so that ``gc`` answers too: the worst case) and walks everything a student cell
 can reach: its globals, the builtins, ``sys.modules`` and every module's attributes, the
 frames above it and a traceback's, ``gc.get_objects()``, every class's ``__subclasses__``,
 closures, defaults and instances' attributes, and the objects the grader keeps there for its
@@ -19,12 +19,14 @@ names the graded answers it returns. The real ``backproplab`` student package is
 importable in the child, even with the stub's finder removed.
 """
 import inspect
+import os
 
 import numpy as np
 import pytest
 
 import solutions
 from autograder.sandbox import probes
+from autograder.sandbox.containment import choose
 from autograder.sandbox.probes import Probe
 from autograder.sandbox.runner import Limits, StudentProcess
 
@@ -461,16 +463,28 @@ def hunt_cases(proc):
     return calls, ops
 
 
-def run_hunt(cells):
+def run_hunt(cells, level=None):
+    """((hits, candidate names, objects walked), what importing backproplab gave) of the
+    hunter in a real child at containment ``level`` (the grader's choice when None)."""
     with StudentProcess(list(enumerate(cells)), Limits(call_seconds=120, cell_seconds=20),
-                        tripwire=False) as proc:
+                        containment=level, tripwire=False) as proc:
         calls, ops = hunt_cases(proc)
         return proc.call("hunt", calls, ops), proc.call("real_package")
 
 
-@pytest.fixture(scope="module")
-def clean():
-    return run_hunt(["import numpy as np", HUNTER])
+def containment(level):
+    os.environ["BACKPROPLAB_CONTAINMENT"] = level
+    try:
+        chosen = choose()
+    finally:
+        del os.environ["BACKPROPLAB_CONTAINMENT"]
+    assert chosen.level == level
+    return chosen
+
+
+@pytest.fixture(scope="module", params=["namespaces", "landlock"])
+def clean(request):
+    return run_hunt(["import numpy as np", HUNTER], containment(request.param))
 
 
 @pytest.fixture(scope="module")
