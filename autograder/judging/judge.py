@@ -97,8 +97,9 @@ def deep_failure(err, function, size, what):
     if isinstance(err, StudentError) and err.is_a("RecursionError"):
         return Diagnosis("deep_recursion", f"{function} on a chain of {size:,} nodes raised "
                          "RecursionError: a recursion as deep as the graph is long goes past "
-                         "Python's limit. Keep your own list of nodes to visit (a loop), not "
-                         "the call stack.")
+                         "Python's limit (raising the limit does not help: every graded call "
+                         "starts at the grader's own). Keep your own list of nodes to visit (a "
+                         "loop), not the call stack.")
     return failure(err, function, what)
 
 

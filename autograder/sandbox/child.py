@@ -540,15 +540,43 @@ def monitor_codes():
     return {CallMonitor.start.__code__, CallMonitor.stop.__code__}
 
 
+# ------------------------------------------------------------------------ the recursion limit
+
+#: The recursion limit every graded call starts with: enough for the grader's own code in the
+#: child (its frames and the wire's nesting stay under 50), and far below the contract's
+#: 10,000-node chain, which a search recursing as deep as the graph must not finish.
+CALL_RECURSION_LIMIT = 3000
+
+
+def guard_recursion_limit():
+    """Replace ``sys.setrecursionlimit`` for student code; returns the original, with which
+    the service starts every graded call at ``CALL_RECURSION_LIMIT`` (so a limit a cell
+    raised does not reach a graded call). While the notebook's cells run, the guard does what
+    it is asked (a cell may run a deep recursion of its own); during a graded call, a limit
+    above the grader's is ignored, so a recursion as deep as a hidden graph meets the
+    RecursionError it meets in any call (and is diagnosed as such, not as a refusal). A
+    tripwire, not a wall: the original can be recovered at Python level, and a limit raised
+    that way and lowered again before the call returns is not seen."""
+    original = sys.setrecursionlimit
+
+    def setrecursionlimit(limit):
+        if Running.cells or limit <= CALL_RECURSION_LIMIT:
+            original(limit)
+
+    sys.setrecursionlimit = setrecursionlimit
+    return original
+
+
 # ------------------------------------------------------------------------------- the service
 
 class Service:
-    def __init__(self, channel_in, channel_out, watch=None):
+    def __init__(self, channel_in, channel_out, watch=None, set_recursion_limit=None):
         self.cin, self.cout = channel_in, channel_out
         self.namespace = {"__name__": "__main__", "np": np}
         self.kept = {}
         self.watch = watch or TraceWatch()
         self.monitor_record = None  # the record of the last monitored call
+        self.set_recursion_limit = set_recursion_limit or sys.setrecursionlimit
 
     def keep(self, value):
         key = f"h{len(self.kept)}"
@@ -601,6 +629,7 @@ class Service:
         target = self.target(message["target"])
         monitor = CallMonitor(target, args, kwargs, self.watch) \
             if message.get("monitor") is True else None
+        self.set_recursion_limit(CALL_RECURSION_LIMIT)  # whatever a cell set
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             completed = False
@@ -682,7 +711,8 @@ def main():
     sys.meta_path.insert(0, StubFinder())
     for name in [m for m in sys.modules if m.split(".")[0] in {"backproplab", *QUIET_PACKAGES}]:
         del sys.modules[name]
-    sys.setrecursionlimit(3000)
+    set_recursion_limit = guard_recursion_limit()
+    set_recursion_limit(CALL_RECURSION_LIMIT)
     sys.stdout = sys.stderr = Sink()
     watch = TraceWatch(monitor_codes())
     if CONFIG.get("tripwire", True):  # off only in the tests that prove the walls without it
@@ -691,7 +721,7 @@ def main():
     else:  # still count who sets a trace function: evidence for a monitored call
         sys.addaudithook(watch.hook)
     wire.send(CHANNEL_OUT, {"ok": True, "ready": True, "walls": walls})
-    Service(CHANNEL_IN, CHANNEL_OUT, watch).serve()
+    Service(CHANNEL_IN, CHANNEL_OUT, watch, set_recursion_limit).serve()
 
 
 if __name__ == "__main__":

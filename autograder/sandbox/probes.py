@@ -1,9 +1,14 @@
-"""Functions the grader hands to student code: test functions for ``numerical_gradient`` and
-layers and a loss that are not graded functions, for checking ``backprop``.
+"""Functions the grader hands to student code: test functions for ``numerical_gradient``,
+layers and a loss for checking ``backprop``, and the operations of the graphs
+``backward_pass`` is checked on.
 
 Loaded by path in the child (which resolves ``{"p": name}`` to them) and imported by the
 judge, which computes what the student's code should return from the same definitions.
-Nothing here is secret or a solution: they are the judge's test fixtures.
+Nothing here is secret or a solution, and nothing computes a graded function: student code
+can reach this module in the child (through ``sys.modules`` or a frame), so a graded function
+that calls one of these gets a wrong answer, never the right one for free
+(tests/sandbox/test_reachable.py calls everything a student cell can reach on every graded
+function's inputs).
 """
 import numpy as np
 
@@ -53,44 +58,58 @@ def log_sum_exp(x):
     return float(m + np.log(np.sum(np.exp(x - m))))
 
 
-def linear_forward(x, w):
-    return x @ w, (x, w)
+# The layers and the loss of ``backprop``'s hidden networks. None is a graded function, nor
+# one up to its arguments' order: the linear maps are halved, the shift doubled, the
+# activation is softsign (no graded layer) and the loss quartic, so nothing here returns what
+# ``affine_*``, ``tanh_*``, ``mse_loss`` or any other graded function returns.
+
+def half_linear_forward(x, w):
+    """``x @ w / 2``: x (N, D), w (D, M) -> out (N, M); the cache is (x, w)."""
+    return 0.5 * (x @ w), (x, w)
 
 
-def linear_backward(dout, cache):
+def half_linear_backward(dout, cache):
+    """dout (N, M) -> (dx (N, D), dw (D, M)) of ``half_linear_forward``."""
     x, w = cache
-    return dout @ w.T, x.T @ dout
+    return 0.5 * (dout @ w.T), 0.5 * (x.T @ dout)
 
 
-def shift_forward(x, c):
-    return x + c, None
+def double_shift_forward(x, c):
+    """``x + 2 c``: x (N, M), c (M,) -> out (N, M); no cache."""
+    return x + 2.0 * c, None
 
 
-def shift_backward(dout, cache):
-    return dout, dout.sum(axis=0)
+def double_shift_backward(dout, cache):
+    """dout (N, M) -> (dx (N, M), dc (M,)) of ``double_shift_forward``."""
+    return dout, 2.0 * dout.sum(axis=0)
 
 
-def linear_bias_forward(x, w, b):
-    return x @ w + b, (x, w)
+def half_linear_bias_forward(x, w, b):
+    """``(x @ w + b) / 2``: x (N, D), w (D, M), b (M,) -> out (N, M); the cache is (x, w)."""
+    return 0.5 * (x @ w + b), (x, w)
 
 
-def linear_bias_backward(dout, cache):
+def half_linear_bias_backward(dout, cache):
+    """dout (N, M) -> (dx (N, D), dw (D, M), db (M,)) of ``half_linear_bias_forward``."""
     x, w = cache
-    return dout @ w.T, x.T @ dout, dout.sum(axis=0)
+    return 0.5 * (dout @ w.T), 0.5 * (x.T @ dout), 0.5 * dout.sum(axis=0)
 
 
-def scaled_tanh_forward(x):
-    return 2.0 * np.tanh(x), x
+def softsign_forward(x):
+    """``x / (1 + |x|)`` elementwise, any shape; the cache is x."""
+    return x / (1.0 + np.abs(x)), x
 
 
-def scaled_tanh_backward(dout, x):
-    return dout * 2.0 / np.cosh(x) ** 2
+def softsign_backward(dout, x):
+    """dout (shape of x) -> dx of ``softsign_forward``."""
+    return dout / (1.0 + np.abs(x)) ** 2
 
 
-def half_sse_loss(scores, y):
+def quartic_loss(scores, y):
+    """``sum((scores - y) ** 4) / (4 N)`` for scores, y (N, M): (loss as a float, dscores)."""
     n = scores.shape[0]
     diff = scores - y
-    return float(0.5 * np.sum(diff * diff) / n), diff / n
+    return float(np.sum(diff**4) / (4 * n)), diff**3 / n
 
 
 def least_squares_grad(params, x, y):
@@ -106,9 +125,11 @@ def least_squares_grad(params, x, y):
 
 
 class GraphOp:
-    """An operation of the graphs hw1's ``backward_pass`` is checked on (duck-typed like the
-    notebook's ``Operation``): ``op(*args)`` keeps ``inputs`` and ``value``; ``backward(g)``
-    returns one gradient per argument."""
+    """An operation of the graphs hw1's ``backward_pass`` and ``topological_order``-based
+    engines are checked on (duck-typed like the notebook's ``Operation``): ``op(*args)`` keeps
+    ``inputs`` and ``value``; ``backward(g)`` returns one gradient per argument. None of them
+    is a graded operation (Add, Multiply, Divide, Exp, Log, Sin), so a student's op can't
+    borrow its gradient from one of these."""
 
     def __call__(self, *args):
         self.inputs = args
@@ -116,57 +137,87 @@ class GraphOp:
         return self.value
 
 
-class GraphPlus(GraphOp):
-    """``a + b``; backward hands the very object it receives to both inputs."""
+class GraphMean(GraphOp):
+    """``(a + b) / 2``; backward hands one and the same object to both inputs."""
 
     def forward(self, a, b):
-        return a + b
+        return (a + b) / 2
 
     def backward(self, g):
-        return g, g
+        half = g * 0.5
+        return half, half
 
 
-class GraphTimes(GraphOp):
+class GraphTwiceProduct(GraphOp):
+    """``2 a b``."""
+
     def forward(self, a, b):
-        return a * b
+        return 2.0 * a * b
 
     def backward(self, g):
         a, b = self.inputs
-        return g * b, g * a
+        return 2.0 * g * b, 2.0 * g * a
 
 
-class GraphExp(GraphOp):
+class GraphCube(GraphOp):
+    """``a ** 3``."""
+
     def forward(self, a):
-        return np.exp(a)
+        return a**3
 
     def backward(self, g):
-        return (g * self.value,)
+        return (3.0 * g * self.inputs[0] ** 2,)
 
 
-class GraphSin(GraphOp):
+class GraphSoftsign(GraphOp):
+    """``a / (1 + |a|)``."""
+
     def forward(self, a):
-        return np.sin(a)
+        return a / (1.0 + np.abs(a))
 
     def backward(self, g):
-        return (g * np.cos(self.inputs[0]),)
+        return (g / (1.0 + np.abs(self.inputs[0])) ** 2,)
 
 
-GRAPH_OPS = {"plus": GraphPlus, "times": GraphTimes, "exp": GraphExp, "sin": GraphSin}
+GRAPH_OPS = {"mean": GraphMean, "twice": GraphTwiceProduct, "cube": GraphCube,
+             "softsign": GraphSoftsign}
+
+
+def graph_op(line):
+    """(name, op kind, parents) of one line of a spec's ``ops``: ``"name kind parent ..."``
+    (one string a node: a 10,000-node graph stays within the wire's bounds)."""
+    name, kind, *parents = line.split()
+    return name, kind, parents
 
 
 def graph_nodes(spec):
     """The ``nodes`` dict of ``backward_pass`` from plain data: ``spec["values"]`` {input:
-    value}, ``spec["ops"]`` [[name, op kind, [parents]]] in an order that computes parents
-    first, ``spec["listing"]`` every name in the order the dict lists them."""
+    value}, ``spec["ops"]`` ["name kind parent ..."] (``graph_op``) in an order that computes
+    parents first, ``spec["listing"]`` every name in the order the dict lists them."""
     values, made = dict(spec["values"]), {name: (None, ()) for name in spec["values"]}
-    for name, kind, parents in spec["ops"]:
+    for name, kind, parents in map(graph_op, spec["ops"]):
         op = GRAPH_OPS[kind]()
         values[name] = op(*[values[p] for p in parents])
         made[name] = (op, tuple(parents))
     return {name: made[name] for name in spec["listing"]}
 
+def graph_state(nodes):
+    """What the judge reads back of a ``nodes`` dict after ``backward_pass``: {name: [parents,
+    the op's inputs, its value]} (None for an input's op), or "changed" for an entry that is
+    no longer an (op, parents) pair whose op has both."""
+    state = {}
+    for name, entry in dict.items(nodes):
+        try:
+            op, parents = entry
+            state[name] = [tuple(parents), None if op is None else tuple(op.inputs),
+                           None if op is None else op.value]
+        except Exception:
+            state[name] = "changed"
+    return state
+
+
 PROBES = {f.__name__: f for f in (
-    item, cube_sum, sin_times_x, quartic_coupled, log_sum_exp, linear_forward, linear_backward,
-    shift_forward, shift_backward, scaled_tanh_forward, scaled_tanh_backward, half_sse_loss,
-    attribute, linear_bias_forward, linear_bias_backward, least_squares_grad)}
-PROBES[graph_nodes.__name__] = graph_nodes  # hw1's backward_pass
+    item, cube_sum, sin_times_x, quartic_coupled, log_sum_exp, half_linear_forward,
+    half_linear_backward, double_shift_forward, double_shift_backward, softsign_forward,
+    softsign_backward, quartic_loss, attribute, half_linear_bias_forward,
+    half_linear_bias_backward, least_squares_grad, graph_nodes, graph_state)}

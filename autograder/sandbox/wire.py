@@ -35,7 +35,8 @@ HEADER = struct.Struct(">I")
 FP_WARNINGS = ("overflow", "invalid value", "divide by zero")
 MAX_FRAME = 64 * 1024 * 1024
 MAX_MESSAGE_BYTES = 4 * 1024 * 1024  # the JSON of one message (its arrays travel apart)
-MAX_VALUES = 100_000           # values in one message's tree (a 10,000-node graph: ~20,000)
+MAX_VALUES = 100_000           # values in one message's tree (hw1's 10,000-node chain: at
+                               # most ~40,000, one string a node in a graph's spec)
 MAX_ARRAYS = 30_000            # array frames of one message (a NumPy scalar travels as one)
 MAX_NDIM = 8
 MAX_ELEMENTS = 8_000_000       # numbers in all the arrays of one message

@@ -55,15 +55,15 @@ DIRECT_INPUTS = {
     "l2_penalty": lambda r: ([r.normal(size=(3, 2)), r.normal(size=4)], 0.1),
     "example_forward_backward": lambda r: (2.0, 3.0),
     "backprop": lambda r: (
-        [(Probe("linear_forward"), Probe("linear_backward"), [r.normal(size=(4, 3))]),
-         (Probe("scaled_tanh_forward"), Probe("scaled_tanh_backward"), []),
-         (Probe("linear_bias_forward"), Probe("linear_bias_backward"),
+        [(Probe("half_linear_forward"), Probe("half_linear_backward"), [r.normal(size=(4, 3))]),
+         (Probe("softsign_forward"), Probe("softsign_backward"), []),
+         (Probe("half_linear_bias_forward"), Probe("half_linear_bias_backward"),
           [r.normal(size=(3, 2)), r.normal(size=2)])],
-        r.normal(size=(5, 4)), r.normal(size=(5, 2)), Probe("half_sse_loss")),
+        r.normal(size=(5, 4)), r.normal(size=(5, 2)), Probe("quartic_loss")),
 }
 OP_INPUTS = {"Add": 2, "Multiply": 2, "Divide": 2, "Exp": 1, "Log": 1, "Sin": 1}
 GRAPH = {"values": {"x0": 0.5, "k": 2.0},
-         "ops": [["a", "times", ["x0", "k"]], ["b", "sin", ["a"]], ["y", "plus", ["a", "b"]]],
+         "ops": ["a twice x0 k", "b softsign a", "y mean a b"],
          "listing": ["y", "b", "a", "k", "x0"]}
 
 

@@ -2,11 +2,14 @@
 
 Hidden graphs of the grader's own ops (``probes.graph_nodes`` builds them in the child from
 plain data and keeps them there; the judge builds the same graph and runs the reference
-engine); every node that reaches the output must have its gradient, and only those, and a
-chain of thousands of nodes must not recurse as deep as the graph. A wrong dict is matched
-against what the usual wrong engines give on that graph (``=`` instead of ``+=``, ``+=`` in
-place into an array two nodes hold, every backward called with 1.0, a visit order that is not
-reverse topological), so the diagnosis names the slip.
+engine). The ops are not graded ones (a mean of two, a doubled product, a cube, softsign), so
+a student's op can't borrow a gradient from them. Every node that reaches the output must
+have its gradient, and only those; the contract's chain of 10,000 nodes must not recurse as
+deep as the graph; and ``nodes`` must be left as it was given (its entries, the parents, the
+ops' inputs and values), read back after each call with ``probes.graph_state``. A wrong
+dict is matched against what the usual wrong engines give on that graph (``=`` instead of
+``+=``, ``+=`` in place into an array two nodes hold, every backward called with 1.0, a visit
+order that is not reverse topological), so the diagnosis names the slip.
 """
 import itertools
 
@@ -21,13 +24,13 @@ from ...judging.in_notebook import RTOL, rel_error
 from ...judging.judge import StudentError, as_float_array, deep_failure, failure, one_check
 from ...judging.kinds import Kind, declare
 from ...judging.recipes import drawn
-from ...judging.tally import Tally
+from ...judging.tally import Arguments, Tally
 from ...sandbox import probes
 from ...sandbox.probes import Probe
 
 BACKWARD = "backward_pass"
-DEEP_BACKWARD = 4000
-GRAPH_NODES = Probe("graph_nodes")
+DEEP_BACKWARD = 10_000  # the contract's chain
+GRAPH_NODES, GRAPH_STATE = Probe("graph_nodes"), Probe("graph_state")
 
 GRADIENTS = CheckSpec("gradients on hidden graphs", "gradient", 4)
 DEEP = CheckSpec(f"gradients along a chain of {DEEP_BACKWARD:,} nodes", "gradient", 2)
@@ -41,39 +44,39 @@ KINDS = declare(
     Kind("output_not_one", "grads[output] is not 1.0"),
     Kind("unreachable_present", "gradients given to nodes that can't reach the output"),
 )
-SMALL = (((0.3, 0.6), (0.8, 1.1)), (1, -1))  # inputs of sin, exp and times: cos, exp, and
-                                              # every product stay away from 0 and from 1
+SMALL = (((0.3, 0.6), (0.8, 1.1)), (1, -1))  # inputs away from 0 (where the cube's and the
+                                              # product's local derivatives vanish) and from 1
 
 # Hidden graphs of the grader's own ops (probes.graph_nodes): (shape of the values, inputs,
-# [[name, op, parents]] parents first, the dict's listing, the output). The numbers are
+# ["name op parent ..."] parents first, the dict's listing, the output). The numbers are
 # drawn by recipe; the structure and the listing are fixed.
 BACKWARD_CASES = {
     "the lecture's graph (scalars, listed scrambled)": (
         (), ("x", "z"),
-        [["a", "times", ["x", "z"]], ["b", "sin", ["x"]], ["c", "sin", ["b"]],
-         ["d", "exp", ["a"]], ["e", "times", ["a", "b"]], ["f", "times", ["c", "a"]],
-         ["s", "plus", ["d", "e"]], ["y", "plus", ["s", "f"]]],
+        ["a twice x z", "b softsign x", "c softsign b",
+         "d cube a", "e twice a b", "f twice c a",
+         "s mean d e", "y mean s f"],
         ["y", "s", "f", "e", "c", "d", "b", "a", "x", "z"], "y"),
     "a node with two users and nodes that can't reach the output (arrays)": (
         (4,), ("x", "w"),
-        [["u", "exp", ["x"]], ["v", "sin", ["x"]], ["y", "times", ["u", "v"]],
-         ["side", "exp", ["w"]], ["after", "sin", ["y"]]],
+        ["u cube x", "v softsign x", "y twice u v",
+         "side cube w", "after softsign y"],
         ["x", "w", "u", "v", "side", "y", "after"], "y"),
     "an array handed to two parents (arrays)": (
         (3,), ("x", "w"),
-        [["a", "times", ["x", "w"]], ["s", "plus", ["a", "x"]], ["b", "sin", ["a"]],
-         ["y", "times", ["s", "b"]]],
+        ["a twice x w", "s mean a x", "b softsign a",
+         "y twice s b"],
         ["x", "w", "a", "s", "b", "y"], "y"),
     "a node used before its last user in the listing": (
         (), ("x",),
-        [["m", "sin", ["x"]], ["a", "exp", ["m"]], ["b", "sin", ["a"]],
-         ["y", "times", ["b", "m"]]],
+        ["m softsign x", "a cube m", "b softsign a",
+         "y twice b m"],
         ["y", "m", "b", "a", "x"], "y"),
     "a node with four users and several inputs (arrays)": (
         (2, 3), ("p", "q", "r"),
-        [["h", "times", ["p", "q"]], ["u1", "sin", ["h"]], ["u2", "exp", ["h"]],
-         ["u3", "times", ["h", "r"]], ["t1", "plus", ["u1", "u2"]],
-         ["t2", "times", ["u3", "h"]], ["y", "plus", ["t1", "t2"]]],
+        ["h twice p q", "u1 softsign h", "u2 cube h",
+         "u3 twice h r", "t1 mean u1 u2",
+         "t2 twice u3 h", "y mean t1 t2"],
         ["h", "u1", "t2", "y", "u2", "p", "u3", "q", "t1", "r"], "y"),
 }
 
@@ -85,13 +88,13 @@ def graph_spec(judge, index, shape, inputs, ops, listing):
 
 
 def chain_spec(judge):
-    """x0 times k, DEEP_BACKWARD times over: k has that many users; listed from the end."""
+    """x0 doubled-times k, DEEP_BACKWARD times over (2k just under 1, so every value stays
+    finite): k has that many users; listed from the end."""
     rng = judge.rng([43])
-    ops = [[f"n{i}", "times", [f"n{i - 1}" if i > 1 else "x0", "k"]]
-           for i in range(1, DEEP_BACKWARD + 1)]
+    ops = [f"n{i} twice {f'n{i - 1}' if i > 1 else 'x0'} k" for i in range(1, DEEP_BACKWARD + 1)]
     return {"values": {"x0": drawn(rng, (), *SMALL),
-                       "k": drawn(rng, (), ((0.9996, 0.9999),), (1,))},
-            "ops": ops, "listing": [op[0] for op in reversed(ops)] + ["k", "x0"]}
+                       "k": drawn(rng, (), ((0.4998, 0.49995),), (1,))},
+            "ops": ops, "listing": [op.split()[0] for op in reversed(ops)] + ["k", "x0"]}
 
 
 def reaching(nodes, output):
@@ -114,6 +117,9 @@ def shapes_of(spec):
 def same_grad(got, expected, shape):
     """Whether the student's gradient equals the expected one (either may be a scalar that
     broadcasts to the node's shape)."""
+    if shape == () and isinstance(got, float) and isinstance(expected, float):
+        # the chain's 10,000 scalars: np.allclose's test, without NumPy's cost per node
+        return abs(got - expected) <= 1e-12 * max(abs(expected), 1e-300) + 1e-9 * abs(expected)
     got = as_float_array(got)
     if got is None:
         return False
@@ -294,20 +300,67 @@ def keys_verdict(grads, spec, output, case):
     return Diagnosis("ok", f"{where}: the right names.")
 
 
-def run_backward(judge, spec, output):
-    """The student's grads for the graph ``spec`` built in the child, or a StudentError."""
+def run_backward(judge, spec, output, arguments=None):
+    """The student's grads for the graph ``spec`` built in the child, or a StudentError; with
+    ``arguments`` (an Arguments), what the call left of ``nodes`` is read back and judged."""
     made = judge.call(GRAPH_NODES, spec, keep=True)
     if isinstance(made, StudentError):
         return made
-    return judge.call(BACKWARD, made[0], output)
+    grads = judge.call(BACKWARD, made[0], output)
+    if arguments is not None and not isinstance(grads, StudentError):
+        arguments.saw_verdict(nodes_changed(judge.call(GRAPH_STATE, made[0]), spec))
+    return grads
+
+
+def same_value(got, expected):
+    """Whether a value read back from the child is exactly the one the graph was built with."""
+    got = as_float_array(got)
+    return got is not None and got.shape == np.shape(expected) and \
+        bool(np.array_equal(got, expected))
+
+
+def same_entry(got, expected):
+    """Whether one node's [parents, inputs, value] read back equals the graph's."""
+    if not (isinstance(got, (list, tuple)) and len(got) == 3):
+        return False
+    parents, inputs, value = got
+    if not (isinstance(parents, (list, tuple)) and tuple(parents) == expected[0]):
+        return False
+    if expected[1] is None:
+        return inputs is None and value is None
+    return isinstance(inputs, (list, tuple)) and len(inputs) == len(expected[1]) and \
+        all(same_value(g, e) for g, e in zip(inputs, expected[1], strict=True)) and \
+        same_value(value, expected[2])
+
+
+def nodes_changed(state, spec):
+    """The Diagnosis of how ``backward_pass`` changed the ``nodes`` it was given (``state``:
+    ``probes.graph_state`` read back after the call), or None when it is as it was built."""
+    expected = probes.graph_state(probes.graph_nodes(spec))
+    if isinstance(state, dict) and list(state) == list(expected) and \
+            all(same_entry(state[name], expected[name]) for name in expected):
+        return None
+    if isinstance(state, dict) and set(state) != set(expected):
+        what = ("removed or added entries of the dict nodes (popping a node once it is "
+                "visited, say)")
+    elif isinstance(state, dict) and list(state) != list(expected):
+        what = "changed the order of the dict nodes (taking entries out and putting them back)"
+    else:
+        what = ("changed an entry of nodes: a node's (op, parents) pair, or an op's inputs or "
+                "value (an in-place update on an array the graph holds)")
+    return Diagnosis("input_mutated", f"{BACKWARD}: your function {what}, and the contract "
+                     "says no function modifies its arguments: the caller may run the graph "
+                     "again. Keep your own dict of gradients and your own list of nodes to "
+                     "visit.")
 
 
 def check_backward_pass(judge):
     right, keys = Tally(), Tally()
+    arguments = Arguments(BACKWARD)
     for index, (case, (shape, inputs, ops, listing, output)) in \
             enumerate(BACKWARD_CASES.items()):
         spec = graph_spec(judge, index, shape, inputs, ops, listing)
-        grads = run_backward(judge, spec, output)
+        grads = run_backward(judge, spec, output, arguments)
         if isinstance(grads, StudentError):
             d = failure(grads, BACKWARD, "gradients")
             right.add(d)
@@ -320,7 +373,8 @@ def check_backward_pass(judge):
                         "hidden graphs."),
             deep_backward_check(judge),
             keys.check(KEYS, "hidden graphs", ok="grads[output] is 1.0 and the dict holds "
-                       "exactly the nodes that reach the output.")]
+                       "exactly the nodes that reach the output."),
+            arguments.check(right.first())]
 
 
 @one_check(DEEP)
@@ -343,8 +397,7 @@ def notebook_check(ns, seed=0):
     """The gradients of the reference engine on a graph of the grader's own ops."""
     rng = np.random.default_rng(seed)
     spec = {"values": {"x": rng.uniform(0.3, 1.0, 3), "w": rng.uniform(0.3, 1.0, 3)},
-            "ops": [["a", "times", ["x", "w"]], ["s", "plus", ["a", "x"]],
-                    ["b", "sin", ["a"]], ["y", "times", ["s", "b"]], ["u", "exp", ["y"]]],
+            "ops": ["a twice x w", "s mean a x", "b softsign a", "y twice s b", "u cube y"],
             "listing": ["u", "y", "b", "s", "a", "w", "x"]}
     got = ns[BACKWARD](probes.graph_nodes(spec), "y")
     nodes = probes.graph_nodes(spec)

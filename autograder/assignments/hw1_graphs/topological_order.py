@@ -2,9 +2,9 @@
 
 Fixed hidden DAGs (a diamond, several inputs listed children first, a node with many users, a
 parent listed twice, the lecture's graph scrambled) must come back as every name once, each
-after its parents, with ``parents`` unchanged; a chain of thousands of nodes listed from its
-end is past the child's recursion limit. A wrong order is named (missing or duplicate nodes,
-the dict's own order, the reverse order).
+after its parents, with ``parents`` unchanged; the contract's chain of 10,000 nodes, listed
+from its end, is past the recursion limit every graded call starts with. A wrong order is
+named (missing or duplicate nodes, the dict's own order, the reverse order).
 """
 from ...judging.diagnose import Diagnosis
 from ...judging.grades import CheckSpec
@@ -13,7 +13,8 @@ from ...judging.kinds import Kind, declare
 from ...judging.tally import Arguments, Tally
 
 TOPO = "topological_order"
-DEEP_TOPO = 5000  # past the child's recursion limit: a recursive search can't finish it
+DEEP_TOPO = 10_000  # the contract's chain: past the recursion limit every graded call starts
+                   # with (child.CALL_RECURSION_LIMIT), which a call may not raise
 
 VALID = CheckSpec("valid order on hidden graphs", "value", 4)
 DEEP = CheckSpec(f"a chain of {DEEP_TOPO:,} nodes", "value", 2)

@@ -1,10 +1,11 @@
 """backprop (hw2): everything the grader knows about it. The loop, on layers that are not
 graded functions.
 
-The hidden networks are built from the grader's probe layers (sandbox/probes.py: a linear
-map, a shift, a linear map with a bias, a scaled tanh without params) and its half
-sum-of-squares loss, sent into the student's process by name, so that a mistake in a student's
-graded layer can't cost ``backprop`` anything. The judge computes what the loop must return by
+The hidden networks are built from the grader's probe layers (sandbox/probes.py: a halved
+linear map, a doubled shift, a halved linear map with a bias, softsign without params) and its
+quartic loss, sent into the student's process by name, so that a mistake in a student's
+graded layer can't cost ``backprop`` anything, and none of them is a graded function a
+student could borrow (the child holds no answer). The judge computes what the loop must return by
 running the reference ``backprop`` on the very same probe functions in its own process.
 
 Checks: the loss; every gradient (a reversed list, and an upstream gradient not passed on,
@@ -26,8 +27,8 @@ from ...sandbox import probes
 from ...sandbox.probes import Probe
 
 NAME = "backprop"
-LOSS = "half_sse_loss"
-LINEAR, SHIFT, AFFINE, TANH = "linear", "shift", "linear_bias", "scaled_tanh"
+LOSS = "quartic_loss"
+LINEAR, SHIFT, AFFINE, SOFTSIGN = "half_linear", "double_shift", "half_linear_bias", "softsign"
 WITH_PARAMLESS = "a layer without params in the middle"
 TWO_PARAMS = "layers with two params"
 BATCH_OF_ONE = "a batch of one, first layer without params"
@@ -52,15 +53,15 @@ def network(judge, case):
     if case == WITH_PARAMLESS:
         n, d, m = 5, 4, 3
         layers = [(LINEAR, (rng.standard_normal((d, m)) / 2,)), (SHIFT, (rng.standard_normal(m),)),
-                  (TANH, ()), (LINEAR, (rng.standard_normal((m, m)),))]
+                  (SOFTSIGN, ()), (LINEAR, (rng.standard_normal((m, m)),))]
     elif case == TWO_PARAMS:
         n, d, m = 4, 3, 5
         layers = [(AFFINE, (rng.standard_normal((d, m)) / 2, rng.standard_normal(m))),
-                  (TANH, ()),
+                  (SOFTSIGN, ()),
                   (AFFINE, (rng.standard_normal((m, m)) / 2, rng.standard_normal(m)))]
     else:
         n, d, m = 1, 3, 3
-        layers = [(TANH, ()), (LINEAR, (rng.standard_normal((d, m)),)),
+        layers = [(SOFTSIGN, ()), (LINEAR, (rng.standard_normal((d, m)),)),
                   (SHIFT, (rng.standard_normal(m),))]
     return layers, rng.standard_normal((n, d)), rng.standard_normal((n, m))
 

@@ -74,7 +74,44 @@ EAGER_RECURSION = '''def backward_pass(nodes, output):
 '''
 
 
+# Right gradients, but the caller's graph is emptied as it goes (issue 17): each node popped
+# from nodes once it is visited.
+POPS_NODES = '''def backward_pass(nodes, output):
+    order = topological_order({name: parents for name, (op, parents) in nodes.items()})
+    grads = {output: 1.0}
+    for name in reversed(order):
+        op, parents = nodes.pop(name)
+        if op is None or name not in grads:
+            continue
+        for parent, share in zip(parents, op.backward(grads[name])):
+            grads[parent] = grads[parent] + share if parent in grads else share
+    return grads
+'''
+
+
+# Right gradients, but the forward values are overwritten in place by each node's gradient
+# (an array op's value reused as the buffer the gradient is added into).
+INTO_THE_VALUES = '''def backward_pass(nodes, output):
+    order = topological_order({name: parents for name, (op, parents) in nodes.items()})
+    grads = {output: 1.0}
+    for name in reversed(order):
+        op, parents = nodes[name]
+        if op is None or name not in grads:
+            continue
+        for parent, share in zip(parents, op.backward(grads[name])):
+            grads[parent] = grads[parent] + share if parent in grads else share
+        if isinstance(op.value, np.ndarray):
+            op.value[...] = grads[name]
+            grads[name] = op.value
+    return grads
+'''
+
+
 CORPUS = [
+    Sample("e_pops", "backward_pass pops each node from nodes once it is visited",
+           answers={"backward_pass": POPS_NODES}),
+    Sample("e_into_values", "backward_pass keeps each array node's gradient in its op's value",
+           answers={"backward_pass": INTO_THE_VALUES}),
     Sample("e_overwrites", "backward_pass stores each share with = (the last user wins)",
            answers={"backward_pass": OVERWRITES}),
     Sample("e_in_place", "backward_pass adds with += into the array it stored first",
@@ -93,17 +130,20 @@ CORPUS = [
 # {student: {function: (fraction of its points, the diagnosis kind it must show)}};
 # every other function of the assignment gets full marks.
 EXPECTED = {
+    # every gradient right, nodes changed (issue 17: it had full marks without the check)
+    "e_pops": {"backward_pass": ((4 + 2 + 1 + 0) / 8, "input_mutated")},
+    "e_into_values": {"backward_pass": ((4 + 2 + 1 + 0) / 8, "input_mutated")},
     # every hidden graph and the chain has a node with several users
     "e_overwrites": {"backward_pass": (0.0, "overwrote_gradient")},
     # only where an op hands one array to two parents (scalars are never shared)
-    "e_in_place": {"backward_pass": ((4 * 4 / 5 + 2 + 1) / 7, "added_in_place")},
+    "e_in_place": {"backward_pass": ((4 * 4 / 5 + 2 + 1 + 1) / 8, "added_in_place")},
     "e_local": {"backward_pass": (0.0, "ignores_upstream")},
     # right where the listing happens to be topological (two graphs of five)
-    "e_listing": {"backward_pass": ((4 * 2 / 5 + 0 + 1) / 7, "not_reverse_topological")},
+    "e_listing": {"backward_pass": ((4 * 2 / 5 + 0 + 1 + 1) / 8, "not_reverse_topological")},
     # the one graph with nodes that can't reach the output
-    "e_every_node": {"backward_pass": ((4 + 2 + 1 * 4 / 5) / 7, "unreachable_present")},
+    "e_every_node": {"backward_pass": ((4 + 2 + 1 * 4 / 5 + 1) / 8, "unreachable_present")},
     # right where no node with parents has two users; the chain ends in RecursionError
-    "e_eager": {"backward_pass": ((4 * 1 / 5 + 0 + 1) / 7, "not_reverse_topological")},
+    "e_eager": {"backward_pass": ((4 * 1 / 5 + 0 + 1 + 1) / 8, "not_reverse_topological")},
 }
 
 

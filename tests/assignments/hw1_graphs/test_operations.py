@@ -110,7 +110,42 @@ EXP_COMPLEX_STEP = '''class Exp(Operation):
         return (output_grad * self.forward(a + 1e-30j).imag / 1e-30,)
 '''
 
+
+# An attacker (issue 17): no derivative of its own, the backward of any class the child holds
+# whose forward gives exp at this input (the grader's graph ops once included an Exp), found
+# through sys.modules, the frames' globals and the modules they hold; without one it passes
+# output_grad on.
+EXP_BORROWED = '''class Exp(Operation):
+    def forward(self, a):
+        return np.exp(a)
+
+    def backward(self, output_grad):
+        import sys
+        places = [vars(m) for m in list(sys.modules.values())]
+        frame = sys._getframe()
+        while frame is not None:
+            places.append(frame.f_globals)
+            frame = frame.f_back
+        places += [vars(v) for place in list(places) for v in list(place.values())
+                   if isinstance(v, type(sys))]  # modules the child loaded by path
+        for place in places:
+            for thing in list(place.values()):
+                if not (isinstance(thing, type) and thing.__name__ != "Exp" and
+                        hasattr(thing, "forward") and hasattr(thing, "backward")):
+                    continue
+                try:
+                    op = thing()
+                    if np.allclose(op(*self.inputs), self.value, rtol=1e-12, atol=0):
+                        return op.backward(output_grad)
+                except Exception:
+                    pass
+        return (output_grad,)
+'''
+
+
 CORPUS = [
+    Sample("g_exp_borrowed", "Exp.backward borrows the backward of any op of the grader's "
+           "that computes exp", answers={"Exp": EXP_BORROWED}),
     Sample("g_log_inverse", "Log.backward forgets 1/a",
            answers={"Log": LOG_WITHOUT_INVERSE}),
     Sample("g_divide_sign", "Divide's db without its minus sign",
@@ -132,6 +167,9 @@ CORPUS = [
 # {student: {function: (fraction of its points, the diagnosis kind it must show)}};
 # every other function of the assignment gets full marks.
 EXPECTED = {
+    # finds no op of the grader's that computes exp (the graphs' ops are not graded ones), so
+    # output_grad goes on unchanged; with the old probes (GraphExp) it had full marks
+    "g_exp_borrowed": {"Exp": ((4 + 0 + 0 + 1 + 1) / 12, "wrong_local_derivative")},
     "g_log_inverse": {"Log": ((4 + 0 + 0 + 1 + 1) / 12, "wrong_local_derivative")},
     "g_divide_sign": {"Divide": ((4 + 3 / 2 + 3 / 2 + 1 + 1) / 12, "sign_flipped")},
     "g_exp_input": {"Exp": ((4 + 0 + 0 + 1 + 1) / 12, "wrong_local_derivative")},

@@ -49,6 +49,14 @@ RECURSIVE_DFS = '''def topological_order(parents):
 '''
 
 
+# The recursive search with the limit raised, in its cell and in the call (issue 17): every
+# graded call starts at the grader's limit and a raise during it is ignored, so the contract's
+# 10,000-node chain still ends in RecursionError (at 5,000 nodes it had full marks).
+RECURSIVE_RAISED_LIMIT = "import sys\nsys.setrecursionlimit(30000)\n\n\n" + \
+    RECURSIVE_DFS.replace("    order, seen = [], set()\n",
+                          "    sys.setrecursionlimit(30000)\n    order, seen = [], set()\n")
+
+
 REVERSED = '''def topological_order(parents):
     # from the outputs back: a node after all of its users
     users = {name: set() for name in parents}
@@ -107,6 +115,9 @@ CORPUS = [
            "smallest ready name first)", answers={"topological_order": SMALLEST_READY_FIRST}),
     Sample("e_recursive", "topological_order by recursive depth-first search",
            answers={"topological_order": RECURSIVE_DFS}),
+    Sample("e_recursion_limit", "topological_order by recursive depth-first search, with the "
+           "recursion limit raised in its cell and in the call",
+           answers={"topological_order": RECURSIVE_RAISED_LIMIT}),
     Sample("e_reversed", "topological_order puts every node after its users",
            answers={"topological_order": REVERSED}),
     Sample("e_destroys", "topological_order removes each edge from parents as it goes",
@@ -123,7 +134,9 @@ EXPECTED = {
     # right on every small graph; the chain ends in RecursionError, in topological_order and
     # so in the backward_pass that calls it
     "e_recursive": {"topological_order": ((4 + 0 + 1 + 1) / 8, "deep_recursion"),
-                    "backward_pass": ((4 + 0 + 1) / 7, "deep_recursion")},
+                    "backward_pass": ((4 + 0 + 1 + 1) / 8, "deep_recursion")},
+    "e_recursion_limit": {"topological_order": ((4 + 0 + 1 + 1) / 8, "deep_recursion"),
+                          "backward_pass": ((4 + 0 + 1 + 1) / 8, "deep_recursion")},
     # wrong everywhere: nothing earned, so neither the structure nor the arguments pay; the
     # backward_pass that walks that order backwards visits the nodes forwards
     "e_reversed": {"topological_order": (0.0, "reversed_order"),
