@@ -116,3 +116,19 @@ def test_a_check_that_pays_nothing_keeps_its_own_diagnosis():
     ("wrong_values", False), ("all_zeros", False), ("ok", False), ("wrong_shape", False)])
 def test_which_kinds_name_a_slip(kind, named):
     assert named_slip(kind) == named
+
+
+def test_every_check_that_pays_finite_difference_credit_goes_through_the_rule():
+    """Every module that declares or uses an ``fd`` check measures its forward with carried.py
+    (one rule, not one per function)."""
+    import re
+    from pathlib import Path
+
+    import autograder
+    root = Path(autograder.__file__).parent
+    uses_fd = [p for p in root.rglob("*.py")
+               if re.search(r'CheckSpec\([^)]*"fd"', p.read_text())
+               or re.search(r"from \.+judging\.pairs import[^\n]*\bFD\b", p.read_text())]
+    assert len(uses_fd) >= 6, uses_fd
+    missing = [p.name for p in uses_fd if "carried" not in p.read_text()]
+    assert not missing, missing
