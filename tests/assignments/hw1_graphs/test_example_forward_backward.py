@@ -2,7 +2,6 @@
 write them, each with its exact score and diagnosis (graded in the assignment's class,
 support.py); the checks on the reference with realistic bugs swapped in."""
 
-import pytest
 from support import (
     bugged,
     checks_of,

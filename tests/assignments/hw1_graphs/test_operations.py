@@ -250,7 +250,8 @@ def test_every_distinct_mistake_of_a_check_is_named(reference_student):
     """Divide's da multiplied where it should divide, and db's sign flipped."""
     with bugged(reference_student, "Divide", [("output_grad / b, -output_grad * a / (b * b)",
                                      "output_grad * b, output_grad * a / (b * b)")]):
-        ref = checks_of(grade_reference(reference_student[0], "Divide"))["backward matches the reference gradients"]
+        ref = checks_of(grade_reference(reference_student[0], "Divide"))[
+            "backward matches the reference gradients"]
     assert ref.kind == "sign_flipped" and ref.also == ("wrong_values",)
     assert "opposite sign" in ref.message and "Also:" in ref.message
 
@@ -259,7 +260,8 @@ def test_a_mistake_is_reported_on_the_case_that_shows_it_best(reference_student)
     """Log's gradient off by 0.001 in the denominator is barely visible at the scalar's
     a > 2.6 and plain at the arrays' a < 0.6: it is reported where it is plain."""
     with bugged(reference_student, "Log", [("(output_grad / a,)", "(output_grad / (a + 0.001),)")]):
-        ref = checks_of(grade_reference(reference_student[0], "Log"))["backward matches the reference gradients"]
+        ref = checks_of(grade_reference(reference_student[0], "Log"))[
+            "backward matches the reference gradients"]
     assert ref.fraction == 0 and "It is close" not in ref.message, ref.message
 
 

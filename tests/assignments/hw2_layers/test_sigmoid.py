@@ -75,7 +75,8 @@ CORPUS = [
         "sigmoid_backward": "def sigmoid_backward(dout, cache):\n    return 0 * dout\n"}),
     Sample("fwdbug", "sigmoid forward wrong, backward consistent with it", answers={
         "sigmoid_forward": "def sigmoid_forward(x):\n    out = np.tanh(x)\n    return out, out\n",
-        "sigmoid_backward": "def sigmoid_backward(dout, cache):\n    return dout * (1 - cache * cache)\n"}),
+        "sigmoid_backward": ("def sigmoid_backward(dout, cache):\n"
+                             "    return dout * (1 - cache * cache)\n")}),
 ]
 
 # {student: {function: (fraction of its points, the diagnosis kind it must show)}};
@@ -111,7 +112,8 @@ MISTAKES = [
 
 @pytest.mark.parametrize("student, function, kind, expected", MISTAKES)
 def test_each_mistake_costs_its_points_and_is_named(graded, student, function, kind, expected):
-    assert_costs_its_points(graded(A)[student], function, kind, expected, spared=("sigmoid_backward",) if student == "fwdbug" else ())
+    spared = ("sigmoid_backward",) if student == "fwdbug" else ()
+    assert_costs_its_points(graded(A)[student], function, kind, expected, spared=spared)
 
 
 def test_a_backward_consistent_with_an_honest_forward_keeps_its_credit(graded):
