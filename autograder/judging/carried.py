@@ -24,8 +24,11 @@ changes with none of its inputs (constant, zero, or computed from something else
 input it changes with it merely echoes: its derivatives along the probes are one constant
 times those of ``sum(weights * input)`` (the forward is ``c * input + const`` there: the
 input handed back, scaled or shifted), while the reference's are not. An echo can only be
-seen along two or more probes that the weights tell apart (a single scalar probe is
-proportional to anything): hw1's ops are probed on arrays too, and that case decides.
+seen along two or more probes (a single scalar probe is proportional to anything): hw1's ops
+are probed on arrays too, and that case decides; hw1's example (scalars x and z) calls its y
+an echo when its slopes are the same at every hidden point (``a x + b z + c``). Dropout's
+mask is the student's own, so there its forward is only told trivial or not ("depends"), and
+its own slips say the rest.
 
 What this does not catch: a forward that is some other non-trivial function of its inputs
 with the same Jacobian pattern as the reference (``x**3`` for a sigmoid) and a backward
