@@ -429,14 +429,14 @@ def fd_check(judge, pair, attempt):
     if isinstance(got, Diagnosis):
         return FD.failed(got)
     numeric_d, _ = got
+    run = student_gradients(judge, pair, args, kwargs, dout)
+    if run.failed is not None:
+        return FD.failed(run.failed)
     ref_out, ref_cache = getattr(solutions, forward)(*args, **kwargs)
     truth = getattr(solutions, backward)(dout.copy(), ref_cache)
     truth = truth if isinstance(truth, tuple) else (truth,)
     attempt.saw_dependence(dependence_along(nd, dirs, true, dout) for nd, dirs, true
                            in zip(numeric_d, probes, truth, strict=False))
-    run = student_gradients(judge, pair, args, kwargs, dout)
-    if run.failed is not None:
-        return FD.failed(run.failed)
     right_forward = matches(out, ref_out)  # then the reference is what the gradient should be
     verdicts = []
     for x, given, name, nd, dirs, true in zip(args, run.grads, pair.names, numeric_d, probes,
