@@ -20,8 +20,8 @@ such. Every check that does so goes through ``differentiate``:
 4. **The verdict.** ``fd_verdict`` compares the student's gradient along the probes with the
    finite differences (within ``FD_RTOL``, relative to the largest, plus ``FD_ATOL``); a
    function that does not change at all (``forward_ignores_input``) gives nothing to compare.
-   Agreeing with a function that is right on no hidden case pays nothing yet
-   (``not_right_yet``, kind ``forward_wrong``): a constant forward and a zero backward agree.
+   Whether agreeing with the student's own function pays is carried.py's rule (error carried
+   forward): it pays for an honest attempt, not for a trivial forward.
 
 ``difference_quotients`` differentiates along every coordinate, with no probing policy: what a
 correct ``numerical_gradient`` returns, and the in-notebook hidden tests' check
@@ -202,15 +202,6 @@ def fd_verdict(grad, numeric_d, probes, *, function, source, what, check, batch_
     if paths is not None:
         return diagnose_missing_path(analytic, numeric_d, paths, **options)
     return diagnose(analytic, numeric_d, **options)
-
-
-def not_right_yet(function, source="forward"):
-    """Why gradients consistent with the student's own ``source`` pay nothing: that source is
-    right on no hidden case (agreeing with a wrong forward shows no derived gradient)."""
-    return Diagnosis("forward_wrong", f"{function}: your gradients agree with finite "
-                     f"differences of your own {source}, but that {source} is right on no "
-                     f"hidden case, so this pays nothing yet: it pays once your {source} is "
-                     "right on at least one hidden case.")
 
 
 # ------------------------------------------------------------- every coordinate, no probing

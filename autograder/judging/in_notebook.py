@@ -100,9 +100,10 @@ def usual_inputs(rng):
 
 def check_same_as_reference(name, call, ns, seed=0):
     """``call(function, usual_inputs, seed)`` of the student's and the reference's function
-    agree (every array they return, in order)."""
-    given = usual_inputs(np.random.default_rng(seed))
-    got, expected = call(ns[name], given, seed), call(getattr(ref, name), given, seed)
+    agree (every array they return, in order). Each is handed inputs of its own: a function
+    that changes its arguments in place must not change what the reference is given."""
+    got = call(ns[name], usual_inputs(np.random.default_rng(seed)), seed)
+    expected = call(getattr(ref, name), usual_inputs(np.random.default_rng(seed)), seed)
     assert rel_error(flat(got), flat(expected)) < 1e-5, f"{name}: result differs"
 
 

@@ -127,8 +127,13 @@ KINDS = declare(
     Kind("inconsistent_forward", "the student's own function is not a plain function of its "
          "arguments (it keeps state, or answers the points next to a hidden input "
          "differently): its finite differences can't be trusted"),
+    # --- error carried forward (carried.py)
     Kind("forward_wrong", "gradients consistent with a forward (or loss) that is right on no "
-         "hidden case: finite-difference credit is not paid yet"),
+         "hidden case, shows no named slip and does not change with its inputs where the "
+         "reference does: finite-difference credit is not paid yet"),
+    Kind("forward_trivial", "gradients consistent with a trivial forward (or loss): constant, "
+         "zero, independent of its inputs, or handing its input back: finite-difference "
+         "credit is not paid"),
     Kind("not_derived", "a gradient evaluated, not derived: the slowness of finite "
          "differences on the large case, or evidence in its code or its monitored calls (a "
          "complex step, dual numbers, perturbed calls of its forward, an autodiff or "

@@ -13,6 +13,7 @@ import numpy as np
 import solutions
 
 from ..sandbox.runner import StudentError
+from .carried import dependence_along
 from .compare import matches
 from .diagnose import Diagnosis, diagnose, diagnose_fp_warnings
 from .finite_differences import (
@@ -106,7 +107,7 @@ def check_loss(judge, loss):
         g = diagnose(dx, ref_dx, function=name, check=f"reference ({case.name})", what=what,
                      batch_size=len(args[0]), hint_overflow=hint, fp_warnings=warned,
                      rtol=REF_RTOL, atol=1e-12)
-        facts.forward_right |= v.ok
+        facts.forward.saw_value(v)
         values.append(v)
         grads.append(g)
         seen.append(case)
@@ -115,7 +116,7 @@ def check_loss(judge, loss):
     if facts.too_slow is not None:
         grad_check = loss.gradient.failed(facts.too_slow)
     checks = [LOSS_VALUES.counted(sum(v.ok for v in values), len(values), shown(values, seen)),
-              earned_fd(loss_fd_check(judge, loss), facts, name, "loss"), grad_check,
+              earned_fd(loss_fd_check(judge, loss, facts.forward), facts, name, "loss"), grad_check,
               arguments.check(first_bad)]
     if loss.stable is not None:
         checks.append(stable_check(name, stable, loss.stable))
@@ -123,9 +124,9 @@ def check_loss(judge, loss):
 
 
 @one_check(LOSS_FD)
-def loss_fd_check(judge, loss):
+def loss_fd_check(judge, loss, attempt):
     """The student's gradient against finite differences of their own loss, on the first
-    case."""
+    case; how that loss depends on the scores there goes into ``attempt``."""
     name, what = loss.name, loss.what
     args, _ = loss.cases[0].make(judge.rng([17, salt(name)]))
     result = judge.call(name, *args)
@@ -161,6 +162,7 @@ def loss_fd_check(judge, loss):
         return LOSS_FD.failed(got)
     ((numeric_d,), _), (dirs,) = got, probes
     ref_loss, ref_dx = getattr(solutions, name)(*args)
+    attempt.saw_dependence([dependence_along(numeric_d, dirs, ref_dx, 1.0)])
     if matches(base, np.asarray(ref_loss)) and answers_probes(numeric_d, dirs, ref_dx):
         return LOSS_FD.failed(answering_probes(name, "loss"))
     d = fd_verdict(dx, numeric_d, dirs, function=name, source="loss", what=what,

@@ -12,21 +12,24 @@ Backward: the student's gradients (from the student's own cache) against finite 
 of the student's OWN forward, on the first (smooth) case, so a consistent backward earns
 credit when the forward has a bug; against the reference gradients on every case; the shape
 of every gradient; ``dout`` left unchanged. The finite differences (``few_directions``, see
-finite_differences.py) are taken before the backward is called; they pay only when the
-forward is right on at least one hidden case. A backward that does not finish on the large
+finite_differences.py) are taken before the backward is called; they pay when the forward is
+an honest attempt (carried.py: right on some case, a named slip, or changing with its inputs
+as the reference does) and not when it is trivial (constant, or its input handed back). A
+backward that does not finish on the large
 case (where a derived gradient takes milliseconds and finite differences of the forward take
 minutes) earns no gradient credit at all (``not_derived``).
 
 Tolerances: values and gradients within ``REF_RTOL`` (1e-7) of the reference, relative to
 the largest expected entry; the backward within ``FD_RTOL`` (1e-6) of finite differences.
 """
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 import solutions
 
 from ..sandbox.runner import StudentError
+from .carried import Attempt, carried, dependence_along
 from .compare import matches
 from .diagnose import Diagnosis, diagnose, diagnose_fp_warnings, diagnose_window_shape
 from .finite_differences import (
@@ -35,7 +38,6 @@ from .finite_differences import (
     differentiate,
     fd_verdict,
     few_directions,
-    not_right_yet,
     shape_verdict,
 )
 from .grades import CheckSpec
@@ -308,27 +310,28 @@ def student_gradients(judge, pair, args, kwargs, dout):
 
 
 def check_backward(judge, pair):
-    fd = fd_check(judge, pair)
-    references, facts = reference_checks(judge, pair)
+    facts = Facts()
+    fd = fd_check(judge, pair, facts.forward)
+    references = reference_checks(judge, pair, facts)
     return [earned_fd(fd, facts, pair.forward, "forward"), *references]
 
 
 @dataclass
 class Facts:
-    """What the reference cases showed about the whole function."""
+    """What the checks showed about the whole function: its forward (or loss) as an attempt
+    (carried.py), and whether the gradient finished on the large case."""
 
-    forward_right: bool = False  # the student's forward (or loss) right on some case
+    forward: Attempt = field(default_factory=Attempt)
     too_slow: Diagnosis = None   # the gradient did not finish on the large case
 
 
 def earned_fd(fd, facts, forward, source):
     """The finite-difference check as it pays: nothing for a gradient that is not derived
-    (too slow on the large case), nor for agreeing with a forward that is never right."""
+    (too slow on the large case), nor for agreeing with a forward that is no honest attempt
+    (``carried``)."""
     if facts.too_slow is not None:
         return fd.spec.failed(facts.too_slow)
-    if fd.fraction > 0 and not facts.forward_right:
-        return fd.spec.failed(not_right_yet(forward, source))
-    return fd
+    return carried(fd, facts.forward, forward, source)
 
 
 def too_slow(function, case, size):
@@ -340,11 +343,12 @@ def too_slow(function, case, size):
         f"{function} finishes there, its gradient checks earn nothing."))
 
 
-def reference_checks(judge, pair):
-    """The reference-gradient, shape and mutation checks, and the Facts they showed."""
+def reference_checks(judge, pair, facts):
+    """The reference-gradient, shape and mutation checks; what they show of the forward
+    and of the gradient's speed goes into ``facts``."""
     forward, backward = pair.forward, pair.backward
     ref_forward, ref_backward = getattr(solutions, forward), getattr(solutions, backward)
-    facts, results = Facts(), []
+    results = []
     shape_bad = None
     arguments = Arguments(backward)
     for index, case in enumerate(pair.cases):
@@ -354,7 +358,9 @@ def reference_checks(judge, pair):
         expected = ref_backward(dout.copy(), ref_cache)
         expected = expected if isinstance(expected, tuple) else (expected,)
         run = student_gradients(judge, pair, args, kwargs, dout)
-        facts.forward_right |= run.out is not None and matches(run.out, ref_out)
+        if run.out is not None:
+            facts.forward.saw_value(forward_verdict(pair, case, run.out, ref_out, args,
+                                                    kwargs))
         if run.failed is not None:
             failed = run.failed
             if case.has("large") and run.stage == "backward" and failed.kind == "timeout":
@@ -388,12 +394,21 @@ def reference_checks(judge, pair):
         reference = REFERENCE.failed(facts.too_slow)
     shapes = (SHAPES.passed("every gradient has the shape of its input.")
               if shape_bad is None else SHAPES.failed(shape_bad))
-    return [reference, shapes, arguments.check(first_bad)], facts
+    return [reference, shapes, arguments.check(first_bad)]
+
+
+def forward_verdict(pair, case, out, ref_out, args, kwargs):
+    """The Diagnosis of the student's forward ``out`` on ``case``: ok, a named slip (the
+    pair's own, or a specific kind of ``diagnose``) or wrong."""
+    verdict = diagnose(out, ref_out, function=pair.forward, check=f"reference ({case.name})",
+                       what="out", batch_size=len(args[0]), rtol=REF_RTOL)
+    return named_slip(pair, verdict, out, pair.forward, case, args, kwargs)
 
 
 @one_check(FD)
-def fd_check(judge, pair):
-    """Backward vs finite differences of the student's own forward, on the smooth case."""
+def fd_check(judge, pair, attempt):
+    """Backward vs finite differences of the student's own forward, on the smooth case; how
+    that forward depends on each input there goes into ``attempt``."""
     backward, forward = pair.backward, pair.forward
     args, kwargs = case_inputs(judge, pair, pair.smooth)
     rng = judge.rng([7, salt(pair.stem)])
@@ -420,6 +435,8 @@ def fd_check(judge, pair):
     ref_out, ref_cache = getattr(solutions, forward)(*args, **kwargs)
     truth = getattr(solutions, backward)(dout.copy(), ref_cache)
     truth = truth if isinstance(truth, tuple) else (truth,)
+    attempt.saw_dependence(dependence_along(nd, dirs, true, dout) for nd, dirs, true
+                           in zip(numeric_d, probes, truth, strict=False))
     right_forward = matches(out, ref_out)  # then the reference is what the gradient should be
     verdicts = []
     for x, given, name, nd, dirs, true in zip(args, run.grads, pair.names, numeric_d, probes,

@@ -2,15 +2,19 @@
 
 The three values (y, dy_dx, dy_dz) at the contract's point (2, 3) and at hidden points, against
 the reference (a wrong gradient is checked for missing paths of the graph: ``missing_path``),
-and the two gradients against finite differences of the student's own y.
+and the two gradients against finite differences of the student's own y, paid when that y is
+an honest attempt (judging/carried.py): right at a hidden point, a named slip, or changing with
+x and z as the reference does; not when it is constant, or linear in x and z (the same slopes
+at every point: the inputs handed back, scaled), where the reference's y is not.
 """
 import numpy as np
 
 import solutions
 
 from ...judging import in_notebook
+from ...judging.carried import Attempt, carried, dependence_along
 from ...judging.diagnose import Diagnosis, diagnose, diagnose_missing_path
-from ...judging.finite_differences import derivatives_at, fd_verdict, not_right_yet
+from ...judging.finite_differences import derivatives_at, fd_verdict
 from ...judging.grades import CheckSpec
 from ...judging.judge import REF_RTOL, StudentError, Unusable, failure, numeric
 from ...judging.tally import Tally
@@ -73,7 +77,7 @@ def example_verdicts(result, ref, x, z, label):
 
 def check_example(judge):
     contract, hidden, fd, structure = Tally(), Tally(), Tally(), Tally()
-    y_right, judged = 0, []
+    attempt, slopes, judged = Attempt(), [], []
     points = [CONTRACT_POINT] + example_points(judge)
     rng = judge.rng([31])
     for i, (x, z) in enumerate(points):
@@ -88,26 +92,43 @@ def check_example(judge):
         ref = solutions.example_forward_backward(x, z)
         verdicts = example_verdicts(result, ref, x, z, label)
         judged.append((found, verdicts, result, ref))
-        if i > 0:
-            y_right += verdicts[0].ok
+        if i > 0:  # the contract's point can be written down: only hidden points count
+            attempt.saw_value(verdicts[0])
+        measured = []
         for k, what in ((0, "dy_dx"), (1, "dy_dz")):
-            fd.add(example_fd(judge, result, ref, x, z, k, what, rng))
+            fd.add(example_fd(judge, result, ref, x, z, k, what, rng, measured))
+        if len(measured) == 2:
+            attempt.saw_dependence([dependence_along(d, probes, ref[1 + k])
+                                    for k, (d, probes) in enumerate(measured)])
+            slopes.append([float(d[0]) for d, _ in measured])
     evaluated = judge.not_derived(EXAMPLE)  # then its derivatives earn nothing, y still does
     for found, verdicts, result, ref in judged:
         if evaluated is not None:
             verdicts = [verdicts[0], evaluated, evaluated]
         for v, got, want in zip(verdicts, result, ref, strict=False):
             found.add(v, got, want)
-    if fd.passed and not y_right:
-        fd_check = FD.failed(not_right_yet(EXAMPLE, "y"))
-    else:
-        fd_check = fd.check(FD, "gradients (at x=2, z=3 and hidden points)")
+    if linear(slopes):
+        attempt.saw_dependence(["echo", "echo"])
+    fd_check = carried(fd.check(FD, "gradients (at x=2, z=3 and hidden points)"), attempt,
+                       EXAMPLE, "y")
     return [contract.check(AT_CONTRACT_POINT, "values (y, dy_dx, dy_dz)"),
             hidden.check(AT_HIDDEN_POINTS, "values at hidden points"),
             fd_check, structure.check(STRUCTURE, "calls", ok="returns three numbers.")]
 
 
-def example_fd(judge, result, ref, x, z, k, what, rng):
+def linear(slopes):
+    """Whether the student's y has the same slopes in x and in z at every point measured
+    (at least three): y is then ``a x + b z + c``, its inputs handed back scaled, where the
+    reference's slopes change from point to point."""
+    if len(slopes) < 3:
+        return False
+    s = np.asarray(slopes)
+    return bool(np.allclose(s, s[0], rtol=1e-6, atol=1e-9))
+
+
+def example_fd(judge, result, ref, x, z, k, what, rng, measured):
+    """dy_dx (k = 0) or dy_dz (k = 1) against finite differences of the student's y at
+    (x, z); the differences taken are appended to ``measured`` as (derivatives, probes)."""
     point = [x, z]
 
     def F(t):
@@ -121,6 +142,7 @@ def example_fd(judge, result, ref, x, z, k, what, rng):
                          right=(ref[0], ref[1 + k]))
     if isinstance(got, Diagnosis):
         return got
+    measured.append(got)
     paths = {name: np.array([part]) for name, part in example_paths(x, z)[k].items()}
     return fd_verdict(result[1 + k], *got, function=EXAMPLE, source="y", what=what,
                       check="finite differences of your y", paths=paths)

@@ -8,7 +8,10 @@ with the reference class, the gradients with finite differences of the student's
 (a new instance per evaluation; ``sampled_coordinates``), the shape of what backward returns (a
 tuple, one gradient per input) and that ``self.value`` is set. A gradient is held to a few
 roundings of the reference (``EXACT_RTOL``: finite differences are named ``not_derived``), and
-a wrong one is checked against the usual slips of a local derivative (``SLIPS``).
+a wrong one is checked against the usual slips of a local derivative (``SLIPS``). Agreeing
+with the student's own forward pays when that forward is an honest attempt (judging/carried.py:
+right on a case, a named slip such as a factor, or changing with its inputs as the reference
+does), not when it is constant or hands its input back.
 """
 import zlib
 from functools import partial
@@ -18,12 +21,12 @@ import numpy as np
 import solutions
 
 from ...judging import in_notebook
+from ...judging.carried import Attempt, carried, dependence_along
 from ...judging.diagnose import Diagnosis, diagnose, relative_error
 from ...judging.finite_differences import (
     FD_RTOL,
     derivatives_at,
     fd_verdict,
-    not_right_yet,
     shape_verdict,
 )
 from ...judging.grades import CheckSpec
@@ -202,6 +205,7 @@ def local_derivatives(name, args):
 def check_op(judge, name):
     names = OPS[name]
     values, grads_ok, stored, structure = Tally(), Tally(), Tally(), Tally()
+    attempt = Attempt()
     for case in OP_CASES:
         args, g = op_inputs(judge, name, case)
         ref_value, ref_grads = reference_op(name, args, g)
@@ -212,8 +216,10 @@ def check_op(judge, name):
             stored.add(run.error)
             structure.add(run.error)
             continue
-        values.add(diagnose(run.value, ref_value, function=name, check=f"reference ({case})",
-                            what="output", rtol=REF_RTOL), run.value, ref_value)
+        value = diagnose(run.value, ref_value, function=name, check=f"reference ({case})",
+                         what="output", rtol=REF_RTOL)
+        values.add(value, run.value, ref_value)
+        attempt.saw_value(value)
         stored.add(stored_value(run, name))
         grads, problem = split_grads(run.grads, name, len(names))
         structure.add(problem)
@@ -238,7 +244,7 @@ def check_op(judge, name):
         grads_ok.passed = 0
     return [values.check(VALUES),
             grads_ok.check(REFERENCE, "gradients on hidden inputs"),
-            numerical or op_fd_check(judge, name, values.passed > 0),
+            numerical or carried(op_fd_check(judge, name, attempt), attempt, name),
             structure.check(STRUCTURE, ok="backward returns a tuple with one gradient per "
                             "input."),
             stored.check(STORED, ok="self.value holds the output after every call.")]
@@ -291,9 +297,9 @@ def student_output(judge, name, args):
 
 
 @one_check(FD)
-def op_fd_check(judge, name, forward_right):
+def op_fd_check(judge, name, attempt):
     """Backward vs finite differences of the student's own forward, on scalars and arrays;
-    it pays only when that forward is right on at least one hidden case."""
+    how that forward depends on its inputs in each case goes into ``attempt``."""
     names = OPS[name]
     agree = Tally()
     rng = judge.rng([23, len(name)])
@@ -307,15 +313,19 @@ def op_fd_check(judge, name, forward_right):
         if grads is None:
             agree.add(problem, count=len(names))
             continue
+        classes = []
         for k, (grad, argname) in enumerate(zip(grads, names, strict=False)):
-            agree.add(op_fd_verdict(judge, name, args, g, k, grad, argname, rng, case))
-    if agree.passed and not forward_right:
-        return FD.failed(not_right_yet(name))
+            agree.add(op_fd_verdict(judge, name, args, g, k, grad, argname, rng, case,
+                                    classes))
+        if len(classes) == len(names):
+            attempt.saw_dependence(classes)
     return agree.check(FD, "gradients",
                        ok="every gradient agrees with finite differences of your own forward.")
 
 
-def op_fd_verdict(judge, name, args, g, k, grad, argname, rng, case):
+def op_fd_verdict(judge, name, args, g, k, grad, argname, rng, case, classes):
+    """The gradient of input ``k`` against finite differences of the student's forward;
+    how that forward depends on input ``k`` is appended to ``classes``."""
     function, x, what = f"{name}.backward", args[k], "d" + argname
     wrong = shape_verdict(grad, x, function=function, source="forward", what=what)
     if wrong is not None:
@@ -330,6 +340,7 @@ def op_fd_verdict(judge, name, args, g, k, grad, argname, rng, case):
                          right=(float(np.sum(ref_value * g)), ref_grads[k]))
     if isinstance(got, Diagnosis):
         return got
+    classes.append(dependence_along(*got, ref_grads[k], g))
     return fd_verdict(grad, *got, function=function, source="forward", what=what,
                       check=f"finite differences of your forward ({case})")
 

@@ -8,15 +8,18 @@ reproducibility for generators made from the same seed (``probes.Rng(seed)``, ma
 child). The backward pass is judged against the student's OWN forward: its gradient must be
 ``dout`` times the factor that forward applied to each unit (``out / x``), and must agree with
 finite differences of that forward run with the same seed at every evaluation; both pay for
-the training cases only when that forward is right in training in some respect (it drops
-about a fraction p, or scales the kept units right). A mask other than the forward's, or none,
-is named.
+the training cases when that forward is an honest attempt (judging/carried.py): right in
+training in some respect (it drops about a fraction p, or scales the kept units right), or
+with a slip named here (kept units unscaled, scaled by p or by the keep probability, p taken
+as the keep probability, another factor), and not trivial (one that drops nothing and hands
+x back, or returns zeros). A mask other than the forward's, or none, is named.
 """
 import numpy as np
 
+from ...judging.carried import Attempt, carried, dependence_along, why_not_paid
 from ...judging.compare import SIGMAS
 from ...judging.diagnose import Diagnosis, diagnose
-from ...judging.finite_differences import derivatives_at, fd_verdict, not_right_yet, shape_verdict
+from ...judging.finite_differences import derivatives_at, fd_verdict, shape_verdict
 from ...judging.grades import CheckSpec
 from ...judging.judge import (
     ITEM,
@@ -233,18 +236,13 @@ def dropout_gradient(judge, x, p, train, seed, dout):
     return (dx, out, after[0] if after else None), None
 
 
-def trains_right(out, x, p, case):
-    """Whether a training forward's out is right in one respect: the units it drops or the
-    factor of those it keeps."""
-    return scaling_verdict(out, x, p, case).ok or fraction_verdict(out, p, case).ok
-
-
 def check_dropout_backward(judge):
     """dx against what the student's own forward did: in training, dout times the factor that
     forward applied to each unit (``out / x``); at test time, dout. The training cases, like
-    the finite differences, pay only when that forward is right in training in some respect
-    (it drops about a fraction p of the units, or scales the kept ones right)."""
-    forward_right = False
+    the finite differences, pay when that forward in training is an honest attempt
+    (``carried``): right in some respect (it drops about a fraction p of the units, or scales
+    the kept ones right) or with a slip named here, and not trivial."""
+    attempt = Attempt()
     followed = {True: 0, False: 0}
     found = Tally()
     arguments = Arguments(BACKWARD)
@@ -259,19 +257,23 @@ def check_dropout_backward(judge):
             continue
         dx, out, after = got
         arguments.saw([dout], [after], ["dout"])
-        forward_right = forward_right or (train and trains_right(out, x, p, case))
+        if train:
+            attempt.saw_value(scaling_verdict(out, x, p, case))
+            attempt.saw_value(fraction_verdict(out, p, case))
         expected = dout * out / x if train else dout
         problem = diagnose(dx, expected, function=BACKWARD, check=f"the units your forward "
                            f"kept and their factor ({label})", what="dx", rtol=REF_RTOL)
         if not problem.ok and train:
             problem = mask_slip(dx, dout, out, x) or problem
         followed[train] += found.note(problem, dx, expected)
-    passed = followed[False] + (followed[True] if forward_right else 0)
+    fd = dropout_fd_check(judge, attempt)
+    why = why_not_paid(attempt, BACKWARD, "forward in training")
+    passed = followed[False] + (followed[True] if why is None else 0)
     verdicts = found.verdicts()
-    if followed[True] and not forward_right:
-        verdicts.insert(0, not_right_yet(BACKWARD, "forward in training"))
+    if followed[True] and why is not None:
+        verdicts.insert(0, why)
     return [FOLLOWS.counted(passed, len(cases), verdicts),
-            dropout_fd_check(judge, forward_right),
+            carried(fd, attempt, BACKWARD, "forward in training"),
             arguments.check(next(iter(verdicts), None))]
 
 
@@ -305,8 +307,10 @@ def mask_slip(dx, dout, out, x):
 
 
 @one_check(FD)
-def dropout_fd_check(judge, forward_right):
-    """dx vs finite differences of the student's forward, same seed at every evaluation."""
+def dropout_fd_check(judge, attempt):
+    """dx vs finite differences of the student's forward, same seed at every evaluation;
+    whether that forward is trivial (flat, or x handed back) goes into ``attempt`` (its mask
+    is its own, so there is no reference pattern to compare with)."""
     x = away_from_zero(judge.rng([59]), (6, 5), 0.1)
     p, seed = 0.4, seed_of(judge, 59)
     dout = judge.rng([61]).standard_normal(x.shape)
@@ -329,10 +333,9 @@ def dropout_fd_check(judge, forward_right):
     if isinstance(derivatives, Diagnosis):
         return FD.check(0.0, f"{BACKWARD} could not be checked: {derivatives.message}",
                         derivatives.kind)
+    attempt.saw_dependence([dependence_along(*derivatives, None, dout)])
     d = fd_verdict(got[0], *derivatives, function=BACKWARD, source="forward", what="dx",
                    check="finite differences of your forward (same seed)")
-    if d.ok and not forward_right:
-        return FD.failed(not_right_yet(BACKWARD, "forward in training"))
     return FD.check(float(d.ok), "agrees with finite differences of your own forward." if d.ok
                     else d.message, d.kind)
 

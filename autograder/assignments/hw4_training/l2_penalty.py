@@ -2,14 +2,17 @@
 
 The loss and every gradient against the reference on hidden params (several arrays, one
 array, a tiny reg), and each gradient against finite differences of the student's own loss
-(``sampled_coordinates``), which pay only when that loss is right on at least one hidden case.
+(``sampled_coordinates``), which pay when that loss is an honest attempt (judging/carried.py:
+right on a hidden case, a named slip such as half the loss, or changing with every entry as
+the reference does), not when it is constant or linear in the params (their sum, scaled).
 """
 import solutions
 
 from ...judging import in_notebook
+from ...judging.carried import Attempt, carried, dependence_along
 from ...judging.compare import compare_list
 from ...judging.diagnose import Diagnosis, diagnose
-from ...judging.finite_differences import derivatives_at, fd_verdict, not_right_yet, shape_verdict
+from ...judging.finite_differences import derivatives_at, fd_verdict, shape_verdict
 from ...judging.grades import CheckSpec
 from ...judging.judge import (
     REF_RTOL,
@@ -35,6 +38,7 @@ FD = CheckSpec("grads match finite differences of your loss", "fd", 3)
 def check_l2(judge):
     losses, grads = Tally(), Tally()
     arguments = Arguments(NAME)
+    attempt = Attempt()
     for case, (shapes, reg) in L2_CASES.items():
         params = param_list(judge, f"l2 {case}", shapes)
         ref_loss, ref_grads = solutions.l2_penalty([p.copy() for p in params], reg)
@@ -47,18 +51,21 @@ def check_l2(judge):
             losses.add(problem)
             grads.add(problem, count=len(params))
             continue
-        losses.add(diagnose(result[0], ref_loss, function=NAME, what="loss",
-                            check=f"reference ({case})", rtol=REF_RTOL), result[0], ref_loss)
+        loss = diagnose(result[0], ref_loss, function=NAME, what="loss",
+                        check=f"reference ({case})", rtol=REF_RTOL)
+        losses.add(loss, result[0], ref_loss)
+        attempt.saw_value(loss)
         grads.count(compare_list(result[1], ref_grads, grads, NAME, f"reference ({case})",
                                  "grads", rtol=REF_RTOL), len(params))
     return [losses.check(LOSS), grads.check(GRADS, "gradients on hidden params"),
-            l2_fd_check(judge, losses.passed > 0), arguments.check(losses.first())]
+            carried(l2_fd_check(judge, attempt), attempt, NAME, "loss"),
+            arguments.check(losses.first())]
 
 
 @one_check(FD)
-def l2_fd_check(judge, loss_right):
-    """Each gradient vs finite differences of the student's own loss; it pays only when that
-    loss is right on at least one hidden case."""
+def l2_fd_check(judge, attempt):
+    """Each gradient vs finite differences of the student's own loss; how that loss depends
+    on each param goes into ``attempt``."""
     shapes, reg = L2_CASES["several arrays"]
     params = param_list(judge, "l2 fd", shapes)
     ref_loss, ref_grads = solutions.l2_penalty([p.copy() for p in params], reg)
@@ -68,7 +75,7 @@ def l2_fd_check(judge, loss_right):
         problem = Diagnosis("wrong_structure", f"{NAME}: grads must hold one array per param.")
     if problem is not None:
         return FD.failed(problem)
-    agree = Tally()
+    agree, classes = Tally(), []
     for k, (p, g) in enumerate(zip(params, result[1], strict=False)):
         what = f"grads[{k}]"
         d = shape_verdict(g, p, function=NAME, source="loss", what=what, truth=p)
@@ -88,11 +95,12 @@ def l2_fd_check(judge, loss_right):
             d = derivatives_at(F, p, judge.rng([71, k]), function=NAME, source="loss",
                                right=(ref_loss, ref_grads[k]))
             if not isinstance(d, Diagnosis):
+                classes.append(dependence_along(*d, ref_grads[k], 1.0))
                 d = fd_verdict(g, *d, function=NAME, source="loss", what=what,
                                check="finite differences of your loss")
         agree.add(d)
-    if agree.passed and not loss_right:
-        return FD.failed(not_right_yet(NAME, "loss"))
+    if len(classes) == len(params):
+        attempt.saw_dependence(classes)
     return agree.check(FD, "gradients", ok="every gradient agrees with finite differences of "
                        "your own loss.")
 

@@ -2,7 +2,14 @@
 write them, each with its exact score and diagnosis (graded in the assignment's class,
 support.py); the checks on the reference with realistic bugs swapped in."""
 
-from support import bugged, corpus_test, grade_reference, reference_tests
+from support import (
+    bugged,
+    checks_of,
+    corpus_test,
+    grade_reference,
+    reference_tests,
+    replaced,
+)
 
 from autograder.round.samples import Sample
 
@@ -93,3 +100,26 @@ def test_messages_never_show_hidden_values(reference_student):
     for check in grade.checks:
         # the only numbers allowed: counts, the public point (2, 3), errors in e-notation
         assert not re.search(r"\d\.\d{3,}", check.message), check.message
+
+
+def test_gradients_consistent_with_a_y_that_misses_a_term_keep_their_credit(reference_student):
+    """y without its term f = c/a (an honest slip: wrong at every point), dy_dx and dy_dz
+    derived for that y: error carried forward, the finite-difference check pays in full."""
+    with bugged(reference_student, "example_forward_backward", [
+            ("y = d + e + f", "y = d + e"), ("dd = de = df = 1.0", "dd = de = 1.0\n    df = 0.0")]):
+        grade = grade_reference(reference_student[0], "example_forward_backward")
+    checks = checks_of(grade)
+    assert checks["values at hidden points"].fraction == 0  # y and both gradients
+    assert checks["gradients match finite differences of your y"].fraction == 1
+
+
+def test_gradients_consistent_with_a_linear_y_pay_nothing(reference_student):
+    """y = 2x + 3z (its inputs handed back, scaled) with its constant gradients: the same
+    slopes at every point, where the example's change, so nothing was derived."""
+    text = ("def example_forward_backward(x, z):\n"
+            "    return 2.0 * x + 3.0 * z, 2.0, 3.0\n")
+    with replaced(reference_student, "example_forward_backward", text):
+        grade = grade_reference(reference_student[0], "example_forward_backward")
+    fd = checks_of(grade)["gradients match finite differences of your y"]
+    assert fd.fraction == 0 and fd.kind == "forward_trivial"
+    assert grade.score == 0

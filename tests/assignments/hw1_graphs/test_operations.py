@@ -238,12 +238,34 @@ BUGS = {
 # ------------------------------------------------------------ what the checks pay and say
 
 
-def test_consistency_with_a_forward_right_nowhere_pays_nothing(reference_student):
-    """Exp's forward doubled everywhere, its backward consistent with it: no right number."""
+def test_consistency_with_a_forward_with_a_named_slip_keeps_its_credit(reference_student):
+    """Exp's forward doubled everywhere (a slip the judge names, scaled_by_2), its backward
+    consistent with it: error carried forward, the finite-difference credit is kept (3 of
+    12, and the structure checks 2 of 12 with it), the forward's values and the reference
+    gradients are lost."""
     with bugged(reference_student, "Exp", [("return np.exp(a)", "return 2 * np.exp(a)")]):
         grade = grade_reference(reference_student[0], "Exp")
+    checks = checks_of(grade)
+    assert checks["backward matches finite differences of your forward"].fraction == 1
+    assert checks["forward values on hidden inputs"].kind == "scaled_by_2"
+    assert grade.score == pytest.approx(3.0 * 5 / 12)
+
+
+@pytest.mark.parametrize("forward, backward", [
+    ("return a", "return (output_grad,)"),                     # the input handed back
+    ("return 3.0 * a + 1.0", "return (3.0 * output_grad,)"),   # scaled and shifted
+    ("return 0.0 * a + 1.0", "return (0.0 * output_grad,)"),   # a constant
+])
+def test_consistency_with_a_trivial_forward_pays_nothing(reference_student, forward, backward):
+    """Exp's forward replaced by a trivial one (its input echoed, or a constant), its backward
+    consistent with it: the agreement shows nothing derived, so nothing is paid."""
+    text = ("class Exp(Operation):\n    def forward(self, a):\n        " + forward +
+            "\n\n    def backward(self, output_grad):\n        a, = self.inputs\n        " +
+            backward + "\n")
+    with replaced(reference_student, "Exp", text):
+        grade = grade_reference(reference_student[0], "Exp")
     fd = checks_of(grade)["backward matches finite differences of your forward"]
-    assert fd.fraction == 0 and fd.kind == "forward_wrong"
+    assert fd.fraction == 0 and fd.kind in ("forward_trivial", "forward_ignores_input")
     assert grade.score == 0
 
 
@@ -303,7 +325,8 @@ def test_every_distinct_mistake_of_a_check_is_named(reference_student):
     """Divide's da multiplied where it should divide, and db's sign flipped."""
     with bugged(reference_student, "Divide", [("output_grad / b, -output_grad * a / (b * b)",
                                      "output_grad * b, output_grad * a / (b * b)")]):
-        ref = checks_of(grade_reference(reference_student[0], "Divide"))["backward matches the reference gradients"]
+        ref = checks_of(grade_reference(reference_student[0], "Divide"))[
+            "backward matches the reference gradients"]
     assert ref.kind == "sign_flipped" and ref.also == ("wrong_values",)
     assert "opposite sign" in ref.message and "Also:" in ref.message
 
@@ -312,7 +335,8 @@ def test_a_mistake_is_reported_on_the_case_that_shows_it_best(reference_student)
     """Log's gradient off by 0.001 in the denominator is barely visible at the scalar's
     a > 2.6 and plain at the arrays' a < 0.6: it is reported where it is plain."""
     with bugged(reference_student, "Log", [("(output_grad / a,)", "(output_grad / (a + 0.001),)")]):
-        ref = checks_of(grade_reference(reference_student[0], "Log"))["backward matches the reference gradients"]
+        ref = checks_of(grade_reference(reference_student[0], "Log"))[
+            "backward matches the reference gradients"]
     assert ref.fraction == 0 and "It is close" not in ref.message, ref.message
 
 

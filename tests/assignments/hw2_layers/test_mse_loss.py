@@ -26,8 +26,25 @@ def mse_loss(pred, target):
 '''
 
 
+# Trivial losses with the gradient that agrees with them: the scores summed (handed back), and
+# a constant.
+MSE_ECHO = '''\
+def mse_loss(pred, target):
+    return float(np.sum(pred)), np.ones_like(pred)
+'''
+
+MSE_CONSTANT = '''\
+def mse_loss(pred, target):
+    return 1.0, np.zeros_like(pred)
+'''
+
+
 CORPUS = [
     Sample("c2_mse_mean", "mse averaged over every entry", answers={"mse_loss": MSE_MEAN}),
+    Sample("c2_mse_echo", "mse returns the sum of pred and a gradient of ones",
+           answers={"mse_loss": MSE_ECHO}),
+    Sample("c2_mse_constant", "mse returns a constant and a zero gradient",
+           answers={"mse_loss": MSE_CONSTANT}),
     Sample("c2_mse_sign", "mse gradient of target - pred", answers={"mse_loss": MSE_SIGN}),
     Sample("batch", "mse gradient without 1/N", answers={
         "mse_loss": with_bug("mse_loss", "dpred = 2.0 * diff / n", "dpred = 2.0 * diff")}),
@@ -36,8 +53,12 @@ CORPUS = [
 # {student: {function: (fraction of its points, the diagnosis kind it must show)}};
 # every other function of the assignment gets full marks.
 EXPECTED = {
-    # never right (divides by N * D): its consistent gradient earns nothing
-    "c2_mse_mean": {"mse_loss": (0.0, "forward_wrong")},
+    # never right (divides by N * D), but an honest loss: its consistent gradient keeps its
+    # finite-difference credit (error carried forward; it got 0.0 before)
+    "c2_mse_mean": {"mse_loss": (loss_share(0, 1, 0), "wrong_values")},
+    # trivial losses: agreeing with them earns nothing
+    "c2_mse_echo": {"mse_loss": (0.0, "forward_trivial")},
+    "c2_mse_constant": {"mse_loss": (0.0, "forward_ignores_input")},
     "c2_mse_sign": {"mse_loss": (loss_share(1, 0, 0), "sign_flipped")},
 }
 

@@ -108,9 +108,10 @@ EXPECTED = {
     # the mean is the sum on the batch of one
     "c2_prelu_mean": {"prelu_backward": (backward_share(1 / 2, 6 / 10),
                                          "scaled_by_inverse_batch")},
-    # never right; the backward agrees with its own forward, which is never right
+    # never right, a named slip; the backward, right for that forward, keeps its
+    # finite-difference credit (error carried forward; it got 0.0 before)
     "c2_prelu_side": {"prelu_forward": (0.0, "prelu_wrong_side"),
-                      "prelu_backward": (0.0, "prelu_wrong_side")},
+                      "prelu_backward": (backward_share(1, 0), "prelu_wrong_side")},
     # dx wrong where x is exactly 0, nowhere else (dalpha gets nothing from a 0 anyway)
     "c2_prelu_zero": {"prelu_backward": (backward_share(1, 9 / 10), "wrong_at_zeros")},
     # dalpha of shape (N,): wrong on every case, of the right shape only where N = D

@@ -112,9 +112,16 @@ CORPUS = [
            answers=NUMERICAL_SIGMOID),
     Sample("sign", "sigmoid backward sign flipped", answers={
         "sigmoid_backward": with_bug("sigmoid_backward", "dx = dout * s", "dx = -dout * s")}),
+    Sample("sig_echo", "sigmoid forward hands x back, backward dout", answers={
+        "sigmoid_forward": "def sigmoid_forward(x):\n    return x.copy(), None\n",
+        "sigmoid_backward": "def sigmoid_backward(dout, cache):\n    return dout.copy()\n"}),
+    Sample("sig_half", "sigmoid forward a constant 0.5, backward zeros", answers={
+        "sigmoid_forward": "def sigmoid_forward(x):\n    return np.full_like(x, 0.5), None\n",
+        "sigmoid_backward": "def sigmoid_backward(dout, cache):\n    return 0 * dout\n"}),
     Sample("fwdbug", "sigmoid forward wrong, backward consistent with it", answers={
         "sigmoid_forward": "def sigmoid_forward(x):\n    out = np.tanh(x)\n    return out, out\n",
-        "sigmoid_backward": "def sigmoid_backward(dout, cache):\n    return dout * (1 - cache * cache)\n"}),
+        "sigmoid_backward": ("def sigmoid_backward(dout, cache):\n"
+                             "    return dout * (1 - cache * cache)\n")}),
     Sample("c2_complex_step", "sigmoid backward by a complex step of the forward (exact to "
            "rounding, one forward call)", answers={"sigmoid_forward": SIGMOID_OF_ANY_NUMBER,
                     "sigmoid_backward": SIGMOID_COMPLEX_STEP}),
@@ -137,6 +144,12 @@ EXPECTED = {
                         "sigmoid_backward": (0.0, "not_derived")},
     "c2_dual_numbers": {"sigmoid_forward": (forward_share(1, stable=0), "fp_warning"),
                         "sigmoid_backward": (0.0, "not_derived")},
+    # trivial forwards (x handed back, a constant): the backward agreeing with them earns
+    # nothing
+    "sig_echo": {"sigmoid_forward": (0.0, "wrong_values"),
+                 "sigmoid_backward": (0.0, "forward_trivial")},
+    "sig_half": {"sigmoid_forward": (0.0, "wrong_values"),
+                 "sigmoid_backward": (0.0, "forward_ignores_input")},
 }
 
 
@@ -156,17 +169,19 @@ MISTAKES = [
 
 @pytest.mark.parametrize("student, function, kind, expected", MISTAKES)
 def test_each_mistake_costs_its_points_and_is_named(graded, student, function, kind, expected):
-    assert_costs_its_points(graded(A)[student], function, kind, expected, spared=("sigmoid_backward",) if student == "fwdbug" else ())
+    spared = ("sigmoid_backward",) if student == "fwdbug" else ()
+    assert_costs_its_points(graded(A)[student], function, kind, expected, spared=spared)
 
 
-def test_a_backward_consistent_with_a_forward_that_is_never_right_earns_nothing(graded):
-    """Finite differences of the student's own forward pay only when that forward is right on
-    at least one hidden case (test_leaky_relu.py has one that is, and is paid)."""
+def test_a_backward_consistent_with_an_honest_forward_keeps_its_credit(graded):
+    """Error carried forward: tanh where sigmoid belongs is right nowhere, but it changes with
+    x as sigmoid does (one slope per unit, none zero), and the backward derived for it keeps
+    its finite-difference credit; the reference gradients are lost (it got 0.0 before)."""
     report = graded(A)["fwdbug"]
     checks = report["functions"]["sigmoid_backward"]["checks"]
     fd = next(c for c in checks if c["name"] == "matches finite differences of your forward")
-    assert fd["score"] == 0 and fd["kind"] == "forward_wrong"
-    assert fraction(report, "sigmoid_backward") == 0.0
+    assert fd["score"] == fd["max_score"] and fd["kind"] == "ok"
+    assert fraction(report, "sigmoid_backward") == backward_share(1, 0)
 
 
 def test_huge_inputs_always_overflow_exp_both_ways():

@@ -48,9 +48,62 @@ DROPOUT_MASK_REDRAWN = {
 }
 
 
+# Real students' slips: p taken as the probability of keeping a unit, the kept units left
+# unscaled or scaled by 1/p; each backward exactly consistent with its forward.
+DROPOUT_KEEP_UNSCALED = {
+    "dropout_forward": '''def dropout_forward(x, p, train, rng):
+    if not train:
+        return x.copy(), None
+    mask = rng.random(x.shape) < p
+    return x * mask, mask
+''',
+    "dropout_backward": DROPOUT_BY_P["dropout_backward"],
+}
+
+DROPOUT_KEEP_BY_P = {
+    "dropout_forward": '''def dropout_forward(x, p, train, rng):
+    if not train:
+        return x.copy(), None
+    mask = (rng.random(x.shape) < p) / p
+    return x * mask, mask
+''',
+    "dropout_backward": DROPOUT_BY_P["dropout_backward"],
+}
+
+# Trivial pairs: a forward that hands x back (drops nothing) or returns zeros in training,
+# with the backward that agrees with it.
+DROPOUT_IDENTITY = {
+    "dropout_forward": '''def dropout_forward(x, p, train, rng):
+    return x.copy(), None
+''',
+    "dropout_backward": '''def dropout_backward(dout, cache):
+    return dout.copy()
+''',
+}
+
+DROPOUT_ZEROS = {
+    "dropout_forward": '''def dropout_forward(x, p, train, rng):
+    if not train:
+        return x.copy(), None
+    return np.zeros_like(x), True
+''',
+    "dropout_backward": '''def dropout_backward(dout, cache):
+    return dout.copy() if cache is None else np.zeros_like(dout)
+''',
+}
+
+
 CORPUS = [
     Sample("t_dropout_p", "dropout scaled by 1/p, backward consistent with it",
            answers=DROPOUT_BY_P),
+    Sample("t_dropout_keep_unscaled", "p taken as the keep probability, kept units unscaled, "
+           "backward consistent with it", answers=DROPOUT_KEEP_UNSCALED),
+    Sample("t_dropout_keep_by_p", "p taken as the keep probability, kept units divided by p, "
+           "backward consistent with it", answers=DROPOUT_KEEP_BY_P),
+    Sample("t_dropout_identity", "dropout hands x back in training too, backward dout",
+           answers=DROPOUT_IDENTITY),
+    Sample("t_dropout_zeros", "dropout returns zeros in training, backward zeros",
+           answers=DROPOUT_ZEROS),
     Sample("t_mask_redrawn", "dropout backward draws a new mask from the rng it kept",
            answers=DROPOUT_MASK_REDRAWN),
 ]
@@ -63,6 +116,16 @@ EXPECTED = {
     # dropout_backward: 4 (dx follows the forward: test time only), 3 (finite differences),
     # 1 (args)
     "t_mask_redrawn": {"dropout_backward": ((4 / 4 + 0 + 1) / 8, "different_mask")},
+    # error carried forward: each forward loses its scaling and fraction checks, each
+    # backward, right for the forward it was given, keeps everything (it got 2/8 before:
+    # the test-time case and the arguments)
+    "t_dropout_keep_unscaled": {"dropout_forward": ((0 + 0 + 3 + 1 + 1) / 12, "not_scaled")},
+    "t_dropout_keep_by_p": {"dropout_forward": ((0 + 0 + 3 + 1 + 1) / 12, "scaled_by_p")},
+    # trivial forwards: the backward agreeing with them earns only its test-time case
+    "t_dropout_identity": {"dropout_forward": ((0 + 0 + 3 + 0 + 1) / 12, "not_scaled"),
+                           "dropout_backward": ((4 / 4 + 0 + 1) / 8, "forward_trivial")},
+    "t_dropout_zeros": {"dropout_forward": ((0 + 0 + 3 + 0 + 1) / 12, "all_zeros"),
+                        "dropout_backward": ((4 / 4 + 0 + 1) / 8, "forward_trivial")},
 }
 
 
@@ -119,5 +182,5 @@ def test_dropout_backward_of_a_forward_that_drops_nothing_earns_only_test_time(r
             replaced(reference_student, "dropout_backward", backward):
         checks = checks_of(grade_reference(reference_student[0], "dropout_backward"))
     assert checks["dx follows your forward's mask and scaling"].fraction == 0.25
-    assert checks["dx follows your forward's mask and scaling"].kind == "forward_wrong"
+    assert checks["dx follows your forward's mask and scaling"].kind == "forward_trivial"
     assert checks["matches finite differences of your forward"].fraction == 0

@@ -2,7 +2,15 @@
 each with its exact score and diagnosis (graded in the assignment's class, support.py); the
 checks on the reference with realistic bugs swapped in."""
 
-from support import bugged, checks_of, corpus_test, grade_reference, reference_tests
+import pytest
+from support import (
+    bugged,
+    checks_of,
+    corpus_test,
+    grade_reference,
+    reference_tests,
+    replaced,
+)
 
 from autograder.round.samples import Sample
 
@@ -73,10 +81,28 @@ BUGS = {
 # ------------------------------------------------------------ what the checks pay and say
 
 
-def test_l2_grads_consistent_with_a_wrong_loss_earn_no_finite_difference_credit(reference_student):
+def test_l2_grads_consistent_with_half_the_loss_keep_their_credit(reference_student):
+    """Half the loss (a slip the judge names, scaled_by_half) and grads consistent with it:
+    error carried forward, the finite differences pay (3 of 11) and the arguments check with
+    them (1 of 11); the loss and the reference grads are lost."""
     with bugged(reference_student, "l2_penalty", [("loss = reg * sum", "loss = 0.5 * reg * sum"),
-                                        ("2.0 * reg * p", "reg * p")]):
+                                                  ("2.0 * reg * p", "reg * p")]):
         grade = grade_reference(reference_student[0], "l2_penalty")
-    assert checks_of(grade)["grads match finite differences of your loss"].kind == \
-        "forward_wrong"
+    checks = checks_of(grade)
+    assert checks["grads match finite differences of your loss"].fraction == 1
+    assert checks["loss on hidden params"].kind == "scaled_by_half"
+    assert grade.score == pytest.approx(3.0 * 4 / 11)
+
+
+@pytest.mark.parametrize("loss, grad", [
+    ("reg * sum(np.sum(p) for p in params)", "reg * np.ones_like(p)"),   # the params echoed
+    ("0.0 * len(params)", "np.zeros_like(p)"),                           # a constant
+])
+def test_l2_grads_consistent_with_a_trivial_loss_pay_nothing(reference_student, loss, grad):
+    text = (f"def l2_penalty(params, reg):\n    loss = {loss}\n"
+            f"    return float(loss), [{grad} for p in params]\n")
+    with replaced(reference_student, "l2_penalty", text):
+        grade = grade_reference(reference_student[0], "l2_penalty")
+    fd = checks_of(grade)["grads match finite differences of your loss"]
+    assert fd.fraction == 0 and fd.kind in ("forward_trivial", "forward_ignores_input")
     assert grade.score == 0

@@ -15,7 +15,18 @@ MOMENTUM_SIGN = '''def sgd_momentum_step(params, grads, velocities, lr, momentum
 '''
 
 
+MOMENTUM_IN_PLACE = '''def sgd_momentum_step(params, grads, velocities, lr, momentum=0.9):
+    for p, g, v in zip(params, grads, velocities):
+        v *= momentum
+        v -= lr * g
+        p += v
+    return params, velocities
+'''
+
+
 CORPUS = [
+    Sample("t_momentum_in_place", "momentum updates the params and velocities in place",
+           answers={"sgd_momentum_step": MOMENTUM_IN_PLACE}),
     Sample("t_momentum_sign", "momentum velocity adds lr * g",
            answers={"sgd_momentum_step": MOMENTUM_SIGN}),
 ]
@@ -23,6 +34,8 @@ CORPUS = [
 # {student: {function: (fraction of its points, the diagnosis kind it must show)}};
 # every other function of the assignment gets full marks.
 EXPECTED = {
+    # one step 4, chain 3, arguments 1: right values, the caller's arrays changed
+    "t_momentum_in_place": {"sgd_momentum_step": ((4 + 3 + 0) / 8, "input_mutated")},
     "t_momentum_sign": {"sgd_momentum_step": (0.0, "gradient_sign")},
 }
 
