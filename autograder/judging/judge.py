@@ -321,8 +321,8 @@ def pair_of(result, function, names):
 
 # ------------------------------------------------------------- checks that fail on their own
 
-ESCAPING = ("budget", "gave_up")
-WITHHELD = ("gradient", "fd")  # the roles a gradient evaluated, not derived, earns nothing in  # the process can't go on: the grading loop says so
+ESCAPING = ("budget", "gave_up")  # the process can't go on: the grading loop says so
+WITHHELD = ("gradient", "fd")  # the roles a gradient evaluated, not derived, earns nothing in
 
 
 def contained(run, spec, function="your function"):
