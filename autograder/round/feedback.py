@@ -2,9 +2,12 @@
 
 Never the hidden tests' source, inputs or the reference's values: only what the report
 holds, which the judge wrote for students to read. Its size is bounded whatever the report
-holds: each text is cut to ``MAX_TEXT`` characters, the page to ``MAX_HTML`` bytes."""
+holds: each text is cut to ``MAX_TEXT`` characters, the page to ``MAX_HTML`` bytes; and every
+text passes ``described.outgoing`` again, the last line against a student's number."""
 import html
 from pathlib import Path
+
+from ..judging.described import outgoing
 
 MAX_TEXT = 600
 MAX_HTML = 1_000_000
@@ -24,8 +27,9 @@ def css_class(score, max_score):
 
 
 def clip(text, limit=MAX_TEXT):
-    """``text`` HTML-escaped, cut to ``limit`` characters first."""
-    text = str(text)
+    """``text`` HTML-escaped, cut to ``limit`` characters first, after the last line's guard
+    (``described.outgoing``: no long run of digits, nothing unprintable)."""
+    text = outgoing(text)
     return html.escape(text if len(text) <= limit else text[:limit - 3] + "...")
 
 
