@@ -406,7 +406,8 @@ def _shape_mismatch(case, got, expected, batch_size):
         relation = "the transpose of" if got.ndim == 2 else "the reverse of"
         return case.say("transposed", (
             f"your {what} has a shape that is {relation} the expected shape {es}. Check the "
-            f"order of the factors in the product that gives {what}, and the shape each factor has."))
+            f"order of the factors in the product that gives {what}, and the shape each factor "
+            "has."))
     extra_axis = got.ndim == expected.ndim + 1 and gs[1:] == es
     if extra_axis and _is_batch_axis(gs[0], batch_size):
         if (_close(got.sum(axis=0), expected, case.rtol, case.atol)
