@@ -128,7 +128,7 @@ def shape_against(got, expected):
         entries = " and no entries at all" if got and 0 in got else ""
         return f"{axes}{entries} where {len(expected)} were expected"
     if len(got) >= 2 and got == expected[::-1]:
-        return "its axes in reverse order (the expected shape transposed)"
+        return f"shape {got}, the expected shape's axes in reverse order"
     parts = [f"{count_of(g, 'entry', 'entries', limit=length_bound(e))} along "
              f"{axis_name(k, len(got))} where {e} {'was' if e == 1 else 'were'} expected"
              for k, (g, e) in enumerate(zip(got, expected, strict=True)) if g != e]

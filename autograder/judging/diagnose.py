@@ -404,10 +404,10 @@ def _shape_mismatch(case, got, expected, batch_size):
     what, gs, es = case.what, got.shape, expected.shape
     if got.ndim == expected.ndim >= 2 and gs == es[::-1]:
         relation = "the transpose of" if got.ndim == 2 else "the reverse of"
+        # gs is es reversed: the grader's own numbers, not the student's to choose
         return case.say("transposed", (
-            f"your {what} has a shape that is {relation} the expected shape {es}. Check the "
-            f"order of the factors in the product that gives {what}, and the shape each factor "
-            "has."))
+            f"your {what} has shape {gs}, {relation} the expected shape {es}. Check the order of "
+            f"the factors in the product that gives {what}, and the shape each factor has."))
     extra_axis = got.ndim == expected.ndim + 1 and gs[1:] == es
     if extra_axis and _is_batch_axis(gs[0], batch_size):
         if (_close(got.sum(axis=0), expected, case.rtol, case.atol)
