@@ -19,7 +19,7 @@ import solutions
 
 from ..judging.described import exception_name, outgoing, outgoing_report
 from ..judging.grades import GRADED, NOTEBOOK_READABLE, FunctionGrade
-from ..judging.judge import Judge
+from ..judging.judge import Judge, failure
 from ..judging.registry import checks_of
 from ..judging.weights import course_weights
 from ..sandbox.runner import Limits, StudentError, StudentProcess
@@ -268,8 +268,8 @@ def run_checks(check, judge, name):
     except StudentError as err:  # a process that gave up: no more checks can run
         if err.kind == "budget":
             return [budget_used_up(name, judge.proc)]
-        return [GRADED.check(0.0, f"{name} could not be graded: "
-                             f"{str(err).splitlines()[0] if str(err) else err.kind}.", "crashed")]
+        said = failure(err, name)  # the runner's words, or a built-in exception's name
+        return [GRADED.check(0.0, f"{name} could not be graded: {said.message}", said.kind)]
     if judge.proc.budget_left() <= 0:  # checks cut short by the budget: say so
         checks = [c if c.fraction >= 1 else c.spec.check(
             c.fraction, "not finished: the time budget for this submission was used up.",

@@ -49,7 +49,8 @@ def test_a_shape_is_said_only_in_numbers_the_expected_shape_bounds(got, expected
 def test_the_issues_shape_is_described_not_printed():
     words = shape_against((0, 535673910, 550801969), (4, 3))
     assert words == "3 axes and no entries at all where 2 were expected"
-    assert shape_against((5, 3), (4, 3)) == "5 entries along axis 0 (the rows) where 4 were expected"
+    assert shape_against((5, 3), (4, 3)) == \
+        "5 entries along axis 0 (the rows) where 4 were expected"
     assert "more than 10 entries along axis 1" in shape_against((4, 99999), (4, 3))
     assert shape_against((3, 4), (4, 3)).startswith("shape (3, 4)")  # the expected, reversed
 

@@ -25,7 +25,6 @@ import json
 import os
 import re
 import shutil
-from pathlib import Path
 
 import pytest
 from support import ROOT
