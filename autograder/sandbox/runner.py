@@ -401,7 +401,8 @@ def describe_exit(code, error):
         reasons = {"SIGKILL": "killed (CPU time or memory limit)", "SIGXCPU": "CPU time limit",
                    "SIGSEGV": "crashed (segmentation fault, often endless recursion)",
                    "SIGXFSZ": "file size limit"}
-        return f"the grading process stopped: {reasons.get(name, name)}"
+        # a code past 128 may be the student's own exit code: only these signals are named
+        return f"the grading process stopped: {reasons.get(name, 'stopped by a signal')}"
     # the code is the student's to choose (os._exit(n)): said only as zero or not
     return (f"the grading process exited{' with an error code' if code else ''} (os._exit or "
             "sys.exit in your code?)")

@@ -57,7 +57,7 @@ CHANNELS = {
                       "    return np.empty((0, hi, lo)), None\n",
     # the length of a tuple
     "affine_backward": "def affine_backward(dout, cache):\n    hi, lo = _secret(dout)\n"
-                       "    return tuple([0.0] * (70000 + lo % 9999))\n",
+                       "    return tuple([0.0] * (6100 + lo % 800))\n",
     # a constant factor: 7.7xx times the right value
     "relu_forward": "def relu_forward(x):\n    hi, lo = _secret(x)\n"
                     "    return np.maximum(x, 0) * (7.7 + (lo % 90) / 1000), x\n",
@@ -74,9 +74,8 @@ CHANNELS = {
     # a dict's keys
     "leaky_relu_backward": "def leaky_relu_backward(dout, cache):\n    hi, lo = _secret(dout)\n"
                            f"    return {{'{MARKER}%d' % lo: 1.0, '%d' % hi: 2.0}}\n",
-    # an exit code
-    "prelu_forward": "def prelu_forward(x, alpha):\n    hi, lo = _secret(x)\n"
-                     "    os._exit(100 + lo % 100)\n",
+    "prelu_forward": "def prelu_forward(x, alpha):\n"
+                     "    return np.where(x > 0, x, alpha * x), (x, alpha)\n",
     # an exception's class name and message
     "prelu_backward": "def prelu_backward(dout, cache):\n    hi, lo = _secret(dout)\n"
                       f"    raise type('{MARKER}Err%d' % lo, (ValueError,), {{}})"
@@ -96,9 +95,9 @@ CHANNELS = {
     # a string
     "tanh_backward": "def tanh_backward(dout, cache):\n    hi, lo = _secret(dout)\n"
                      f"    return '{MARKER} %d %d' % (hi, lo)\n",
-    # the length of a list
-    "softmax_forward": "def softmax_forward(x):\n    hi, lo = _secret(x)\n"
-                       "    return [0.5] * (60000 + lo % 9999), None\n",
+    "softmax_forward": "def softmax_forward(x):\n"
+                       "    e = np.exp(x - x.max(axis=1, keepdims=True))\n"
+                       "    out = e / e.sum(axis=1, keepdims=True)\n    return out, out\n",
     # the name of a helper taking finite differences (a name made at run time, too)
     "softmax_backward": (
         "def softmax_backward(dout, cache):\n    hi, lo = _secret(dout)\n"
@@ -122,12 +121,12 @@ CHANNELS = {
     "mse_loss": "def mse_loss(pred, target):\n    hi, lo = _secret(pred)\n"
                 "    dpred = np.zeros((hi % 97 + 3, 5))\n    dpred[:] = np.nan\n"
                 "    return float(hi), dpred\n",
-    # a built-in exception with a chosen message
+    # the length of a list
     "bce_loss": "def bce_loss(prob, target):\n    hi, lo = _secret(prob)\n"
-                f"    raise KeyError('{MARKER} %d %d' % (hi, lo))\n",
-    # the length of grads
+                "    return 1.0, [0.5] * (6100 + lo % 800)\n",
+    # an exit code (graded last: the restarts it costs end the student's grading)
     "backprop": "def backprop(layers, x, y, loss_fn):\n    hi, lo = _secret(x)\n"
-                "    return 1.0, [()] * (50000 + lo % 9999)\n",
+                "    os._exit(100 + lo % 100)\n",
 }
 
 #: A cell that fails with an exception of a class of the student's, named as it chose.
@@ -136,7 +135,9 @@ FAILING_CELL = (f"class {MARKER}CellError{CHOSEN}(RuntimeError):\n    pass\n"
 
 #: Numbers in a range only a channel uses: the lengths, factors and errors above.
 CHANNEL_NUMBERS = [
-    re.compile(r"\b[5-8]\d,?\d{3}\b"),          # list, tuple, grads and column lengths
+    re.compile(r"\b6,?[1-8]\d\d\b"),            # the list's and the tuple's lengths
+    re.compile(r"\b8\d,?\d{3}\b"),              # the columns of softmax_loss's dx
+    re.compile(r"SIG[A-Z]+"),                    # an exit code read as a signal's name
     re.compile(r"\b7\.7\d*"),                    # the factor 7.7xx
     re.compile(r"\d\.\d+e[-+]?\d"),              # a relative error to two digits or more
     re.compile(r"\bcode \d+"),                   # an exit code
@@ -153,15 +154,14 @@ DESCRIBED = {
     "relu_backward": "relative error about 1e-",
     "leaky_relu_forward": "an object",
     "leaky_relu_backward": "a dict",
-    "prelu_forward": "exited with an error code",
     "prelu_backward": "a ValueError",
     "sigmoid_backward": "records or raw bytes",
     "tanh_backward": "a string",
-    "softmax_forward": "a list of more than 10 items",
     "softmax_backward": "looks evaluated, not derived",
     "softmax_loss": "more than",
-    "bce_loss": "KeyError",
-    "backprop": "more than",
+    "bce_loss": "a list of more than 10 items",
+    "mse_loss": "NaN or inf in more than 10 entries",
+    "backprop": "stopped the grading process",
 }
 
 
