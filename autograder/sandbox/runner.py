@@ -397,12 +397,15 @@ def describe_exit(code, error):
     if code > 128 and code - 128 in signal.valid_signals():  # bubblewrap reports 128 + signal
         code = -(code - 128)
     if code < 0:
-        name = signal.Signals(-code).name
+        try:
+            name = signal.Signals(-code).name
+        except ValueError:  # a real-time signal, which has no name (or a code read as one)
+            name = None
         reasons = {"SIGKILL": "killed (CPU time or memory limit)", "SIGXCPU": "CPU time limit",
                    "SIGSEGV": "crashed (segmentation fault, often endless recursion)",
                    "SIGXFSZ": "file size limit"}
         # a code past 128 may be the student's own exit code: only these signals are named
-        return f"the grading process stopped: {reasons.get(name, 'stopped by a signal')}"
+        return f"the grading process stopped: {reasons.get(name, 'ended by a signal')}"
     # the code is the student's to choose (os._exit(n)): said only as zero or not
     return (f"the grading process exited{' with an error code' if code else ''} (os._exit or "
             "sys.exit in your code?)")

@@ -32,7 +32,7 @@ from support import ROOT
 from autograder.round import gradescope, reports
 from autograder.round.pipeline import grade_all, report_path
 from autograder.round.samples import Sample, with_bug, write_submission
-from autograder.sandbox.runner import Limits
+from autograder.sandbox.runner import Limits, describe_exit
 
 A = "hw2_layers"
 LIMITS = Limits(cell_seconds=4, call_seconds=4, student_seconds=60, max_restarts_total=6)
@@ -104,12 +104,14 @@ CHANNELS = {
         f"    def {MARKER}helper(x):\n"
         "        e = np.exp(x - x.max(axis=1, keepdims=True))\n"
         "        return np.sum(e / e.sum(axis=1, keepdims=True) * dout)\n"
-        # a function nested in softmax_backward, compiled as a student cell at run time
+        # a function nested in softmax_backward, compiled as a student cell at run time (the
+        # call monitor's record names it; derivation.verdict says it with a stand-in)
         f"    src = ('def softmax_backward(f):\\n    def {MARKER}fd_%d(x):\\n'\n"
         f"           '        return f(x)\\n    return ' + '{MARKER}fd_%d\\n') % (lo, lo)\n"
         "    ns = {}\n    exec(compile(src, '<cell 2>', 'exec'), ns)\n"
         f"    f = ns['softmax_backward']({MARKER}helper)\n"
         "    x = np.array(dout, dtype=float)\n    dx = np.zeros_like(x)\n"
+        "    if x.size > 1000:\n        return dx  # in time on the large case\n"
         "    for i in np.ndindex(*x.shape):\n"
         "        step = np.zeros_like(x)\n        step[i] = 1e-5\n"
         "        dx[i] = (f(x + step) - f(x - step)) / 2e-5\n"
@@ -157,7 +159,7 @@ DESCRIBED = {
     "prelu_backward": "a ValueError",
     "sigmoid_backward": "records or raw bytes",
     "tanh_backward": "a string",
-    "softmax_backward": "looks evaluated, not derived",
+    "softmax_backward": "relative error",
     "softmax_loss": "more than",
     "bce_loss": "a list of more than 10 items",
     "mse_loss": "NaN or inf in more than 10 entries",
@@ -237,7 +239,8 @@ def seen_by(graded, student):
             if f'"{student}"' in line]
     return {"feedback.html": (course / "feedback" / student / A / "feedback.html").read_text(),
             "report.json": json.dumps(graded["json"][student]),
-            "saved report": report_path(course, A, student).read_text(),
+            "saved report": json.dumps(json.loads(report_path(course, A, student).read_text())[
+                "report"]),  # beside the grader's fingerprint of the submission
             "grades.csv": "\n".join(rows),
             "results.json": json.dumps(gradescope.results(report))}
 
@@ -271,6 +274,12 @@ def test_notebook_and_file_channels_reached_a_flag(graded):
     assert {"renamed", "stray_files", "symlink", "notebook_folder", "bad_timestamp"} <= set(files)
     assert "not valid JSON (a JSON syntax error)" in flags["not_json"][0]
     assert graded["reports"]["atk_files"]["score"] == graded["reports"]["ctl_perfect"]["score"]
+
+
+@pytest.mark.parametrize("code", range(256))
+def test_an_exit_code_is_said_as_zero_or_not_and_signals_only_as_the_graders(code):
+    said = describe_exit(code, None)
+    assert not re.search(r"\d", said) and "SIG" not in said, said
 
 
 def test_controls_score_as_when_graded_alone(graded):
