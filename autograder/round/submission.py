@@ -354,9 +354,9 @@ def find_notebooks(folder, expected_names):
         flags.append(Flag("missing_notebook", "error", f"{name} is missing from the submission."))
     stray = [p.name for p in present if p not in found.values() and p.name not in NBGRADER_FILES]
     if stray:
-        flags.append(Flag("stray_files", "warning", "the submission holds "
-                          f"{count_of(len(stray), 'file')} the grader does not read; they were "
-                          "ignored."))
+        flags.append(Flag("stray_files", "warning", "ignored files in the submission: "
+                          f"{count_of(len(stray), 'file')} the grader does not read (their names "
+                          "are not repeated here)."))
     flags += flags_for_stray_notebooks(folder, [p.name for p in unmatched])
     return found, flags
 
