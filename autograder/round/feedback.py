@@ -29,7 +29,7 @@ def css_class(score, max_score):
 def clip(text, limit=MAX_TEXT):
     """``text`` HTML-escaped, cut to ``limit`` characters first, after the last line's guard
     (``described.outgoing``: no long run of digits, nothing unprintable)."""
-    text = outgoing(text)
+    text = outgoing(text, limit)
     return html.escape(text if len(text) <= limit else text[:limit - 3] + "...")
 
 

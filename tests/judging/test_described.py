@@ -124,3 +124,11 @@ def test_the_last_line_cuts_long_numbers_and_keeps_the_graders():
     assert "12345678" not in str(outgoing_report(report))
     assert "87654321" not in str(outgoing_report(report))
     assert "99999999" not in str(outgoing_report(report))
+
+
+def test_the_last_line_reads_no_more_than_it_keeps():
+    huge = "1" * 50_000_000
+    said = outgoing(huge, limit=600)
+    assert len(said) <= 600 and "1111111" not in said
+    cut = "x" * 590 + "1234567890"  # a long run across the cut is still cut as a whole
+    assert "123456" not in outgoing(cut, limit=596)
