@@ -95,8 +95,7 @@ def read_timestamp(course, assignment, student):
     except (ValueError, OverflowError, UnicodeDecodeError) as err:
         # the file's text is the student's: only the kind of error is said
         reason = f"it does not hold a time nbgrader can read ({type(err).__name__})"
-    return None, (f"{student}/{assignment}/timestamp.txt: {reason}; the submission time "
-                  "was not recorded")
+    return None, (f"timestamp.txt: {reason}; the submission time was not recorded")
 
 
 def course_config(course):

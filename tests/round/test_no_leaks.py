@@ -29,7 +29,7 @@ import shutil
 import pytest
 from support import ROOT
 
-from autograder.round import gradescope, reports
+from autograder.round import feedback, gradescope, reports
 from autograder.round.pipeline import grade_all, report_path
 from autograder.round.samples import Sample, with_bug, write_submission
 from autograder.sandbox.runner import Limits, describe_exit
@@ -274,6 +274,17 @@ def test_notebook_and_file_channels_reached_a_flag(graded):
     assert {"renamed", "stray_files", "symlink", "notebook_folder", "bad_timestamp"} <= set(files)
     assert "not valid JSON (a JSON syntax error)" in flags["not_json"][0]
     assert graded["reports"]["atk_files"]["score"] == graded["reports"]["ctl_perfect"]["score"]
+
+
+def test_feedback_guards_messages_and_shows_names_as_they_are():
+    report = {"score": 0.0, "max_score": 1.0, "containment": "namespaces",
+              "flags": [{"message": "cell 1234567 failed"}],
+              "functions": {"affine_forward": {"score": 0.0, "max_score": 1.0, "checks": [
+                  {"name": "values", "score": 0.0, "max_score": 1.0,
+                   "message": "shape (0, 535673910, 550801969)"}]}}}
+    page = feedback.render("20231234567", A, report)  # a university's numeric student id
+    assert page.count("20231234567") == 2  # the title and the greeting
+    assert "535673910" not in page and "1234567 " not in page
 
 
 @pytest.mark.parametrize("code", range(256))
