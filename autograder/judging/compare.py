@@ -10,6 +10,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from .described import count_against, value_kind
 from .diagnose import Diagnosis, diagnose
 from .judge import REF_RTOL, as_float_array
 
@@ -45,8 +46,8 @@ def compare_list(got, expected, tally, function, check, what, **options):
     """How many arrays of the list ``got`` match ``expected``; each failing verdict goes to
     the Tally ``tally`` (noted, not counted)."""
     if not isinstance(got, (tuple, list)) or len(got) != len(expected):
-        size = f"{len(got)} items" if isinstance(got, (tuple, list)) else \
-            f"a {type(got).__name__}"
+        size = count_against(len(got), len(expected), "item") \
+            if isinstance(got, (tuple, list)) else value_kind(got)
         tally.note(Diagnosis("wrong_structure", f"{function}: {what} must be a list with one "
                              f"array per param ({len(expected)} here); it is {size}."))
         return 0

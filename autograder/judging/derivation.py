@@ -38,7 +38,6 @@ verdict's message no count, value or shape.
 """
 import ast
 import math
-import re
 from collections import deque
 from functools import lru_cache
 from typing import NamedTuple
@@ -50,7 +49,6 @@ MAX_DEFINITIONS = 200
 MAX_NODES = 200_000
 MAX_FINDINGS = 50
 SMALL_STEP = 1e-3
-NAME_CHARS = 60
 
 OPERATIONS = ("Add", "Multiply", "Divide", "Exp", "Log", "Sin")
 # Every graded name whose gradient must be derived, and the forward it belongs to (None: the
@@ -250,12 +248,25 @@ def dotted(node):
     return None
 
 
+SHOWN_METHODS = ("forward", "backward", "__call__", "__init__")
+MAX_LINE = 999  # a line number past this is said as "a line past 999"
+
+
 def short_name(name):
-    """A name fit for a message: an identifier (or qualified name) cut short, else a stand-in."""
-    name = str(name)
-    if re.fullmatch(r"[A-Za-z_][\w.<>]*", name):
-        return name if len(name) <= NAME_CHARS else name[:NAME_CHARS] + "..."
+    """A name fit for a message: a graded name, the given ``Operation`` or one of its
+    subclasses, or a method of one of them (forward, backward, ...). Any other name (a
+    helper's, a nested function's) is the student's to choose, even made at run time, so it
+    is said as a stand-in."""
+    parts = str(name).split(".")
+    if (parts[0] in GRADED_NAMES or parts[0] in OPERATIONS or parts[0] == "Operation") \
+            and all(part in SHOWN_METHODS for part in parts[1:]) and len(parts) <= 2:
+        return str(name)
     return "one of your functions"
+
+
+def line_words(line):
+    """``line N`` of a cell, up to ``MAX_LINE``."""
+    return f"line {line}" if 0 < int(line) <= MAX_LINE else f"a line past {MAX_LINE}"
 
 
 # ------------------------------------------------------------------------------ the reading
@@ -401,8 +412,8 @@ class Reader:
             definition = self.program.definitions.get(func.id)
             if definition is not None and isinstance(definition.node, ast.ClassDef) \
                     and arithmetic(self.program, func.id):
-                self.note("dual_numbers", node, where, f"makes values of its class "
-                          f"{short_name(func.id)}, which defines arithmetic (dual numbers)")
+                self.note("dual_numbers", node, where, "makes values of a class of yours "
+                          "that defines arithmetic (dual numbers)")
         name = func.attr if isinstance(func, ast.Attribute) else \
             func.id if isinstance(func, ast.Name) else ""
         as_dtype = name in ("astype", "view", "dtype") and node.args and \
@@ -658,7 +669,8 @@ def static_reasons(findings):
     for finding in findings or ():
         kind = "complex" if finding.kind in COMPLEX_KINDS else finding.kind
         where = finding.text.split(":")[0]
-        by_kind.setdefault(kind, []).append(f"line {finding.line} of the cell defining {where}")
+        by_kind.setdefault(kind, []).append(f"{line_words(finding.line)} of the cell defining "
+                                            f"{where}")
     reasons = []
     for kind, places in by_kind.items():
         shown = sorted(set(places), key=places.index)[:3]

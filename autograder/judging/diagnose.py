@@ -9,11 +9,13 @@ differences of the student's own forward. When they disagree it asks this module
     d.message  # "affine_backward, dw vs reference: your dw is the transpose of the expected
                #  gradient. Check the order of the factors in the product that gives dw, ..."
 
-A message names the function, the array and the check, and points at what to look at. It may show
-the student's own figures (the shape returned, the relative error, the factor the array is off
-by, how many entries are NaN) and the expected shape (shapes are in the contract), never a hidden
-input, a reference value or the correct formula. Pure NumPy; nothing else of the autograder is
-imported but the declaration of the kinds (kinds.py).
+A message names the function, the array and the check, and points at what to look at. It
+describes the student's own figures (how the shape returned differs from the expected one, the
+relative error's power of ten, the factor the array is off by to one digit, how many entries
+are NaN up to a small count), always through ``described.py``, so a student's code can't spell
+a hidden input into its feedback; it shows the expected shape (shapes are in the contract),
+never a hidden input, a reference value or the correct formula. Pure NumPy; nothing else of
+the autograder is imported but the declaration of the kinds (kinds.py) and ``described.py``.
 
 Order of the tests in ``diagnose`` (the first that applies wins):
 
@@ -58,6 +60,16 @@ from itertools import combinations
 
 import numpy as np
 
+from .described import (
+    SMALL_COUNT,
+    count_of,
+    dtype_words,
+    error_words,
+    exception_class,
+    factor_words,
+    shape_against,
+    value_kind,
+)
 from .kinds import KINDS
 
 __all__ = [
@@ -88,6 +100,8 @@ TINY_FRACTION = 1e-3
 MIN_SCALED_ENTRIES = 2
 #: ``wrong_values`` below this relative error is called "close" in the message.
 CLOSE_ERROR = 1e-3
+#: NaN entries are counted in a message up to this many (or the expected size, if smaller).
+MAX_COUNTED = 100
 #: ``diagnose_missing_path`` tries every subset of at most this many paths, else single paths.
 MAX_PATH_SUBSETS = 8
 
@@ -242,8 +256,9 @@ def diagnose_window_shape(got, expected, *, function, check, what, size, window,
     right = {(out(h, wh, "down"), out(w, ww, "down"))}
     swapped = {(out(h, a, "down"), out(w, b, "down")) for a, b in ((ww, ww), (wh, wh), (ww, wh))}
     rounded = {(out(h, wh, r1), out(w, ww, r2)) for r1 in ("down", "up") for r2 in ("down", "up")}
-    prefix = (f"{function}, {what} vs {check}: your {what} has shape {got_shape}, but the "
-              f"expected shape is {expected_shape}.")
+    prefix = (f"{function}, {what} vs {check}: your {what} has "
+              f"{shape_against(got_shape, expected_shape)}; the expected shape is "
+              f"{expected_shape}.")
     if wh != ww and got_shape[-2:] in swapped - right:
         return Diagnosis("non_square_window", prefix + (
             f" The {noun} here are not square (their height and width differ), and your shape "
@@ -317,7 +332,8 @@ def _prepare(case, got, expected, batch_size):
         return got
     bad = int(np.count_nonzero(~np.isfinite(got)))
     if bad:
-        return _nonfinite(case, bad, only_inf=not np.any(np.isnan(got)))
+        size = expected.size if got.shape == expected.shape else None
+        return _nonfinite(case, bad, size, only_inf=not np.any(np.isnan(got)))
     if got.shape != expected.shape:
         return _shape_mismatch(case, got, expected, batch_size)
     return got, expected
@@ -329,7 +345,7 @@ def _as_numeric(case, got):
         return case.say("not_implemented", f"{case.function} raised NotImplementedError: this "
                                            "exercise is not done yet.")
     if isinstance(got, BaseException):
-        return case.say("raised", f"calling {case.function} raised {type(got).__name__}, so "
+        return case.say("raised", f"calling {case.function} raised {exception_class(got)}, so "
                                   f"there is no {what} to compare. Run it on a small input of "
                                   "your own and read the traceback.")
     if got is None:
@@ -337,31 +353,40 @@ def _as_numeric(case, got):
                                           "Is there a return statement, and does it return "
                                           f"{what}?")
     if isinstance(got, (tuple, list)):
-        return case.say("not_numeric", f"your {what} is a {type(got).__name__} of {len(got)} "
-                                        "items, not an array. Check how many values the function "
-                                        "returns and in which order.")
+        return case.say("not_numeric", f"your {what} is {value_kind(got)} of "
+                                        f"{count_of(len(got), 'item')}, not an array. Check how "
+                                        "many values the function returns and in which order.")
     try:
         array = np.asarray(got)
     except Exception:  # an object NumPy cannot even wrap
         array = np.asarray(None)
     if array.dtype.kind not in "biuf":
-        described = (f"has dtype {array.dtype}" if isinstance(got, np.ndarray)
-                     else f"is a {type(got).__name__}")
+        described = (f"holds {dtype_words(array.dtype)}" if isinstance(got, np.ndarray)
+                     else f"is {value_kind(got)}")
         return case.say("not_numeric", f"your {what} {described}, not real numbers. Return a "
                                         "NumPy array of floats.")
     case.dtype = array.dtype
     return array.astype(np.float64)
 
 
-def _nonfinite(case, count, only_inf=False):
+def nonfinite_entries(count, expected_size):
+    """How many of a student's entries are NaN or inf, in words: "every entry" when all of an
+    array of the expected shape are, else the count up to a bound the grader's own size sets
+    (``MAX_COUNTED``), never the length of an array the student shaped."""
+    if expected_size is not None and count == expected_size:
+        return "every entry"
+    limit = min(expected_size, MAX_COUNTED) if expected_size is not None else SMALL_COUNT
+    return count_of(count, "entry", "entries", limit=limit)
+
+
+def _nonfinite(case, count, expected_size, only_inf=False):
     what = case.what
-    entries = "entry" if count == 1 else "entries"
-    text = (f"your {what} holds NaN or inf in {count} {entries}, where the expected values are "
-            "finite.")
+    entries = nonfinite_entries(count, expected_size)
+    text = f"your {what} holds NaN or inf in {entries}, where the expected values are finite."
     warned = set(case.fp_warnings)
     if case.hint_overflow and only_inf and "divide by zero" in warned and "overflow" not in warned:
         return case.say("log_of_zero", (
-            f"your {what} is infinite in {count} {entries}, where the expected values are "
+            f"your {what} is infinite in {entries}, where the expected values are "
             "finite, and your function took the log of 0 (NumPy warned of a divide by zero, "
             f"and nothing overflowed). On these inputs {LOG_ADVICE}, so that it stays finite."))
     if case.hint_overflow:
@@ -379,6 +404,7 @@ def _shape_mismatch(case, got, expected, batch_size):
     what, gs, es = case.what, got.shape, expected.shape
     if got.ndim == expected.ndim >= 2 and gs == es[::-1]:
         relation = "the transpose of" if got.ndim == 2 else "the reverse of"
+        # gs is es reversed: the grader's own numbers, not the student's to choose
         return case.say("transposed", (
             f"your {what} has shape {gs}, {relation} the expected shape {es}. Check the order of "
             f"the factors in the product that gives {what}, and the shape each factor has."))
@@ -387,18 +413,18 @@ def _shape_mismatch(case, got, expected, batch_size):
         if (_close(got.sum(axis=0), expected, case.rtol, case.atol)
                 or _close(got.mean(axis=0), expected, case.rtol, case.atol)):
             return case.say("not_summed_over_batch", (
-                f"your {what} has shape {gs}, one slice per example (an extra leading axis of "
-                f"length {gs[0]}), where the expected shape is {es}. Every example of the batch "
+                f"your {what} has one slice per example (an extra leading axis as long as the "
+                f"batch), where the expected shape is {es}. Every example of the batch "
                 f"contributes to {what}: combine the contributions over the batch axis as the "
                 "contract says."))
-    text = f"your {what} has shape {gs}, but the expected shape is {es}."
+    text = f"your {what} has {shape_against(gs, es)}; the expected shape is {es}."
     if got.size == expected.size:
         if _close(got.reshape(es), expected, case.rtol, case.atol):
             text += " The values are right once reshaped."
         text += (" It has the right number of entries: was an array reshaped (an input "
                  "flattened, an axis kept or added) and not given its shape back?")
     elif extra_axis:
-        text += f" It has an extra leading axis of length {gs[0]}."
+        text += " It has an extra leading axis."
     if case.noun == "gradient":
         text += " A gradient has the shape of the variable it is taken with respect to."
     else:
@@ -469,7 +495,7 @@ def _scaled(case, got, expected, batch_size):
     if np.count_nonzero(np.abs(expected) > TINY_FRACTION * np.max(np.abs(expected))) \
             < MIN_SCALED_ENTRIES:
         return None  # one entry: every array is a multiple of it, the factor says nothing
-    text = (f"your {what} is about {factor:.2g} times the expected {noun}, the same factor at "
+    text = (f"your {what} is {factor_words(factor)} times the expected {noun}, the same factor at "
             "every entry. Check the constant factors in the computation: a coefficient, a "
             "power, a step size, a division by a count.")
     if n is not None and any(_near(abs(factor), float(n) ** p) for p in (-2, -1, 1, 2)):
@@ -524,7 +550,8 @@ def _masked(case, got, expected, mask, kind):
 
 def _wrong_values(case, got, expected):
     error = relative_error(got, expected)
-    text = f"your {case.what} does not match the expected {case.noun} (relative error {error:.1e})."
+    text = (f"your {case.what} does not match the expected {case.noun} (relative error "
+            f"{error_words(error)}).")
     if error < CLOSE_ERROR:
         text += (" It is close: look for a small constant (an epsilon, a step size) or for "
                  "precision lost on the way.")
@@ -535,9 +562,11 @@ def _wrong_values(case, got, expected):
         text += " Go through the computation one step at a time on a small input of your own."
     dtype = case.dtype
     if dtype is not None and dtype.kind in "biu":
-        text += f" Note that your {case.what} has dtype {dtype}, which cannot hold fractions."
+        text += (f" Note that your {case.what} holds {dtype_words(dtype)}, which cannot hold "
+                 "fractions.")
     elif dtype is not None and dtype.itemsize < 8:
-        text += f" Note that your {case.what} has dtype {dtype}; the contract uses float64."
+        text += (f" Note that your {case.what} has dtype {dtype_words(dtype)}; the contract "
+                 "uses float64.")
     return case.say("wrong_values", text)
 
 

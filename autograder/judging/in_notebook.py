@@ -15,6 +15,7 @@ import numpy as np
 
 import solutions as ref
 
+from .described import count_against, error_words, shape_against
 from .finite_differences import every_coordinate
 
 RTOL = 1e-6
@@ -22,7 +23,7 @@ RTOL = 1e-6
 
 def rel_error(a, b):
     a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
-    assert a.shape == b.shape, f"shape {a.shape}, expected {b.shape}"
+    assert a.shape == b.shape, f"{shape_against(a.shape, b.shape)}; expected shape {b.shape}"
     # norm-based: elementwise ratios blow up on entries that are nearly zero in both
     return float(np.linalg.norm(a - b) / max(np.linalg.norm(a) + np.linalg.norm(b), 1e-12))
 
@@ -39,13 +40,13 @@ def check_pair(stem, inputs, which, ns, seed=0):
         expected, _ = getattr(ref, f"{stem}_forward")(*args, **kwargs)
         err = rel_error(out, expected)
         assert err < RTOL, f"{stem}_forward: output differs from the expected values " \
-            f"(rel. error {err:.1e})"
+            f"(rel. error {error_words(err)})"
         return
     dout = rng.standard_normal(np.shape(out))
     grads = bwd(dout, cache)
     grads = grads if isinstance(grads, tuple) else (grads,)
     assert len(grads) == len(args), \
-        f"{stem}_backward returns {len(grads)} gradients, expected {len(args)}"
+        f"{stem}_backward returns {count_against(len(grads), len(args), 'gradient')}"
     for k, (x, g) in enumerate(zip(args, grads, strict=False)):
         def f(xk, k=k):
             rest = list(args)
@@ -53,7 +54,8 @@ def check_pair(stem, inputs, which, ns, seed=0):
             return fwd(*rest, **kwargs)[0]
         err = rel_error(g, every_coordinate(f, x.copy(), dout))
         assert err < RTOL, \
-            f"{stem}_backward: gradient {k + 1} differs from finite differences ({err:.1e})"
+            f"{stem}_backward: gradient {k + 1} differs from finite differences " \
+            f"({error_words(err)})"
 
 
 def pair_checks(stem, inputs):

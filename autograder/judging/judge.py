@@ -11,7 +11,6 @@ function that still fails costs only itself (``one_check``, ``guarded``). What t
 process said about an exception reaches feedback only as a built-in class name
 (``exception_name``).
 """
-import builtins
 import functools
 
 import numpy as np
@@ -19,32 +18,19 @@ import numpy as np
 from ..sandbox.probes import Probe
 from ..sandbox.runner import StudentError
 from ..sandbox.wire import WireError, short
-from . import derivation
+from . import derivation, described
+from .described import value_kind
 from .diagnose import Diagnosis
 from .grades import GRADED, Check
 
 REF_RTOL = 1e-7     # values and gradients vs the reference solution
 ITEM = Probe("item")  # picks a part of a result kept in the child
 
-#: Exception classes whose names feedback may show: the builtins, the student package's
-#: refusal, and NumPy's own. Any other name was made up by the student's code, and could
-#: spell out a hidden input.
-SHOWN_EXCEPTIONS = frozenset(
-    [name for name, value in vars(builtins).items()
-     if isinstance(value, type) and issubclass(value, BaseException)] +
-    ["GraderOnly", "LinAlgError", "AxisError", "UFuncTypeError", "_UFuncNoLoopError",
-     "_UFuncBinaryResolutionError", "_UFuncInputCastingError", "_UFuncOutputCastingError",
-     "_ArrayMemoryError", "TooHardError", "DTypePromotionError"])
-
-
 def exception_name(err):
-    """The class of the student's exception as feedback may show it: its name when it is a
-    built-in one, else what it derives from (never a name the student's code made up)."""
-    if err.error in SHOWN_EXCEPTIONS:
-        return err.error
-    base = next((n for n in err.mro if n in SHOWN_EXCEPTIONS and
-                 n not in ("Exception", "BaseException")), None)
-    return "an exception of a class defined in your code" + (f" (a {base})" if base else "")
+    """The class of the student's exception (a StudentError) as feedback may show it: its
+    name when it is a built-in one, else the built-in class it derives from (never a name
+    the student's code made up, which could spell out a hidden input)."""
+    return described.exception_name(err.error, err.mro)
 
 
 def failure(err, function, what="the result"):
@@ -306,7 +292,7 @@ def split_forward(result, function):
         return failure(result, function, "out")
     if not (isinstance(result, tuple) and len(result) == 2):
         return Diagnosis("wrong_structure", f"{function} must return a pair (out, cache); "
-                         f"it returned {type(result).__name__}.")
+                         f"it returned {value_kind(result)}.")
     return result
 
 

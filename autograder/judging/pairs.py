@@ -31,6 +31,7 @@ import solutions
 from ..sandbox.runner import StudentError
 from .carried import Attempt, carried, dependence_along
 from .compare import matches
+from .described import count_against
 from .diagnose import Diagnosis, diagnose, diagnose_fp_warnings, diagnose_window_shape
 from .finite_differences import (
     answering_probes,
@@ -304,8 +305,8 @@ def student_gradients(judge, pair, args, kwargs, dout):
         count = len(grads) if isinstance(grads, (tuple, list)) else 1
         return Run(split[0], failed=Diagnosis(
             "wrong_structure", f"{backward} must return {len(pair.names)} gradients "
-            f"({', '.join('d' + n for n in pair.names)}) as a tuple; it returned {count} "
-            "value(s)."), stage="backward")
+            f"({', '.join('d' + n for n in pair.names)}) as a tuple; it returned "
+            f"{count_against(count, len(pair.names), 'value')}."), stage="backward")
     return Run(split[0], grads, after[0] if after else dout)
 
 

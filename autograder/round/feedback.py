@@ -2,9 +2,12 @@
 
 Never the hidden tests' source, inputs or the reference's values: only what the report
 holds, which the judge wrote for students to read. Its size is bounded whatever the report
-holds: each text is cut to ``MAX_TEXT`` characters, the page to ``MAX_HTML`` bytes."""
+holds: each text is cut to ``MAX_TEXT`` characters, the page to ``MAX_HTML`` bytes; and every
+text passes ``described.outgoing`` again, the last line against a student's number."""
 import html
 from pathlib import Path
+
+from ..judging.described import outgoing
 
 MAX_TEXT = 600
 MAX_HTML = 1_000_000
@@ -27,6 +30,13 @@ def clip(text, limit=MAX_TEXT):
     """``text`` HTML-escaped, cut to ``limit`` characters first."""
     text = str(text)
     return html.escape(text if len(text) <= limit else text[:limit - 3] + "...")
+
+
+def said(text, limit=MAX_TEXT):
+    """A message of the judge's as ``clip`` shows it, after the last line's guard
+    (``described.outgoing``: no long run of digits, nothing unprintable). Names (the
+    student's id, the assignment's, a function's) are shown as they are."""
+    return clip(outgoing(text, limit), limit)
 
 
 def bounded(parts, limit=MAX_HTML):
@@ -57,7 +67,7 @@ def render(student, assignment, report):
         parts.append(f"<p class='submitted'>Submitted {e(when['timestamp'])}: "
                      f"{e(when['summary'])}.</p>")
     for flag in report.get("flags", []):
-        parts.append(f"<p class='flag'>{e(flag['message'])}</p>")
+        parts.append(f"<p class='flag'>{said(flag['message'])}</p>")
     for name, function in report["functions"].items():
         cls = css_class(function["score"], function["max_score"])
         parts.append(f"<h2 class='{cls}'>{e(name)}: {function['score']:.2f} / "
@@ -66,7 +76,7 @@ def render(student, assignment, report):
         for check in function["checks"]:
             c = css_class(check["score"], check["max_score"])
             parts.append(f"<tr><td>{e(check['name'])}</td><td class='{c}'>{check['score']:.2f} / "
-                         f"{check['max_score']:.2f}</td><td>{e(check['message'])}</td></tr>")
+                         f"{check['max_score']:.2f}</td><td>{said(check['message'])}</td></tr>")
         parts.append("</table>")
     return bounded(parts)
 

@@ -93,9 +93,9 @@ def read_timestamp(course, assignment, student):
     except NotReadable as err:
         reason = ("it is too large to be a timestamp" if err.code == "too_large" else str(err))
     except (ValueError, OverflowError, UnicodeDecodeError) as err:
-        reason = f"it does not hold a time nbgrader can read ({str(err)[:80]})"
-    return None, (f"{student}/{assignment}/timestamp.txt: {reason}; the submission time "
-                  "was not recorded")
+        # the file's text is the student's: only the kind of error is said
+        reason = f"it does not hold a time nbgrader can read ({type(err).__name__})"
+    return None, (f"timestamp.txt: {reason}; the submission time was not recorded")
 
 
 def course_config(course):

@@ -24,6 +24,7 @@ from pathlib import Path
 
 import solutions
 
+from ..judging.described import outgoing
 from .kit import kit_wheels
 
 SUBMITTER = "student"
@@ -133,7 +134,7 @@ def status(score, max_score):
 
 def function_output(function):
     """The diagnosis of one graded function: each check that did not pay in full."""
-    lines = [f"{c['name']}: {c['score']:g}/{c['max_score']:g}. {c['message']}"
+    lines = [f"{c['name']}: {c['score']:g}/{c['max_score']:g}. {outgoing(c['message'])}"
              for c in function["checks"] if c["score"] < c["max_score"] - 1e-9]
     return "\n".join(lines) or "every check passed."
 
@@ -143,7 +144,7 @@ def results(report, seconds=0.0):
     tests = [{"name": name, "score": f["score"], "max_score": f["max_score"],
               "status": status(f["score"], f["max_score"]), "output": function_output(f),
               "visibility": "visible"} for name, f in report["functions"].items()]
-    notes = [f"{f['severity']}: {f['message']}" for f in report.get("flags", [])]
+    notes = [f"{f['severity']}: {outgoing(f['message'])}" for f in report.get("flags", [])]
     notes.append(f"containment: {report.get('containment', 'unknown')}")
     return {"score": report["score"], "execution_time": round(seconds, 1),
             "output": "\n".join(notes), "visibility": "visible",

@@ -11,14 +11,15 @@ import os
 import secrets
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
 import solutions
 
+from ..judging.described import exception_name, outgoing, outgoing_report
 from ..judging.grades import GRADED, NOTEBOOK_READABLE, FunctionGrade
-from ..judging.judge import Judge
+from ..judging.judge import Judge, failure
 from ..judging.registry import checks_of
 from ..judging.weights import course_weights
 from ..sandbox.runner import Limits, StudentError, StudentProcess
@@ -126,6 +127,7 @@ class Submission:
     readable: set
     flags: list
     points: dict
+    labels: dict = field(default_factory=dict)  # cell index: the cell in the grader's words
 
 
 def read_submission(course, assignment, student, folder=None):
@@ -141,7 +143,7 @@ def read_submission(course, assignment, student, folder=None):
     found, flags = ({n: None for n in sources}, [refused]) if refused else \
         find_notebooks(folder, list(sources))
     graded = solutions.ASSIGNMENTS[assignment]
-    cells, readable = [], set()
+    cells, readable, labels = [], set(), {}
     for name, path in found.items():
         if path is None:
             continue
@@ -152,8 +154,9 @@ def read_submission(course, assignment, student, folder=None):
         flags += prepared.flags
         offset = len(cells)
         cells += [(offset + i, src) for i, src in prepared.cells]
+        labels.update({offset + i: label for i, label in prepared.labels.items()})
         readable.add(name)
-    return Submission(cells, readable, flags, points)
+    return Submission(cells, readable, flags, points, labels)
 
 
 def grade_submission(course, assignment, student, limits=None, containment=None, folder=None):
@@ -177,7 +180,7 @@ def grade_prepared(submission, assignment, seed, weights, limits=None, containme
                                       submission.points)
     checks = checks_of(assignment)  # every check loads, or nothing runs (RegistryError)
     functions, timing, walls = judge_all(cells, checks, points, readable, seed, weights,
-                                         limits, flags, containment)
+                                         limits, flags, containment, submission.labels)
     report = {
         "score": round(sum(f["score"] for f in functions.values()), 6),
         "max_score": round(sum(f["max_score"] for f in functions.values()), 6),
@@ -191,15 +194,17 @@ def grade_prepared(submission, assignment, seed, weights, limits=None, containme
     }
     timing["total"] = time.monotonic() - start
     timing["judging"] = max(0.0, timing["total"] - timing["startup"] - timing["student_code"])
-    return report
+    for part, seconds in timing.items():  # the student's code sets them: a tenth of a second
+        timing[part] = round(seconds, 1)
+    return outgoing_report(report)
 
 
 def judge_all(cells, checks, points, readable, seed, weights, limits, flags,
-              containment=None):
+              containment=None, labels=None):
     timing = {"startup": 0.0, "student_code": 0.0, "judging": 0.0}
     with StudentProcess(cells, limits or Limits(), containment) as proc:
         functions = judge_functions(proc, seed, checks, points, readable, weights)
-        flags += cell_flags(proc) + not_derived_flags(functions)
+        flags += cell_flags(proc, labels or {}) + not_derived_flags(functions)
         timing["startup"] = proc.timing["startup"]
         timing["student_code"] = proc.timing["cells"] + proc.timing["calls"]
     return functions, timing, proc.containment
@@ -231,17 +236,20 @@ def judge_functions(proc, seed, checks, points, readable, weights, names=None):
     return functions
 
 
-def cell_flags(proc):
-    """Warnings for the cells that failed when the grader ran them (the first few)."""
+def cell_flags(proc, labels):
+    """Warnings for the cells that failed when the grader ran them (the first few), each
+    named by ``labels`` ({index: the cell in the grader's words}, from the source's cell ids;
+    a cell's place in the student's notebook is the student's to choose) and its exception
+    by its built-in class."""
     failed = [o for o in sorted(proc.outcomes.values(), key=lambda o: o.index) if not o.ok]
     flags = []
     for outcome in failed[:5]:
         what = {"timeout": "did not finish in time and was skipped",
                 "crashed": "stopped the grading process and was skipped",
                 "budget": "was not run: the time budget was used up"}.get(
-            outcome.error, f"raised {outcome.message.split(':')[0]}")
-        flags.append(Flag("cell_failed", "warning", f"code cell {outcome.index + 1} (counting "
-                          f"the cells the grader runs) {what}."))
+            outcome.error, f"raised {exception_name(outcome.exception, outcome.mro)}")
+        where = labels.get(outcome.index, "a code cell")
+        flags.append(Flag("cell_failed", "warning", f"{where} {what}."))
     return flags
 
 
@@ -274,7 +282,8 @@ def run_checks(check, judge, name):
     except StudentError as err:  # a process that gave up: no more checks can run
         if err.kind == "budget":
             return [budget_used_up(name, judge.proc)]
-        return [GRADED.check(0.0, f"{name} could not be graded: {err}", "crashed")]
+        said = failure(err, name)  # the runner's words, or a built-in exception's name
+        return [GRADED.check(0.0, f"{name} could not be graded: {said.message}", said.kind)]
     if judge.proc.budget_left() <= 0:  # checks cut short by the budget: say so
         checks = [c if c.fraction >= 1 else c.spec.check(
             c.fraction, "not finished: the time budget for this submission was used up.",
@@ -285,6 +294,7 @@ def run_checks(check, judge, name):
 def failed_report(assignment, message, code="grading_failed"):
     """The report of a submission the grader itself could not process (never a silent 0)."""
     graded = solutions.ASSIGNMENTS.get(assignment, [])
+    message = outgoing(message)
     return {"score": 0.0, "max_score": 0.0, "functions": {n: {"score": 0.0, "max_score": 0.0,
             "checks": []} for n in graded}, "errors": [message],
             "flags": [Flag(code, "error", message).as_dict()], "timing": {}}

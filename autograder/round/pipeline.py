@@ -101,8 +101,10 @@ def copy_for_formgrader(course, assignment, student):
 def failure(assignment, step, err):
     """The report of a student whose handling raised ``err`` while ``step``."""
     detail = traceback.format_exception_only(type(err), err)[-1].strip()[:300]
-    return failed_report(assignment, f"the grader failed on this submission while {step}: "
-                         f"{detail}")
+    print(f"backproplab: the grader failed on a submission while {step}: {detail}",
+          file=sys.stderr)  # the instructor's console; the report names only the class
+    return failed_report(assignment, f"the grader failed on this submission while {step} "
+                         f"({type(err).__name__}).")
 
 
 def with_failure(report, assignment, step, err):

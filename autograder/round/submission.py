@@ -25,6 +25,8 @@ from pathlib import Path
 
 import nbformat
 
+from ..judging.described import count_of
+
 MAGIC = re.compile(r"^\s*[%!].*$", re.M)
 NBGRADER_FILES = {"timestamp.txt", "submission_secret.txt"}  # written by nbgrader submit
 NOTEBOOK_MAX_BYTES = 20 * 1024**2  # a notebook beyond this is flagged, never read
@@ -54,6 +56,7 @@ class Prepared:
     cells: list = field(default_factory=list)
     flags: list = field(default_factory=list)
     readable: bool = True
+    labels: dict = field(default_factory=dict)  # index: the cell in the grader's words
 
 
 def metadata(cell, key=None):
@@ -113,13 +116,13 @@ def open_regular_file(path):
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
     except OSError as err:
         if err.errno == errno.ELOOP:
-            raise NotReadable("symlink", f"{Path(path).name} is a symbolic link") from None
-        raise NotReadable("unreadable", f"{Path(path).name} can't be opened "
+            raise NotReadable("symlink", "it is a symbolic link") from None
+        raise NotReadable("unreadable", "it can't be opened "
                           f"({errno.errorcode.get(err.errno, 'error')})") from None
     info = os.fstat(fd)
     if not stat.S_ISREG(info.st_mode):
         os.close(fd)
-        raise NotReadable("not_a_file", f"{Path(path).name} is a {kind_of(info)}, not a file")
+        raise NotReadable("not_a_file", f"it is a {kind_of(info)}, not a file")
     return os.fdopen(fd, "rb"), info
 
 
@@ -130,8 +133,8 @@ def read_regular_file(path, cap=NOTEBOOK_MAX_BYTES):
     with handle:
         data = b"" if info.st_size > cap else handle.read(cap + 1)
     if info.st_size > cap or len(data) > cap:
-        raise NotReadable("too_large", f"{Path(path).name} is {max(info.st_size, len(data)):,} "
-                          f"bytes, over the {cap // 1024**2} MB a notebook may have")
+        raise NotReadable("too_large", f"it is over the {cap // 1024**2} MB a notebook may "
+                          "have")
     return data
 
 
@@ -182,19 +185,31 @@ def parse_json(data, name):
     return raw
 
 
-def load_notebook(path, flags):
-    """The notebook at ``path`` as a dict, or None with an error flag naming the file."""
-    name = path.name
+def json_problem(err):
+    """What is wrong with a notebook's JSON, without the position or the text the student's
+    file chose (a JSON error's message quotes both)."""
+    if isinstance(err, UnicodeDecodeError):
+        return "it is not UTF-8 text"
+    if isinstance(err, json.JSONDecodeError):
+        return "a JSON syntax error"
+    return "a value JSON can't hold"
+
+
+def load_notebook(path, flags, name=None):
+    """The notebook at ``path`` as a dict, or None with an error flag naming the file as
+    ``name`` (its own name by default: pass the grader's name for a file the student
+    named)."""
+    name = name or path.name
     try:
         raw = parse_json(read_regular_file(path), name)
     except NotReadable as err:
-        flags.append(Flag(err.code, "error", f"{err}: it was not read, so nothing in it "
-                          "was graded."))
+        flags.append(Flag(err.code, "error", f"{name}: {err}; it was not read, so nothing in "
+                          "it was graded."))
         return None
     except ValueError as err:  # not UTF-8, not JSON, or a number too long to convert
         flags.append(Flag("not_json", "error", f"{name} is not a notebook: it is not valid JSON "
-                          f"({type(err).__name__} at {getattr(err, 'pos', '?')}). Nothing in "
-                          "it could be graded; open it in Jupyter, save it, and submit again."))
+                          f"({json_problem(err)}). Nothing in it could be graded; open it in "
+                          "Jupyter, save it, and submit again."))
         return None
     if not isinstance(raw, dict) or not isinstance(raw.get("cells", []), list):
         flags.append(Flag("not_notebook", "error", f"{name} is JSON but not a notebook."))
@@ -203,12 +218,13 @@ def load_notebook(path, flags):
     if major != 4:
         try:
             nb = nbformat.reads(json.dumps(raw), as_version=4)
-            flags.append(Flag("old_nbformat", "warning", f"{name} is nbformat {major}; it was "
+            flags.append(Flag("old_nbformat", "warning", f"{name} is nbformat "
+                              f"{major if major in (1, 2, 3) else 'older than 4'}; it was "
                               "converted to nbformat 4 for grading."))
             return json.loads(nbformat.writes(nb))
-        except Exception as err:  # nbformat raises several kinds for bad versions
-            flags.append(Flag("bad_nbformat", "error", f"{name} has nbformat version {major!r}, "
-                              f"which can't be read ({type(err).__name__})."))
+        except Exception:  # nbformat raises several kinds for bad versions
+            flags.append(Flag("bad_nbformat", "error", f"{name} has an nbformat version "
+                              "other than 4 that can't be read."))
             return None
     if "cells" not in raw:
         flags.append(Flag("not_notebook", "error", f"{name} is JSON but has no cells."))
@@ -276,15 +292,22 @@ def refused_folder(course, student, assignment):
     return None
 
 
+def entry_words(name, expected_names, stand_in):
+    """A submission's entry as a flag names it: by its name when the grader gave that name,
+    else ``stand_in`` (a name the student chose is not said)."""
+    return name if name in expected_names or name in NBGRADER_FILES else stand_in
+
+
 def flags_for_odd_entries(entries, expected_names):
     """Flags for what in a submission folder is not a regular file."""
     flags = []
-    for name, kind in entries.items():
+    for entry, kind in entries.items():
+        name = entry_words(entry, expected_names, f"an entry of your submission ({kind})")
         if kind == "symlink":
             flags.append(Flag("symlink", "error", f"{name} is a symbolic link; links are never "
                               "followed, so it was not read. Submit the file itself."))
-        elif kind == "folder" and name.endswith(".ipynb"):
-            flags.append(Flag("notebook_folder", "error" if name in expected_names else "warning",
+        elif kind == "folder" and entry.endswith(".ipynb"):
+            flags.append(Flag("notebook_folder", "error" if entry in expected_names else "warning",
                               f"{name} is a folder, not a notebook; it was not read."))
         elif kind == "other":
             flags.append(Flag("not_a_file", "error", f"{name} is not a regular file (a FIFO, "
@@ -297,7 +320,7 @@ def flags_for_stray_notebooks(folder, names):
     flags = []
     for name in names[:STRAY_NOTEBOOKS_CHECKED]:
         problems = []
-        load_notebook(Path(folder) / name, problems)
+        load_notebook(Path(folder) / name, problems, "a notebook of another name")
         flags += [Flag(f.code, "warning", f"ignored notebook: {f.message}") for f in problems
                   if f.severity == "error"]
     return flags
@@ -324,15 +347,16 @@ def find_notebooks(folder, expected_names):
     missing = [n for n, p in found.items() if p is None]
     if len(missing) == 1 and len(unmatched) == 1:
         found[missing[0]] = unmatched[0]
-        flags.append(Flag("renamed", "warning", f"{missing[0]} was not found; "
-                          f"{unmatched[0].name} was graded in its place."))
+        flags.append(Flag("renamed", "warning", f"{missing[0]} was not found; the one "
+                          "notebook of another name was graded in its place."))
         unmatched = []
     for name in [n for n, p in found.items() if p is None and n not in entries]:
         flags.append(Flag("missing_notebook", "error", f"{name} is missing from the submission."))
     stray = [p.name for p in present if p not in found.values() and p.name not in NBGRADER_FILES]
     if stray:
         flags.append(Flag("stray_files", "warning", "ignored files in the submission: "
-                          + ", ".join(stray[:10]) + (" ..." if len(stray) > 10 else "")))
+                          f"{count_of(len(stray), 'file')} the grader does not read (their names "
+                          "are not repeated here)."))
     flags += flags_for_stray_notebooks(folder, [p.name for p in unmatched])
     return found, flags
 
@@ -363,13 +387,35 @@ def prepare(student_nb, source_nb, notebook_name, graded_names):
                 continue
         order.append((gid, source_text(cell)))
     for gid, count in seen.items():
-        if count > 1:
+        if count > 1 and gid in source_cells:
             prepared.flags.append(Flag("duplicated_cell", "warning", f"{notebook_name}: cell {gid} "
-                                       f"appears {count} times; they run in notebook order."))
+                                       f"appears {count_of(count, 'time')}; they run in "
+                                       "notebook order."))
+    if any(count > 1 and gid not in source_cells for gid, count in seen.items()):
+        # a grade id the source does not have is the student's own text: not said
+        prepared.flags.append(Flag("duplicated_cell", "warning", f"{notebook_name}: cells of "
+                                   "yours share a grade id; they run in notebook order."))
     order = restore_missing(order, source_nb, prepared, notebook_name)
     prepared.cells = [(i, MAGIC.sub("", src)) for i, (_, src) in enumerate(order)]
+    prepared.labels = cell_labels(order, source_cells, notebook_name)
     note_double_definitions(prepared, graded_names)
     return prepared
+
+
+def cell_labels(order, source_cells, notebook_name):
+    """{index: the cell in words} for the cells to run: by the source's grade id where it has
+    one, else as a cell of the student's after (or before) one that has (a student's own cell
+    ids and the count of cells are the student's to choose, so neither is said)."""
+    labels, previous = {}, None
+    for i, (gid, _) in enumerate(order):
+        if gid in source_cells:
+            labels[i] = f"{notebook_name}: the cell {gid}"
+            previous = gid
+        elif previous is not None:
+            labels[i] = f"{notebook_name}: a cell of yours after the cell {previous}"
+        else:
+            labels[i] = f"{notebook_name}: a cell of yours before the first graded cell"
+    return labels
 
 
 def restore_missing(order, source_nb, prepared, notebook_name):
@@ -402,5 +448,6 @@ def note_double_definitions(prepared, graded_names):
     for name, count in counts.items():
         if count > 1:
             prepared.flags.append(Flag("defined_twice", "warning", f"{prepared.notebook}: "
-                                       f"{name} is defined {count} times; the last definition "
+                                       f"{name} is defined {count_of(count, 'time')}; the "
+                                       "last definition "
                                        "was graded."))

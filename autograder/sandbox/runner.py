@@ -60,10 +60,15 @@ class StudentError(Exception):
 
 @dataclass
 class CellOutcome:
+    """How one cell ran: ``error`` the kind of failure ('exception', 'timeout', ...),
+    ``exception`` and ``mro`` the class the child reported and its bases' names."""
+
     index: int
     ok: bool
     error: str = ""
     message: str = ""
+    exception: str = ""
+    mro: tuple = ()
 
 
 @dataclass
@@ -290,7 +295,8 @@ class StudentProcess:
                          self.limits.cell_seconds)
             self.outcomes[index] = CellOutcome(index, True)
         except StudentError as error:
-            self.outcomes[index] = CellOutcome(index, False, error.kind, str(error))
+            self.outcomes[index] = CellOutcome(index, False, error.kind, str(error),
+                                               error.error or "", error.mro)
             if error.kind in ("timeout", "crashed"):
                 self.fatal_cells.add(index)
                 self.ensure_restarted()
@@ -391,9 +397,15 @@ def describe_exit(code, error):
     if code > 128 and code - 128 in signal.valid_signals():  # bubblewrap reports 128 + signal
         code = -(code - 128)
     if code < 0:
-        name = signal.Signals(-code).name
+        try:
+            name = signal.Signals(-code).name
+        except ValueError:  # a real-time signal, which has no name (or a code read as one)
+            name = None
         reasons = {"SIGKILL": "killed (CPU time or memory limit)", "SIGXCPU": "CPU time limit",
                    "SIGSEGV": "crashed (segmentation fault, often endless recursion)",
                    "SIGXFSZ": "file size limit"}
-        return f"the grading process stopped: {reasons.get(name, name)}"
-    return f"the grading process exited with code {code} (os._exit or sys.exit in your code?)"
+        # a code past 128 may be the student's own exit code: only these signals are named
+        return f"the grading process stopped: {reasons.get(name, 'ended by a signal')}"
+    # the code is the student's to choose (os._exit(n)): said only as zero or not
+    return (f"the grading process exited{' with an error code' if code else ''} (os._exit or "
+            "sys.exit in your code?)")

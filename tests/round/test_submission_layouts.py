@@ -43,7 +43,7 @@ def deep_json(levels):
 
 
 def hostile_layouts(course, outside):
-    """{student: (expected score, flag code, file the flag must name)}; writes each layout."""
+    """{student: (expected score, flag code, what the flag must name)}; writes each layout."""
     submitted = course / "submitted"
     correct = lambda name: write_submission(course, A, Sample(name, "correct"))  # noqa: E731
     blank = lambda name: write_submission(course, A, Sample(name, "blank", all_blank=True))  # noqa: E731
@@ -72,9 +72,10 @@ def hostile_layouts(course, outside):
     (submitted / "linked_hw").mkdir()
     (submitted / "linked_hw" / A).symlink_to(submitted / "ada" / A)
     (submitted / "linked_student").symlink_to(submitted / "ada")
-    return {"dirnb": (None, "notebook_folder", "scratch.ipynb"),  # None: ada's own score
-            "deep": (0.0, "too_deep", "extra.ipynb"),
-            "sparse": (0.0, "symlink", "big.ipynb"),
+    # a name the student chose is never said (issue 17): the flag says what kind of entry it is
+    return {"dirnb": (None, "notebook_folder", "an entry of your submission (folder)"),  # ada's
+            "deep": (0.0, "too_deep", "a notebook of another name"),
+            "sparse": (0.0, "symlink", "an entry of your submission (symlink)"),
             "toolarge": (0.0, "too_large", NB),
             "linked_nb": (0.0, "symlink", NB),
             "linked_hw": (0.0, "symlink", f"linked_hw/{A}"),

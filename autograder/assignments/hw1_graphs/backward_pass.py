@@ -18,6 +18,7 @@ import numpy as np
 import solutions
 
 from ...judging.compare import Slip
+from ...judging.described import count_of, part_of, value_kind
 from ...judging.diagnose import Diagnosis
 from ...judging.grades import CheckSpec
 from ...judging.in_notebook import RTOL, rel_error
@@ -262,7 +263,7 @@ def grads_verdict(grads, spec, output, case, small=True):
     needed, shapes = reaching(nodes, output), shapes_of(spec)
     if not (isinstance(grads, dict) and all(isinstance(k, str) for k in grads)):
         return Diagnosis("wrong_structure", f"{where}: it must return a dict from node names "
-                         f"to gradients; it returned {type(grads).__name__}.")
+                         f"to gradients; it returned {value_kind(grads)}.")
     expected = solutions.backward_pass(nodes, output)
     wrong = [n for n in needed if n not in grads or
              not same_grad(grads[n], expected[n], shapes[n])]
@@ -274,11 +275,13 @@ def grads_verdict(grads, spec, output, case, small=True):
             return Diagnosis(slip.kind, f"{where}: {slip.message}")
     missing = [n for n in wrong if n not in grads]
     if missing:
-        return Diagnosis("missing_gradient", f"{where}: {len(missing)} of the {len(needed)} "
-                         "nodes from which the output can be reached have no gradient in your "
-                         "dict. Every node on a path to the output gets one, inputs included.")
-    return Diagnosis("wrong_values", f"{where}: the gradients of {len(wrong)} of the "
-                     f"{len(needed)} nodes that reach the output are wrong.")
+        return Diagnosis("missing_gradient", f"{where}: "
+                         f"{part_of(len(missing), len(needed), 'nodes')} from which the output "
+                         "can be reached have no gradient in your dict. Every node on a path "
+                         "to the output gets one, inputs included.")
+    return Diagnosis("wrong_values", f"{where}: the gradients of "
+                     f"{part_of(len(wrong), len(needed), 'nodes')} that reach the output are "
+                     "wrong.")
 
 
 def keys_verdict(grads, spec, output, case):
@@ -293,9 +296,10 @@ def keys_verdict(grads, spec, output, case):
                          "pass starts.")
     extra = set(grads) - reaching(nodes, output)
     if extra:
-        return Diagnosis("unreachable_present", f"{where}: your dict holds {len(extra)} "
-                         "node(s) from which the output can't be reached (a node that does not "
-                         "lead to the output, or one computed from it). The contract leaves "
+        return Diagnosis("unreachable_present", f"{where}: your dict holds "
+                         f"{count_of(len(extra), 'name')} from which the output can't be "
+                         "reached (a node that does not lead to the output, or one computed "
+                         "from it). The contract leaves "
                          "them out: give gradients only to nodes on a path to the output.")
     return Diagnosis("ok", f"{where}: the right names.")
 

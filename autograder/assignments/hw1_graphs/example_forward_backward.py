@@ -13,6 +13,7 @@ import solutions
 
 from ...judging import in_notebook
 from ...judging.carried import Attempt, carried, dependence_along
+from ...judging.described import count_against, value_kind
 from ...judging.diagnose import Diagnosis, diagnose, diagnose_missing_path
 from ...judging.finite_differences import derivatives_at, fd_verdict
 from ...judging.grades import CheckSpec
@@ -54,8 +55,8 @@ def example_result(judge, x, z):
     if isinstance(result, StudentError):
         return None, failure(result, EXAMPLE, "(y, dy_dx, dy_dz)")
     if not (isinstance(result, (tuple, list)) and len(result) == 3):
-        count = f"{len(result)} values" if isinstance(result, (tuple, list)) else \
-            f"a single {type(result).__name__}"
+        count = count_against(len(result), 3, "value") if isinstance(result, (tuple, list)) \
+            else f"a single value ({value_kind(result)})"
         return None, Diagnosis("wrong_structure", f"{EXAMPLE} must return three numbers (y, "
                                f"dy_dx, dy_dz); it returned {count}.")
     if not all(numeric(v) and np.ndim(v) == 0 for v in result):

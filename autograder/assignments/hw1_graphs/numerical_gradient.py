@@ -10,6 +10,7 @@ import numpy as np
 
 from ...judging import in_notebook
 from ...judging.compare import Slip
+from ...judging.described import error_words
 from ...judging.diagnose import Diagnosis, diagnose
 from ...judging.finite_differences import difference_quotients
 from ...judging.grades import CheckSpec
@@ -217,7 +218,8 @@ def ignored_step(got, f, x, h):
 def wrong_step(got, x, h):
     return Diagnosis("wrong_step", f"{NG}: called with h={h:g}, your gradient does not have the "
                      "truncation error a difference quotient with that step has (relative "
-                     f"error {np.max(np.abs(got - 3 * x**2)) / np.max(3 * x**2):.1e} against "
+                     f"error {error_words(np.max(np.abs(got - 3 * x**2)) / np.max(3 * x**2))} "
+                     "against "
                      "the exact gradient). Move x by exactly h on each side and divide by the "
                      "distance between the two points.")
 

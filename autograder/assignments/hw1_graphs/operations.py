@@ -22,6 +22,7 @@ import solutions
 
 from ...judging import in_notebook
 from ...judging.carried import Attempt, carried, dependence_along
+from ...judging.described import count_against, error_words
 from ...judging.diagnose import Diagnosis, diagnose, relative_error
 from ...judging.finite_differences import (
     FD_RTOL,
@@ -127,8 +128,9 @@ def split_grads(grads, name, count):
     if isinstance(grads, (tuple, list)):
         if len(grads) == count:
             return tuple(grads), None
-        return None, Diagnosis("wrong_count", f"{function} returned {len(grads)} gradient(s), "
-                               f"but {name}.forward takes {count} input(s): return one gradient "
+        return None, Diagnosis("wrong_count", f"{function} returned "
+                               f"{count_against(len(grads), count, 'gradient')}, as "
+                               f"{name}.forward takes {count} input(s): return one gradient "
                                f"per input ({names}), in the order forward takes them.")
     text = (f"{function} returned a single value, not a tuple. The contract says backward "
             f"returns a tuple with one gradient per input of forward ({names})")
@@ -264,7 +266,7 @@ def not_derived(got, expected, name, what, check):
     if not error < FD_RTOL:
         return None
     return Diagnosis("not_derived", f"{name}.backward, {what} vs {check}: your {what} agrees "
-                     f"with the expected gradient only to about {error:.0e}, as finite "
+                     f"with the expected gradient only to {error_words(error)}, as finite "
                      "differences do, where a derived formula agrees to the last digits. "
                      "Compute the gradient from the local derivative you worked out, not from "
                      "calls to forward at nearby points.")

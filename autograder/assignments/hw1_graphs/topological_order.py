@@ -6,6 +6,7 @@ after its parents, with ``parents`` unchanged; the contract's chain of 10,000 no
 from its end, is past the recursion limit every graded call starts with. A wrong order is
 named (missing or duplicate nodes, the dict's own order, the reverse order).
 """
+from ...judging.described import count_of, part_of, value_kind
 from ...judging.diagnose import Diagnosis
 from ...judging.grades import CheckSpec
 from ...judging.judge import StudentError, deep_failure, failure, one_check
@@ -61,14 +62,15 @@ def topo_verdict(order, parents, case):
     where = f"{TOPO} on {case}"
     if not names_only(order):
         return Diagnosis("wrong_structure", f"{where}: it must return a list of the node "
-                         f"names; it returned {type(order).__name__} holding something else.")
+                         f"names; it returned {value_kind(order)} holding something else.")
     names, listed = set(parents), set(order)
     if listed - names:
-        return Diagnosis("unknown_nodes", f"{where}: your order holds {len(listed - names)} "
-                         "name(s) that are not nodes of the graph. List the keys of parents.")
+        return Diagnosis("unknown_nodes", f"{where}: your order holds "
+                         f"{count_of(len(listed - names), 'name')} that are not nodes of the "
+                         "graph. List the keys of parents.")
     if names - listed:
         return Diagnosis("missing_nodes", f"{where}: your order leaves out "
-                         f"{len(names - listed)} of the {len(names)} nodes. Every node must "
+                         f"{part_of(len(names - listed), len(names), 'nodes')}. Every node must "
                          "appear, inputs included, and so must a node one of whose parents "
                          "appears twice in its tuple (count each parent once).")
     if len(order) != len(listed):

@@ -16,6 +16,7 @@ import numpy as np
 
 import solutions
 
+from ...judging.described import count_against, count_of, value_kind
 from ...judging.diagnose import Diagnosis, diagnose
 from ...judging.finite_differences import every_coordinate
 from ...judging.grades import CheckSpec
@@ -85,10 +86,11 @@ def structure(result, layers):
     grads = result[1]
     if not isinstance(grads, (tuple, list)):
         return None, Diagnosis("wrong_structure", f"{NAME}: grads must be a list with one tuple "
-                               f"per layer; it is a {type(grads).__name__}.")
+                               f"per layer; it is {value_kind(grads)}.")
     if len(grads) != len(layers):
-        return None, Diagnosis("wrong_count", f"{NAME}: grads has {len(grads)} entries for a "
-                               f"network of {len(layers)} layers: it needs one per layer, an "
+        return None, Diagnosis("wrong_count", f"{NAME}: grads has "
+                               f"{count_against(len(grads), len(layers), 'entry', 'entries')} "
+                               f"(a network of {len(layers)} layers): it needs one per layer, an "
                                "empty tuple for a layer without params.")
     for i, (entry, (_, params)) in enumerate(zip(grads, layers, strict=False)):
         if not params and entry is None:
@@ -99,15 +101,17 @@ def structure(result, layers):
                     "gradients kept." if not params else
                     " Keep the gradients of its params in a tuple, even when there is only one.")
             return None, Diagnosis("wrong_structure", f"{NAME}: grads[{i}] is not a tuple of "
-                                   f"gradients but a {type(entry).__name__}.{hint}")
+                                   f"gradients but {value_kind(entry)}.{hint}")
         if len(entry) == len(params) + 1:
-            return None, Diagnosis("includes_dx", f"{NAME}: grads[{i}] holds {len(entry)} "
-                                   f"arrays for a layer with {len(params)} param(s). Keep only "
+            return None, Diagnosis("includes_dx", f"{NAME}: grads[{i}] holds "
+                                   f"{count_of(len(entry), 'array')} for a layer with "
+                                   f"{len(params)} param(s). Keep only "
                                    "the gradients of the params: dx goes on to the layer "
                                    "before, it is not a gradient of this layer.")
         if len(entry) != len(params):
-            return None, Diagnosis("wrong_count", f"{NAME}: grads[{i}] holds {len(entry)} "
-                                   f"arrays for a layer with {len(params)} param(s): one "
+            return None, Diagnosis("wrong_count", f"{NAME}: grads[{i}] holds "
+                                   f"{count_against(len(entry), len(params), 'array')} for a "
+                                   f"layer with {len(params)} param(s): one "
                                    "gradient per param, in the order of the params.")
     return [tuple(entry) for entry in grads], None
 

@@ -18,6 +18,7 @@ import numpy as np
 
 from ...judging.carried import Attempt, carried, dependence_along, why_not_paid
 from ...judging.compare import SIGMAS
+from ...judging.described import factor_words, percent_words
 from ...judging.diagnose import Diagnosis, diagnose
 from ...judging.finite_differences import derivatives_at, fd_verdict, shape_verdict
 from ...judging.grades import CheckSpec
@@ -127,8 +128,9 @@ def scaling_verdict(out, x, p, case):
                          "x multiplied by the probability of keeping a unit, which makes the "
                          "expected value of out smaller than x. Inverted dropout makes it "
                          "equal to x.")
-    return Diagnosis("scaled", f"{title}: the units your out keeps are scaled by about "
-                     f"{scale * (1 - p):.3g} times the factor inverted dropout asks for. Scale "
+    return Diagnosis("scaled", f"{title}: the units your out keeps are scaled by "
+                     f"{factor_words(scale * (1 - p))} times the factor inverted dropout asks "
+                     "for. Scale "
                      "them so that the expected value of out equals x.")
 
 
@@ -143,7 +145,8 @@ def fraction_verdict(out, p, case):
         return Diagnosis("p_is_keep_probability", f"{title}: you drop about a fraction 1 - p of "
                          "the units and keep a fraction p. In this course p is the probability "
                          "of dropping a unit, not of keeping it.")
-    return Diagnosis("wrong_drop_rate", f"{title}: you dropped {k / n:.1%} of the units, which "
+    return Diagnosis("wrong_drop_rate", f"{title}: you dropped {percent_words(k / n)} of the "
+                     "units, which "
                      "is far outside the statistical bounds of dropping each unit with "
                      "probability p. Compare one uniform draw per unit with p.")
 

@@ -8,6 +8,7 @@ ValueError for unknown schemes.
 import numpy as np
 
 from ...judging.compare import SIGMAS
+from ...judging.described import factor_words, shape_against
 from ...judging.diagnose import Diagnosis, diagnose
 from ...judging.grades import CheckSpec
 from ...judging.judge import StudentError, as_float_array, exception_name, failure
@@ -72,7 +73,8 @@ def check_init(judge):
             elif abs(std / target - 1) > tol:
                 label = std_hint(std, target, FAN_IN, FAN_OUT)
                 problem = Diagnosis("wrong_std", f"{INIT} ({scheme}): the std of a large draw "
-                                    f"of your weights is {std / target:.3g} times the one the "
+                                    f"of your weights is {factor_words(std / target)} times the "
+                                    "one the "
                                     "contract gives for this scheme" + (
                                         f": {label}." if label else
                                         ". Check the factor you multiply the draws by."))
@@ -155,7 +157,7 @@ CHECKS = {INIT: check_init}
 def notebook_check(ns, seed=0):
     for scheme, std in [("normal", 1.0), ("xavier", np.sqrt(1 / 400)), ("he", np.sqrt(2 / 400))]:
         w = ns[INIT](400, 300, scheme, np.random.default_rng(seed))
-        assert w.shape == (400, 300), f"{INIT}: shape {w.shape}"
+        assert w.shape == (400, 300), f"{INIT}: {shape_against(w.shape, (400, 300))}"
         assert abs(w.std() / std - 1) < 0.02 and abs(w.mean()) < 0.02 * std, f"{INIT} {scheme}"
     assert not np.any(ns[INIT](3, 4, "zeros", np.random.default_rng(0)))
 

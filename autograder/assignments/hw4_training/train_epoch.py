@@ -15,6 +15,7 @@ import solutions
 
 from ...judging import in_notebook
 from ...judging.compare import Slip, all_close, compare_list
+from ...judging.described import count_against
 from ...judging.diagnose import Diagnosis, diagnose
 from ...judging.grades import CheckSpec
 from ...judging.judge import REF_RTOL, StudentError, as_float_array, failure, pair_of
@@ -193,8 +194,9 @@ def losses_verdict(losses, expected, case):
         return Diagnosis("wrong_structure", f"{EPOCH}: losses must be a list of numbers, one "
                          "per batch."), None
     if len(got) != len(expected):
-        return Diagnosis("wrong_batch_count", f"{EPOCH} ({case}): {len(got)} losses for "
-                         f"{len(expected)} batches; the epoch has one batch per batch_size "
+        return Diagnosis("wrong_batch_count", f"{EPOCH} ({case}): "
+                         f"{count_against(len(got), len(expected), 'loss', 'losses')} (one "
+                         "per batch); the epoch has one batch per batch_size "
                          "examples of the permutation, the last one possibly shorter."), got
     return diagnose(got, np.array(expected), function=EPOCH, check=f"reference ({case})",
                     what="losses", rtol=REF_RTOL), got
