@@ -412,9 +412,24 @@ def test_no_verdict_on_the_reference_for_any_graded_name():
                 assert not flags(record) and verdict(record, [], name) is None, (name, record)
 
 
+# The corpora's attackers (issue 17, item 1), graded not_derived: what the static read finds,
+# and what one monitored call sees (a complex step through a helper of the student's is not
+# runtime evidence, as an honest FFT convolution's helpers get complex arrays too; a gradient
+# derived only while watched is honest when watched).
+ATTACKERS_READ = {
+    ("c2_complex_step", "sigmoid_backward"), ("c2_dual_numbers", "sigmoid_backward"),
+    ("c2_relu_directional", "relu_backward"), ("c2_softmax_complex_step", "softmax_loss"),
+    ("g_example_complex_step", "example_forward_backward"), ("g_exp_complex_step", "Exp"),
+    ("g_exp_when_unwatched", "Exp"), ("t_l2_complex_step", "l2_penalty")}
+ATTACKERS_SEEN = {
+    ("c2_complex_step", "sigmoid_backward"), ("c2_dual_numbers", "sigmoid_backward"),
+    ("c2_relu_directional", "relu_backward"), ("g_exp_complex_step", "Exp")}
+
+
 def test_the_static_read_flags_only_the_numerical_corpus_variants(corpus):
     """Every demo student and corpus submission, every function whose gradient must be
-    derived: no verdict, but for the three the corpora grade not_derived."""
+    derived: no verdict, but for the numerical ones and the attackers the corpora grade
+    not_derived."""
     pairs, flagged, honest_full = 0, set(), 0
     for where, assignment, sample, expected in corpus:
         cells = prepared_cells(assignment, sample)
@@ -427,7 +442,7 @@ def test_the_static_read_flags_only_the_numerical_corpus_variants(corpus):
                 flagged.add((sample.student, name))
             honest_full += name not in expected
     assert flagged == {("c2_numerical", "sigmoid_backward"), ("c3_numerical", "conv_backward"),
-                       ("g_log_numerical", "Log")}
+                       ("g_log_numerical", "Log"), *ATTACKERS_READ}
     assert len(corpus) >= 100 and pairs >= 700 and honest_full >= 600
     print(f"static read: {len(corpus)} submissions, {pairs} functions, {len(flagged)} flagged "
           f"(the numerical ones), {honest_full} of them right in full")
@@ -462,9 +477,11 @@ def test_the_monitor_flags_only_the_numerical_corpus_variants(corpus):
                 calls += 1
                 if verdict(record, [], name) is not None:
                     flagged.add((sample.student, name))
-                else:
-                    assert not flags(record), (where, sample.student, name, record)
-    assert flagged == {("c2_numerical", "sigmoid_backward"), ("c3_numerical", "conv_backward")}
+                else:  # complex steps through a helper of the student's: only read
+                    assert evaluated(expected, name) or not flags(record), \
+                        (where, sample.student, name, record)
+    assert flagged == {("c2_numerical", "sigmoid_backward"), ("c3_numerical", "conv_backward"),
+                       *ATTACKERS_SEEN}
     assert calls >= 100
     print(f"monitor: {calls} monitored calls in {children} children, {len(flagged)} flagged "
           "(the numerical ones)")
