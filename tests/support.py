@@ -241,8 +241,11 @@ def assert_shape_classes(cases, window):
 # your forward 3, reference 3, shapes 1, arguments 1; losses: values 3, finite differences 3,
 # gradient 3, arguments 1, stays finite 1 for softmax_loss and bce_loss). Shapes, arguments and
 # stability pay only with value or gradient credit.
-def backward_share(fd, reference, shapes=1, mutation=1):
-    return (3 * fd + 3 * reference + shapes + mutation) / 8
+def backward_share(fd, reference, shapes=1, mutation=1, by_hand=1):
+    """The backward's share; ``by_hand``: the fraction of the numbers worked by hand that
+    are right (weight 1, judging/by_hand.py; a corpus submission carries the reference's
+    numbers unless it says otherwise)."""
+    return (3 * fd + 3 * reference + shapes + mutation + by_hand) / 9
 
 
 def forward_share(values, mutation=1, stable=None):

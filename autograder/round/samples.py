@@ -3,7 +3,8 @@
 Used by ``backproplab demo`` (its classes are in ``demo_classes``) and by the tests' corpus. A
 sample is a set of answers (graded name -> source code) and, optionally, extra cells appended
 to the notebook and a transformation of the whole file. Answers default to the reference
-solution with its solution markers removed; a bug is the reference with one replacement applied.
+solution with its solution markers removed (and the by-hand answers to the reference's
+numbers); a bug is the reference with one replacement applied.
 """
 import inspect
 import json
@@ -13,10 +14,17 @@ from pathlib import Path
 
 import solutions
 
+from ..judging import by_hand, registry
+
 MARKER = re.compile(r"^\s*### (BEGIN|END) SOLUTION\n", re.M)
 
 
 def reference_answer(name):
+    """The reference's answer cell for a graded name, or for a by-hand answer
+    (``by_hand_<stem>``, judging/by_hand.py) the reference's numbers."""
+    if name.startswith(by_hand.PREFIX):
+        return MARKER.sub("", registry.by_hand_cases()[name[len(by_hand.PREFIX):]]
+                          .solution_source() + "\n")
     return MARKER.sub("", inspect.getsource(getattr(solutions, name)))
 
 
@@ -64,7 +72,7 @@ def fill(release_nb, sample, graded):
 
 def write_submission(course, assignment, sample):
     """Write ``submitted/<student>/<assignment>/<notebook>.ipynb`` for each released notebook."""
-    graded = set(solutions.ASSIGNMENTS[assignment])
+    graded = set(solutions.ASSIGNMENTS[assignment]) | set(registry.by_hand_names(assignment))
     out = Path(course) / "submitted" / sample.student / assignment
     out.mkdir(parents=True, exist_ok=True)
     for path in sorted((Path(course) / "release" / assignment).glob("*.ipynb")):
