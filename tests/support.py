@@ -239,8 +239,9 @@ def assert_shape_classes(cases, window):
 # The share of a function's points its checks pay (judging/pairs.py and losses.py: forward
 # values 4, arguments 1, stays finite 1 for the stable ones; backward: finite differences of
 # your forward 3, reference 3, shapes 1, arguments 1; losses: values 3, finite differences 3,
-# gradient 3, arguments 1, stays finite 1 for softmax_loss and bce_loss). Shapes, arguments and
-# stability pay only with value or gradient credit.
+# gradient 3, arguments 1, stays finite 1 for softmax_loss and bce_loss; every backward and loss:
+# the numbers worked by hand 1). Shapes, arguments and stability pay only with value or
+# gradient credit.
 def backward_share(fd, reference, shapes=1, mutation=1, by_hand=1):
     """The backward's share; ``by_hand``: the fraction of the numbers worked by hand that
     are right (weight 1, judging/by_hand.py; a corpus submission carries the reference's
@@ -254,10 +255,10 @@ def forward_share(values, mutation=1, stable=None):
     return (4 * values + mutation + stable) / 6
 
 
-def loss_share(values, fd, grad, mutation=1, stable=None):
+def loss_share(values, fd, grad, mutation=1, stable=None, by_hand=1):
     if stable is None:
-        return (3 * values + 3 * fd + 3 * grad + mutation) / 10
-    return (3 * values + 3 * fd + 3 * grad + mutation + stable) / 11
+        return (3 * values + 3 * fd + 3 * grad + mutation + by_hand) / 11
+    return (3 * values + 3 * fd + 3 * grad + mutation + stable + by_hand) / 12
 
 
 # ------------------------------------- the checks, run on the reference in one student process

@@ -94,7 +94,9 @@ class ByHand:
     the prompt's inputs, keyed as the prompt names them ("dx", "dw", ...); ``batch``: the
     batch size N of the case where a factor 1/N belongs in an answer (its slip is then named);
     ``beside``: the weight of the backward's other checks, so that the in-notebook hidden test
-    pays the same share as the grader (a test compares the two).
+    pays the same share as the grader (a test compares the two); ``only``: the keys of the cell
+    this backward is judged on, where one cell serves several (hw1's six operations share
+    ``by_hand_operations``, one key each).
     """
 
     backward: str
@@ -102,6 +104,7 @@ class ByHand:
     answer: object
     batch: int = None
     beside: float = 8.0
+    only: tuple = None  # the keys this backward is judged on, where one cell serves several
 
     @property
     def variable(self):
@@ -112,8 +115,14 @@ class ByHand:
         """The share of the backward's points the by-hand answer is worth."""
         return BY_HAND.weight / (BY_HAND.weight + self.beside)
 
-    def expected(self):
+    def whole(self):
+        """{key: array} of the whole cell (every backward it serves)."""
         return {key: np.asarray(value, dtype=np.float64) for key, value in self.answer().items()}
+
+    def expected(self):
+        """{key: array} this backward is judged on."""
+        return {key: value for key, value in self.whole().items()
+                if self.only is None or key in self.only}
 
     def keys(self):
         return ", ".join(f'"{k}"' for k in self.expected())
@@ -249,13 +258,13 @@ class ByHand:
 
     def solution_source(self):
         """The answer cell of the source notebook (nbgrader strips the solution region)."""
-        lines = [f"    {key!r}: {literal(value)}," for key, value in self.expected().items()]
+        lines = [f"    {key!r}: {literal(value)}," for key, value in self.whole().items()]
         return "\n".join(["### BEGIN SOLUTION", f"{self.variable} = {{", *lines, "}",
                           "### END SOLUTION"])
 
     def digests(self):
         """{key: digest} of the right arrays, for the self-check."""
-        return {key: digest(value) for key, value in self.expected().items()}
+        return {key: digest(value) for key, value in self.whole().items()}
 
     def selfcheck_source(self):
         """The self-check cell: compares digests, never the numbers themselves."""
@@ -281,6 +290,9 @@ def with_by_hand_in_notebook(checks, case):
 
 
 def cases(modules):
-    """[ByHand] declared (as ``BY_HAND_CASE``) by ``modules``."""
-    return [m.BY_HAND_CASE for m in modules if isinstance(getattr(m, "BY_HAND_CASE", None),
-                                                          ByHand)]
+    """[ByHand] declared by ``modules`` (as ``BY_HAND_CASE``, or ``BY_HAND_CASES`` where one
+    cell serves several backwards)."""
+    found = []
+    for module in modules:
+        found += [getattr(module, "BY_HAND_CASE", None), *getattr(module, "BY_HAND_CASES", ())]
+    return [case for case in found if isinstance(case, ByHand)]

@@ -10,8 +10,9 @@ Roles: ``value``, ``gradient`` and ``fd`` checks pay for right numbers (the func
 its gradients against the reference, its gradients against finite differences of the student's
 own forward). A ``by_hand`` check (judging/by_hand.py) pays for the numbers of a backward's
 small case worked by hand, on its own, but does not count as the function's code earning.
-Every other role (``shape``, ``mutation``, ``structure``, ``behaviour``) pays only when the function also earns some credit from a ``value``, ``gradient`` or ``fd`` check:
-a function that returns no right number earns nothing.
+Every other role (``shape``, ``mutation``, ``structure``, ``behaviour``) pays only when the
+function also earns some credit from a ``value``, ``gradient`` or ``fd`` check: a function that
+returns no right number earns nothing.
 
 A check scores the fraction of its hidden cases that passed; the function's points (the points
 of its test cell) are shared among its checks in proportion to their weights (the instructor's

@@ -150,7 +150,7 @@ def by_hand_cases():
 
 def by_hand_names(assignment):
     """The by-hand answers' variable names of ``assignment``, in its notebook's order."""
-    return [case.variable for case in by_hand.cases(modules(assignment))]
+    return list(dict.fromkeys(case.variable for case in by_hand.cases(modules(assignment))))
 
 
 def all_kinds():
