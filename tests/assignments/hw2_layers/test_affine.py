@@ -54,16 +54,17 @@ def affine_backward(dout, cache):
 # by_hand_affine handed in with the slips of a hand derivation (the right ones: dx
 # ((2, -1), (-4, 2)), dw ((-5,), (4,)), db (-1,)).
 BY_HAND_SLIPS = {
-    "hand_dw_transposed": 'by_hand_affine = {"dx": [[2, -1], [-4, 2]], "dw": [[-5, 4]], "db": [-1]}',
-    "hand_dx_sign": 'by_hand_affine = {"dx": [[-2, 1], [4, -2]], "dw": [[-5], [4]], "db": [-1]}',
-    "hand_db_missing": 'by_hand_affine = {"dx": [[2, -1], [-4, 2]], "dw": [[-5], [4]]}',
-    "hand_one_entry": 'by_hand_affine = {"dx": [[2, -1], [-4, 3]], "dw": [[-5], [4]], "db": [-1]}',
-    "hand_computed": 'by_hand_affine = "see affine_backward"',
+    "hand_dw_transposed": '{"dx": [[2, -1], [-4, 2]], "dw": [[-5, 4]], "db": [-1]}',
+    "hand_dx_sign": '{"dx": [[-2, 1], [4, -2]], "dw": [[-5], [4]], "db": [-1]}',
+    "hand_db_missing": '{"dx": [[2, -1], [-4, 2]], "dw": [[-5], [4]]}',
+    "hand_one_entry": '{"dx": [[2, -1], [-4, 3]], "dw": [[-5], [4]], "db": [-1]}',
+    "hand_computed": '"see affine_backward"',
 }
 
 CORPUS = [
-    *[Sample(student, "the affine case by hand with a slip", answers={"by_hand_affine": text})
-      for student, text in BY_HAND_SLIPS.items()],
+    *[Sample(student, "the affine case by hand with a slip",
+             answers={"by_hand_affine": f"by_hand_affine = {value}"})
+      for student, value in BY_HAND_SLIPS.items()],
     Sample("hand_blank", "the affine case by hand not answered", blank=("by_hand_affine",)),
     Sample("c2_no_reshape", "affine without flattening x", answers=AFFINE_NO_RESHAPE),
     Sample("c2_db_mean", "affine db averaged over the batch",
@@ -108,10 +109,11 @@ test_each_submission_gets_its_exact_scores_and_diagnoses = corpus_test(A, EXPECT
 # 3, 1, 1 by hand, and 1 for "stays finite without overflow" (softmax_loss, bce_loss, sigmoid and
 # tanh forward).
 MISTAKES = [
-    ("transposed", "affine_backward", "transposed", (3 * 2 / 3 + 3 * 8 / 12 + 0 + 1 + 1) / 9),
-    ("unsummed", "affine_backward", "not_summed_over_batch", (3 * 2 / 3 + 3 * 8 / 12 + 0 + 1 + 1) / 9),
+    ("transposed", "affine_backward", "transposed", backward_share(2 / 3, 8 / 12, shapes=0)),
+    ("unsummed", "affine_backward", "not_summed_over_batch",
+     backward_share(2 / 3, 8 / 12, shapes=0)),
     # dx is right where x has one axis per example (2 of the 4 cases)
-    ("flat_dx", "affine_backward", "wrong_shape", (3 + 3 * 10 / 12 + 0 + 1 + 1) / 9),
+    ("flat_dx", "affine_backward", "wrong_shape", backward_share(1, 10 / 12, shapes=0)),
 ]
 
 
