@@ -3,7 +3,14 @@ way students write them, each with its exact score and diagnosis (graded in the 
 class, support.py); its hidden recipes."""
 
 import pytest
-from support import backward_share, corpus_test, forward_share, fraction, made
+from support import (
+    BY_HAND_ONLY,
+    backward_share,
+    code_fraction,
+    corpus_test,
+    forward_share,
+    made,
+)
 from test_hw2_layers import assert_costs_its_points
 
 from autograder.assignments.hw2_layers import sigmoid
@@ -79,7 +86,7 @@ EXPECTED = {
     # NaN at huge x; the backward, fed NaN by its cache there, loses that case
     "c2_sigmoid_ratio": {"sigmoid_forward": (forward_share(2 / 3, stable=0), "overflow"),
                          "sigmoid_backward": (backward_share(1, 3 / 4), "overflow")},
-    "c2_numerical": {"sigmoid_backward": (0.0, "not_derived")},
+    "c2_numerical": {"sigmoid_backward": (BY_HAND_ONLY, "not_derived")},
 }
 
 
@@ -92,7 +99,7 @@ test_each_submission_gets_its_exact_scores_and_diagnoses = corpus_test(A, EXPECT
 # (arguments unchanged); forward 4 (values) and 1; losses 3, 3, 3, 1, and 1 for "stays finite
 # without overflow" (softmax_loss, bce_loss, sigmoid and tanh forward).
 MISTAKES = [
-    ("sign", "sigmoid_backward", "sign_flipped", 0.0),
+    ("sign", "sigmoid_backward", "sign_flipped", BY_HAND_ONLY),
     ("fwdbug", "sigmoid_forward", "wrong_values", 0.0),
 ]
 
@@ -109,7 +116,7 @@ def test_a_backward_consistent_with_a_forward_that_is_never_right_earns_nothing(
     checks = report["functions"]["sigmoid_backward"]["checks"]
     fd = next(c for c in checks if c["name"] == "matches finite differences of your forward")
     assert fd["score"] == 0 and fd["kind"] == "forward_wrong"
-    assert fraction(report, "sigmoid_backward") == 0.0
+    assert code_fraction(report, "sigmoid_backward") == 0.0
 
 
 def test_huge_inputs_always_overflow_exp_both_ways():

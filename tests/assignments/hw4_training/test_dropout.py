@@ -62,7 +62,7 @@ EXPECTED = {
     "t_dropout_p": {"dropout_forward": ((0 + 3 + 3 + 1 + 1) / 12, "scaled_by_p")},
     # dropout_backward: 4 (dx follows the forward: test time only), 3 (finite differences),
     # 1 (args)
-    "t_mask_redrawn": {"dropout_backward": ((4 / 4 + 0 + 1) / 8, "different_mask")},
+    "t_mask_redrawn": {"dropout_backward": ((4 / 4 + 0 + 1 + 1) / 9, "different_mask")},
 }
 
 

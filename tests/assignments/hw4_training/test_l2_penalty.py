@@ -2,7 +2,7 @@
 each with its exact score and diagnosis (graded in the assignment's class, support.py); the
 checks on the reference with realistic bugs swapped in."""
 
-from support import bugged, checks_of, corpus_test, grade_reference, reference_tests
+from support import bugged, checks_of, code_score, corpus_test, grade_reference, reference_tests
 
 from autograder.round.samples import Sample
 
@@ -24,7 +24,7 @@ CORPUS = [
 # every other function of the assignment gets full marks.
 EXPECTED = {
     # l2: 4 (loss), 3 (grads vs reference), 3 (finite differences of the loss), 1 (args)
-    "t_l2_grad": {"l2_penalty": ((4 + 0 + 0 + 1) / 11, "scaled_by_half")},
+    "t_l2_grad": {"l2_penalty": ((4 + 0 + 0 + 1 + 1) / 12, "scaled_by_half")},
 }
 
 
@@ -57,4 +57,4 @@ def test_l2_grads_consistent_with_a_wrong_loss_earn_no_finite_difference_credit(
         grade = grade_reference(reference_student[0], "l2_penalty")
     assert checks_of(grade)["grads match finite differences of your loss"].kind == \
         "forward_wrong"
-    assert grade.score == 0
+    assert code_score(grade) == 0  # only the numbers worked by hand pay
