@@ -3,9 +3,10 @@ the way students write them, each with its exact score and diagnosis (graded in 
 assignment's class, support.py); the checks on the reference with realistic bugs swapped in."""
 
 import pytest
-from support import (, code_score
+from support import (
     bugged,
     checks_of,
+    code_score,
     corpus_test,
     grade_reference,
     reference_source,
