@@ -17,8 +17,8 @@ from support import ROOT, corpus
 import solutions
 from autograder.judging.by_hand import cases
 from autograder.judging.registry import checks_of, modules
-from autograder.round.grading import course_secret, judge_functions, read_submission, student_seed
 from autograder.round.demo_classes import demo_class
+from autograder.round.grading import course_secret, judge_functions, read_submission, student_seed
 from autograder.round.samples import Sample, write_submission
 from autograder.sandbox.runner import Limits, StudentProcess
 
