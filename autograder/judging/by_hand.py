@@ -125,7 +125,8 @@ class ByHand:
                 if self.only is None or key in self.only}
 
     def keys(self):
-        return ", ".join(f'"{k}"' for k in self.expected())
+        """The keys the whole cell asks for, as the prompt writes them: '"dx": ..., "dw": ...'."""
+        return ", ".join(f'"{k}": ...' for k in self.whole())
 
     # ------------------------------------------------------------------ the grader's check
 
@@ -147,7 +148,7 @@ class ByHand:
         if err.error == "NameError" or (err.kind == "exception" and "NameError" in str(err)):
             return Diagnosis("by_hand_blank", (
                 f"{self.backward}: the small case worked by hand is not answered yet. Write "
-                f"your numbers in the cell after the derivation prompt, as {self.variable} = "
+                f"your numbers in its answer cell (after the derivation prompt), as {self.variable} = "
                 f"{{{self.keys()}}} with each value a number or a list of numbers."))
         return failure(err, self.variable, "numbers")
 
@@ -156,9 +157,8 @@ class ByHand:
         is not a dict of them."""
         if not isinstance(got, dict):
             return Diagnosis("wrong_structure", (
-                f"{self.backward}: {self.variable} should be a dict with the keys "
-                f"{self.keys()}, each holding numbers worked by hand; it is a "
-                f"{type(got).__name__}."))
+                f"{self.backward}: {self.variable} should be a dict, {{{self.keys()}}}, each "
+                f"value numbers worked by hand; it is a {type(got).__name__}."))
         return [self.verdict(key, got.get(key), value, key in got)
                 for key, value in self.expected().items()]
 
