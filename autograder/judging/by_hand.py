@@ -148,8 +148,9 @@ class ByHand:
         if err.error == "NameError" or (err.kind == "exception" and "NameError" in str(err)):
             return Diagnosis("by_hand_blank", (
                 f"{self.backward}: the small case worked by hand is not answered yet. Write "
-                f"your numbers in its answer cell (after the derivation prompt), as {self.variable} = "
-                f"{{{self.keys()}}} with each value a number or a list of numbers."))
+                f"your numbers in its answer cell (after the derivation prompt), as "
+                f"{self.variable} = {{{self.keys()}}} with each value a number or a list of "
+                "numbers."))
         return failure(err, self.variable, "numbers")
 
     def verdicts(self, got):
