@@ -193,6 +193,23 @@ def fraction(report, name):
     return f["score"] / f["max_score"]
 
 
+BY_HAND_TITLE = "numbers worked by hand"  # judging/by_hand.py's check
+
+
+def code_fraction(report, name):
+    """The fraction of ``name``'s points in ``report`` its code earned: what its numbers worked
+    by hand earned left out."""
+    function = report["functions"][name]
+    hand = sum(c["score"] for c in function["checks"] if c["name"] == BY_HAND_TITLE)
+    return round((function["score"] - hand) / function["max_score"], 6)
+
+
+def code_score(grade):
+    """A FunctionGrade's score less what its numbers worked by hand earned."""
+    hand = sum(c["score"] for c in grade.as_report()["checks"] if c["name"] == BY_HAND_TITLE)
+    return round(grade.score - hand, 6)
+
+
 def kinds(report, name, also=True):
     """The diagnosis kinds of the function's checks that did not pay in full: each check's
     first kind, and with ``also`` every other mistake it names."""
@@ -239,10 +256,14 @@ def assert_shape_classes(cases, window):
 # The share of a function's points its checks pay (judging/pairs.py and losses.py: forward
 # values 4, arguments 1, stays finite 1 for the stable ones; backward: finite differences of
 # your forward 3, reference 3, shapes 1, arguments 1; losses: values 3, finite differences 3,
-# gradient 3, arguments 1, stays finite 1 for softmax_loss and bce_loss). Shapes, arguments and
-# stability pay only with value or gradient credit.
-def backward_share(fd, reference, shapes=1, mutation=1):
-    return (3 * fd + 3 * reference + shapes + mutation) / 8
+# gradient 3, arguments 1, stays finite 1 for softmax_loss and bce_loss; every backward and loss:
+# the numbers worked by hand 1). Shapes, arguments and stability pay only with value or
+# gradient credit.
+def backward_share(fd, reference, shapes=1, mutation=1, by_hand=1):
+    """The backward's share; ``by_hand``: the fraction of the numbers worked by hand that
+    are right (weight 1, judging/by_hand.py; a corpus submission carries the reference's
+    numbers unless it says otherwise)."""
+    return (3 * fd + 3 * reference + shapes + mutation + by_hand) / 9
 
 
 def forward_share(values, mutation=1, stable=None):
@@ -251,10 +272,15 @@ def forward_share(values, mutation=1, stable=None):
     return (4 * values + mutation + stable) / 6
 
 
-def loss_share(values, fd, grad, mutation=1, stable=None):
+def loss_share(values, fd, grad, mutation=1, stable=None, by_hand=1):
     if stable is None:
-        return (3 * values + 3 * fd + 3 * grad + mutation) / 10
-    return (3 * values + 3 * fd + 3 * grad + mutation + stable) / 11
+        return (3 * values + 3 * fd + 3 * grad + mutation + by_hand) / 11
+    return (3 * values + 3 * fd + 3 * grad + mutation + stable + by_hand) / 12
+
+
+#: A backward (or a loss) whose code earns nothing, handed in with the right numbers by hand.
+BY_HAND_ONLY = backward_share(0, 0, shapes=0, mutation=0)
+LOSS_BY_HAND_ONLY = loss_share(0, 0, 0, mutation=0)
 
 
 # ------------------------------------- the checks, run on the reference in one student process

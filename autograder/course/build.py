@@ -9,6 +9,9 @@ and their fence metadata says what nbgrader role they play:
   (its ``### BEGIN/END SOLUTION`` regions are what nbgrader strips). The fence is empty.
 - ``given="NAME"``: a read-only cell holding the source of ``solutions.NAME`` (not graded).
 - ``selfcheck="NAME"``: a read-only visible self-check the student runs.
+- ``by_hand="STEM"``: the answer cell of the small case worked by hand, ``by_hand_STEM = {...}``
+  (its numbers come from the case its backward's module declares, judging/by_hand.py); the
+  fence is empty. ``by_hand_check="STEM"``: its self-check, which compares digests.
 - ``tests="NAME" points=P``: a hidden test cell worth P points; its visible lines come
   from the template, its hidden part is generated here.
 - ``locked=true``: any other read-only code cell (set-up, given helpers).
@@ -36,10 +39,11 @@ RELEASED_WITH = {"hw4_training": [Path(solutions.__file__).resolve().parent / "f
 HIDDEN_TEST = '''\
 ### BEGIN HIDDEN TESTS
 from autograder.course.notebook_tests import run_hidden_check
-run_hidden_check({name!r}, globals())
+run_hidden_check({name!r}, globals(), points={points!r})
 ### END HIDDEN TESTS'''
 
-ROLE_KEYS = ("solution", "given", "selfcheck", "tests", "manual", "locked", "points")
+ROLE_KEYS = ("solution", "given", "selfcheck", "tests", "manual", "locked", "points", "by_hand",
+             "by_hand_check")
 
 
 class TemplateError(ValueError):
@@ -62,6 +66,15 @@ def solution_source(name, where):
     return inspect.getsource(obj).rstrip("\n")
 
 
+def by_hand_case(stem, where):
+    """The small case worked by hand whose variable is ``by_hand_<stem>`` (judging/by_hand.py)."""
+    from ..judging.registry import by_hand_cases
+    found = by_hand_cases().get(stem)
+    if found is None:
+        raise TemplateError(f"{where}: no graded function declares the by-hand case {stem!r}")
+    return found
+
+
 def convert_cell(cell, index, where):
     """Turn one template cell into a source-notebook cell (new object)."""
     meta = dict(cell.metadata)
@@ -78,6 +91,16 @@ def convert_cell(cell, index, where):
                                 f"from solutions.{role['solution']}")
         name = role["solution"]
         return code(solution_source(name, where), meta, nbgrader_meta(name, solution=True))
+    if "by_hand" in role:
+        if cell.source.strip():
+            raise TemplateError(f"{where}: a by_hand cell must be empty; its answer comes "
+                                f"from the case of autograder/assignments ({role['by_hand']})")
+        case = by_hand_case(role["by_hand"], where)
+        return code(case.solution_source(), meta, nbgrader_meta(case.variable, solution=True))
+    if "by_hand_check" in role:
+        case = by_hand_case(role["by_hand_check"], where)
+        return code(case.selfcheck_source(), meta,
+                    nbgrader_meta(f"selfcheck_{case.variable}", locked=True))
     if "given" in role:
         name = role["given"]
         return code(solution_source(name, where), meta,
@@ -90,7 +113,8 @@ def convert_cell(cell, index, where):
             raise TemplateError(f"{where}: tests={role['tests']!r} needs points=")
         name = role["tests"]
         visible = cell.source.strip()
-        body = (visible + "\n" if visible else "") + HIDDEN_TEST.format(name=name)
+        body = (visible + "\n" if visible else "") + HIDDEN_TEST.format(name=name,
+                                                                         points=role["points"])
         return code(body, meta, nbgrader_meta(
             f"test_{name}", grade=True, locked=True, points=role["points"]))
     if role.get("locked"):

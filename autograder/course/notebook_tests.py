@@ -19,7 +19,14 @@ def checks():
     return registry.notebook_checks()
 
 
-def run_hidden_check(name, namespace):
-    """Run the simple hidden check of the graded function ``name`` (raises on failure)."""
+def run_hidden_check(name, namespace, points=None):
+    """Run the simple hidden check of the graded function ``name`` (raises on failure). A
+    backward with a small case worked by hand (``judging/by_hand.py``) returns the points it
+    earned when it earned only part of its ``points``: the test cell's output, which nbgrader
+    reads as partial credit."""
+    check = checks()[name]
     with np.errstate(all="ignore"):
-        checks()[name](namespace)
+        if points is not None and getattr(check, "takes_points", False):
+            return check(namespace, points=points)
+        check(namespace)
+        return None

@@ -8,9 +8,11 @@ module that runs them. ``weights.TABLE`` and the README's weight table are made 
 
 Roles: ``value``, ``gradient`` and ``fd`` checks pay for right numbers (the function's values,
 its gradients against the reference, its gradients against finite differences of the student's
-own forward). Every other role (``shape``, ``mutation``, ``structure``, ``behaviour``) pays
-only when the function also earns some credit from a ``value``, ``gradient`` or ``fd`` check:
-a function that returns no right number earns nothing.
+own forward). A ``by_hand`` check (judging/by_hand.py) pays for the numbers of a backward's
+small case worked by hand, on its own, but does not count as the function's code earning.
+Every other role (``shape``, ``mutation``, ``structure``, ``behaviour``) pays only when the
+function also earns some credit from a ``value``, ``gradient`` or ``fd`` check: a function that
+returns no right number earns nothing.
 
 A check scores the fraction of its hidden cases that passed; the function's points (the points
 of its test cell) are shared among its checks in proportion to their weights (the instructor's
@@ -20,8 +22,9 @@ from dataclasses import dataclass, field
 
 from .kinds import vague
 
-ROLES = ("value", "gradient", "fd", "shape", "mutation", "structure", "behaviour")
+ROLES = ("value", "gradient", "fd", "by_hand", "shape", "mutation", "structure", "behaviour")
 EARNING = ("value", "gradient", "fd")
+PAYS_ALONE = (*EARNING, "by_hand")  # by_hand pays for itself, but makes no other check pay
 MAX_MESSAGE = 1200   # characters of one check's message (every distinct diagnosis)
 
 
@@ -116,7 +119,7 @@ class FunctionGrade:
 
     def paid(self, check):
         """The fraction of its weight ``check`` pays."""
-        return check.fraction if check.role in EARNING or self.earns() else 0.0
+        return check.fraction if check.role in PAYS_ALONE or self.earns() else 0.0
 
     @property
     def score(self):

@@ -178,6 +178,11 @@ class Judge:
             self.verdicts[name] = None if found is None else Diagnosis(*found)
         return self.verdicts[name]
 
+    def read(self, name):
+        """The value the student's notebook left in ``name`` (not called), or the StudentError
+        reading it ended with (a NameError when the name is not defined); never raises."""
+        return self.call(name, read=True)
+
     def warnings(self):
         """The floating-point warnings of the student's last call."""
         return tuple(getattr(self.proc, "fp_warnings", None) or ())

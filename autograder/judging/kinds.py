@@ -146,6 +146,11 @@ KINDS = declare(
          "not_attempted"),
     Kind("unreadable_notebook", "the notebook holding the function is missing or unreadable",
          "not_attempted"),
+    # --- the small case worked by hand beside a backward (judging/by_hand.py)
+    Kind("by_hand_blank", "the by-hand answer (by_hand_<stem>) is not defined: not answered",
+         "not_attempted"),
+    Kind("by_hand_missing_entry", "the by-hand answer lacks one of the arrays the prompt asks "
+         "for"),
 )
 
 

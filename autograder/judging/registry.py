@@ -20,6 +20,7 @@ from functools import cache
 
 import solutions
 
+from . import by_hand
 from . import kinds as declared
 from .grades import ARGUMENTS, GRADED, NOTEBOOK_READABLE, CheckSpec
 from .judge import guarded
@@ -138,6 +139,18 @@ def module_specs(module):
         if shared is not None and shared.__name__.startswith("autograder.judging."):
             found += [v for v in vars(shared).values() if isinstance(v, CheckSpec)]
     return found
+
+
+def by_hand_cases():
+    """{stem: ByHand} of every assignment: the small cases worked by hand (judging/by_hand.py)
+    the modules declare as ``BY_HAND_CASE``."""
+    return {case.stem: case for a in solutions.ASSIGNMENTS
+            for case in by_hand.cases(modules(a))}
+
+
+def by_hand_names(assignment):
+    """The by-hand answers' variable names of ``assignment``, in its notebook's order."""
+    return list(dict.fromkeys(case.variable for case in by_hand.cases(modules(assignment))))
 
 
 def all_kinds():

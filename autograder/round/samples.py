@@ -3,7 +3,8 @@
 Used by ``backproplab demo`` (its classes are in ``demo_classes``) and by the tests' corpus. A
 sample is a set of answers (graded name -> source code) and, optionally, extra cells appended
 to the notebook and a transformation of the whole file. Answers default to the reference
-solution with its solution markers removed; a bug is the reference with one replacement applied.
+solution with its solution markers removed (and the by-hand answers to the reference's
+numbers); a bug is the reference with one replacement applied.
 """
 import inspect
 import json
@@ -13,10 +14,18 @@ from pathlib import Path
 
 import solutions
 
+from ..judging import by_hand
+
 MARKER = re.compile(r"^\s*### (BEGIN|END) SOLUTION\n", re.M)
 
 
 def reference_answer(name):
+    """The reference's answer cell for a graded name, or for a by-hand answer
+    (``by_hand_<stem>``, judging/by_hand.py) the reference's numbers."""
+    if name.startswith(by_hand.PREFIX):
+        from ..judging.registry import by_hand_cases  # loads every assignment's checks
+        return MARKER.sub("", by_hand_cases()[name[len(by_hand.PREFIX):]]
+                          .solution_source() + "\n")
     return MARKER.sub("", inspect.getsource(getattr(solutions, name)))
 
 
@@ -41,19 +50,40 @@ class Sample:
     bugs: dict = field(default_factory=dict)         # name -> diagnosis kinds its slip gets
     attacks: tuple = ()                              # names extra_cells try to earn unearned
 
-    def answer(self, name):
+    def answer(self, name, defaults=None):
+        """The source of ``name``'s answer cell: the sample's, else ``defaults`` (the source
+        notebook's by-hand answers), else the reference's; None when left blank."""
         if self.all_blank or name in self.blank:
             return None
-        return self.answers.get(name, reference_answer(name))
+        if name in self.answers:
+            return self.answers[name]
+        return (defaults or {}).get(name) or reference_answer(name)
 
 
-def fill(release_nb, sample, graded):
-    """The release notebook with the sample's answers in its answer cells."""
+def by_hand_answers(source_path):
+    """{grade id: source} of the by-hand answer cells of a source notebook (the reference's
+    numbers, solution markers removed); {} when there is no source notebook."""
+    if not Path(source_path).exists():
+        return {}
+    cells = json.loads(Path(source_path).read_text()).get("cells", [])
+    found = {}
+    for cell in cells:
+        gid = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id") or ""
+        if gid.startswith(by_hand.PREFIX) and cell.get("cell_type") == "code":
+            text = cell["source"] if isinstance(cell["source"], str) else "".join(cell["source"])
+            found[gid] = MARKER.sub("", text + "\n")
+    return found
+
+
+def fill(release_nb, sample, graded, defaults=None):
+    """The release notebook with the sample's answers in its answer cells (``defaults``: the
+    by-hand answers of the source notebook, which are graded cells too)."""
     nb = json.loads(json.dumps(release_nb))
+    graded = set(graded) | set(defaults or {})
     for cell in nb["cells"]:
         gid = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
         if gid in graded and cell["cell_type"] == "code":
-            code = sample.answer(gid)
+            code = sample.answer(gid, defaults)
             if code is not None:
                 cell["source"] = code
     for code in sample.extra_cells:
@@ -71,7 +101,8 @@ def write_submission(course, assignment, sample):
         if sample.raw:
             (out / path.name).write_text(sample.raw)
             continue
-        nb = fill(json.loads(path.read_text()), sample, graded)
+        nb = fill(json.loads(path.read_text()), sample, graded,
+                  by_hand_answers(Path(course) / "source" / assignment / path.name))
         (out / path.name).write_text(json.dumps(nb, indent=1))
     return out
 

@@ -636,7 +636,8 @@ class Service:
             try:
                 if monitor is not None:
                     monitor.start()
-                result = target(*args, **kwargs)
+                # "read": the value the name holds, not a call (a by-hand answer, issue 18)
+                result = target if message.get("read") is True else target(*args, **kwargs)
                 completed = True
             finally:
                 if monitor is not None:

@@ -323,14 +323,17 @@ class StudentProcess:
                                 self.limits.call_seconds)
         return reply["defined"]
 
-    def call(self, target, *args, keep=False, echo_args=False, monitor=False, **kwargs):
+    def call(self, target, *args, keep=False, echo_args=False, monitor=False, read=False,
+             **kwargs):
         """Call ``target`` (a name in the student's namespace, or ``(handle, attribute)``)
         with arrays and plain values; returns the decoded result (``(handle, result)`` when
         ``keep``; ``(result, args as they are after the call)`` when ``echo_args``).
         Raises StudentError when the student's code fails. With ``monitor``, the child
         watches the student's own functions during the call, and ``last_monitor`` holds its
         record afterwards (also when the call raised; None when it timed out or crashed):
-        see child.py's ``CallMonitor`` and ``autograder.judging.derivation.verdict``."""
+        see child.py's ``CallMonitor`` and ``autograder.judging.derivation.verdict``. With
+        ``read``, ``target`` (a name) is not called: its value comes back, within the same
+        bounds and time limit as a call's result (a by-hand answer: judging/by_hand.py)."""
         if self.function_timeouts >= self.limits.function_timeouts:
             raise StudentError("timeout", f"not run: {self.label}'s calls timed out "
                                           f"{self.function_timeouts} times in a row")
@@ -354,6 +357,8 @@ class StudentProcess:
                    "kwargs": wire.encode(dict(kwargs), arrays)}
         if monitor:
             message["monitor"] = True
+        if read:
+            message["read"] = True
         seconds = self.call_seconds()
         try:
             reply, reply_arrays = self.request(message, arrays, seconds)

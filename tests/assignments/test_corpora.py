@@ -1,7 +1,7 @@
 """The grading corpora as a whole: each module's submissions are expected there, and the
 corpora stay large, with right submissions written otherwise beside the slips."""
 import pytest
-from support import ASSIGNMENTS, corpus, assignment_modules
+from support import ASSIGNMENTS, assignment_modules, corpus
 
 from autograder.judging import registry
 

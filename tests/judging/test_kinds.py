@@ -60,7 +60,7 @@ def test_no_kind_is_declared_twice_and_each_says_what_it_means():
     assert all(k.meaning and k.group in kinds.GROUPS for k in declared.values())
     assert declared["ok"].group == "ok"
     assert {k for k, v in declared.items() if v.group == "not_attempted"} == \
-        {"not_implemented", "not_defined", "unreadable_notebook", "no_check"}
+        {"not_implemented", "not_defined", "unreadable_notebook", "no_check", "by_hand_blank"}
 
 
 def test_a_module_declares_only_kinds_its_checks_give():

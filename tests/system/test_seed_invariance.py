@@ -15,9 +15,10 @@ import pytest
 from support import ROOT, corpus
 
 import solutions
-from autograder.judging.registry import checks_of
-from autograder.round.grading import course_secret, judge_functions, read_submission, student_seed
+from autograder.judging.by_hand import cases
+from autograder.judging.registry import checks_of, modules
 from autograder.round.demo_classes import demo_class
+from autograder.round.grading import course_secret, judge_functions, read_submission, student_seed
 from autograder.round.samples import Sample, write_submission
 from autograder.sandbox.runner import Limits, StudentProcess
 
@@ -49,6 +50,11 @@ def partner(name):
     return name
 
 
+def by_hand_cases_of(assignment):
+    """The by-hand answers of ``assignment`` (a by-hand answer changed judges its backward)."""
+    return cases(modules(assignment))
+
+
 def changed_functions(sample, assignment):
     """The graded names whose code differs from the reference in ``sample``, with partners."""
     graded = solutions.ASSIGNMENTS[assignment]
@@ -62,6 +68,7 @@ def changed_functions(sample, assignment):
         except SyntaxError:
             return list(graded)
     names |= {partner(n) for n in names}
+    names |= {case.backward for case in by_hand_cases_of(assignment) if case.variable in names}
     return [n for n in graded if n in names]
 
 

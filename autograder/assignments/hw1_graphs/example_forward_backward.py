@@ -12,6 +12,7 @@ import numpy as np
 import solutions
 
 from ...judging import in_notebook
+from ...judging.by_hand import ByHand, with_by_hand, with_by_hand_in_notebook
 from ...judging.carried import Attempt, carried, dependence_along
 from ...judging.described import count_against, value_kind
 from ...judging.diagnose import Diagnosis, diagnose, diagnose_missing_path
@@ -151,3 +152,21 @@ def example_fd(judge, result, ref, x, z, k, what, rng, measured):
 
 CHECKS = {EXAMPLE: check_example}
 NOTEBOOK_CHECKS = in_notebook.same_as_reference(EXAMPLE, lambda f, given, seed: f(2.0, 3.0))
+
+
+def by_hand_numbers():
+    """The table of 5.3 at x = 2, z = 3: {"dy_da", "dy_db", "dy_dx", "dy_dz"}, each a number.
+    dy/da and dy/db from the local derivatives of 5.2; dy/dx and dy/dz are the reference's."""
+    x, z = CONTRACT_POINT
+    a, b = x * z, np.log(x)
+    c = np.sin(b)
+    dy_da = np.exp(a) + 1 / b - c / a**2          # from d, from e, from f
+    dy_db = -a / b**2 + np.cos(b) / a             # from e, from c (through f)
+    _, dy_dx, dy_dz = solutions.example_forward_backward(x, z)
+    return {"dy_da": dy_da, "dy_db": dy_db, "dy_dx": dy_dx, "dy_dz": dy_dz}
+
+
+# The table of 5.3, worked by hand in the notebook (judging/by_hand.py).
+BY_HAND_CASE = ByHand(EXAMPLE, EXAMPLE, by_hand_numbers, beside=11)
+CHECKS = with_by_hand(CHECKS, BY_HAND_CASE)
+NOTEBOOK_CHECKS = with_by_hand_in_notebook(NOTEBOOK_CHECKS, BY_HAND_CASE)

@@ -21,6 +21,7 @@ import numpy as np
 import solutions
 
 from ...judging import in_notebook
+from ...judging.by_hand import ByHand, with_by_hand, with_by_hand_in_notebook
 from ...judging.carried import Attempt, carried, dependence_along
 from ...judging.described import count_against, error_words
 from ...judging.diagnose import Diagnosis, diagnose, relative_error
@@ -350,3 +351,30 @@ def op_fd_verdict(judge, name, args, g, k, grad, argname, rng, case, classes):
 CHECKS = {name: partial(check_op, name=name) for name in OPS}
 NOTEBOOK_CHECKS = {name: partial(in_notebook.check_op, name, len(args))
                    for name, args in OPS.items()}
+
+
+# ------------------------------------------------- the small cases worked by hand (section 4)
+
+#: {op: (its inputs, the upstream gradient g)}: the second case of each prompt of section 4.
+BY_HAND_POINTS = {"Add": ((2.0, 3.0), -0.5), "Multiply": ((3.0, -4.0), 2.0),
+                  "Divide": ((6.0, 3.0), 3.0), "Exp": ((float(np.log(2.0)),), 3.0),
+                  "Log": ((1.0,), 5.0), "Sin": ((float(np.pi),), 2.0)}
+
+
+def by_hand_numbers():
+    """{op: (one gradient per input,)}: every operation's case through the reference's backward
+    (one cell, by_hand_operations, serves the six)."""
+    found = {}
+    for name, (inputs, g) in BY_HAND_POINTS.items():
+        op = getattr(solutions, name)()
+        op(*inputs)
+        found[name] = [float(d) for d in op.backward(g)]
+    return found
+
+
+# Each operation is judged on its own row of the one table (judging/by_hand.py).
+BY_HAND_CASES = tuple(ByHand(name, "operations", by_hand_numbers, beside=12, only=(name,))
+                      for name in OPS)
+for _case in BY_HAND_CASES:
+    CHECKS = with_by_hand(CHECKS, _case)
+    NOTEBOOK_CHECKS = with_by_hand_in_notebook(NOTEBOOK_CHECKS, _case)

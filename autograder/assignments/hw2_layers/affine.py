@@ -8,7 +8,10 @@ gradient finishes in time. N, D and M differ in every case, so a transposed dw n
 """
 import numpy as np
 
+import solutions
+
 from ...judging import in_notebook
+from ...judging.by_hand import ByHand, with_by_hand, with_by_hand_in_notebook
 from ...judging.pairs import Pair
 from ...judging.recipes import LARGE, ONE, SEVERAL, case, upstream
 
@@ -28,7 +31,19 @@ CASES = (
     case(LARGE, affine_case((200, 6, 50), 120), "large"),
 )
 PAIR = Pair("affine", CASES, ("x", "w", "b"))
-CHECKS = PAIR.checks()
+
+
+def by_hand_numbers():
+    """The prompt's small case (N = 2, D = 2, M = 1) through the reference affine_backward:
+    {"dx": (2, 2), "dw": (2, 1), "db": (1,)}."""
+    x, w, b = np.array([[1.0, 2.0], [3.0, -1.0]]), np.array([[2.0], [-1.0]]), np.array([0.5])
+    _, cache = solutions.affine_forward(x, w, b)
+    dx, dw, db = solutions.affine_backward(np.array([[1.0], [-2.0]]), cache)
+    return {"dx": dx, "dw": dw, "db": db}
+
+
+BY_HAND_CASE = ByHand("affine_backward", "affine", by_hand_numbers)
+CHECKS = with_by_hand(PAIR.checks(), BY_HAND_CASE)
 
 
 def notebook_inputs(rng):
@@ -36,4 +51,5 @@ def notebook_inputs(rng):
             rng.standard_normal(4)), {}
 
 
-NOTEBOOK_CHECKS = in_notebook.pair_checks("affine", notebook_inputs)
+NOTEBOOK_CHECKS = with_by_hand_in_notebook(in_notebook.pair_checks("affine", notebook_inputs),
+                                           BY_HAND_CASE)

@@ -7,7 +7,10 @@ for (``STABLE``): finite and warning-free for any p in (0, 1), checked down to 1
 """
 import numpy as np
 
+import solutions
+
 from ...judging import in_notebook
+from ...judging.by_hand import ByHand, with_by_hand, with_by_hand_in_notebook
 from ...judging.grades import CheckSpec
 from ...judging.losses import Loss
 from ...judging.recipes import LARGE_BATCH, ONE, SEVERAL, case
@@ -73,3 +76,15 @@ LOSS = Loss("bce_loss", CASES, "dprob", GRADIENT, stable=STABLE, advice=ADVICE)
 CHECKS = LOSS.checks()
 NOTEBOOK_CHECKS = in_notebook.loss_check(
     "bce_loss", lambda rng: (rng.uniform(0.1, 0.9, 6), rng.integers(0, 2, 6).astype(float)))
+
+
+def by_hand_numbers():
+    """p = (0.9, 0.2), t = (1, 0): {"loss": (), "dprob": (2,)}."""
+    loss, dprob = solutions.bce_loss(np.array([0.9, 0.2]), np.array([1.0, 0.0]))
+    return {"loss": loss, "dprob": dprob}
+
+
+# The small case of the derivation prompt, worked by hand in the notebook (judging/by_hand.py).
+BY_HAND_CASE = ByHand('bce_loss', 'bce_loss', by_hand_numbers, batch=2, beside=11)
+CHECKS = with_by_hand(CHECKS, BY_HAND_CASE)
+NOTEBOOK_CHECKS = with_by_hand_in_notebook(NOTEBOOK_CHECKS, BY_HAND_CASE)

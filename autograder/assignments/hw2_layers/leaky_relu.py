@@ -4,7 +4,12 @@ Checked as every layer is (``judging/pairs.py``). The hidden cases are relu's wi
 alpha drawn in [0.05, 0.3], away from the default 0.01 (a function that ignores its alpha
 shows), but for the batch of one, which uses the default; at exactly 0 the slope is alpha.
 """
+import numpy as np
+
+import solutions
+
 from ...judging import in_notebook
+from ...judging.by_hand import ByHand, with_by_hand, with_by_hand_in_notebook
 from ...judging.pairs import Pair
 from ...judging.recipes import (
     LARGE,
@@ -35,3 +40,15 @@ PAIR = Pair("leaky_relu", CASES, ("x",), zero_rule=ZERO_RULE)
 CHECKS = PAIR.checks()
 NOTEBOOK_CHECKS = in_notebook.pair_checks(
     "leaky_relu", lambda rng: ((away_from_zero(rng, (4, 5), 0.1),), {"alpha": 0.05}))
+
+
+def by_hand_numbers():
+    """alpha = 0.1, x = (-2, 0, 3), dout = (5, 5, 5): {"dx": (3,)}."""
+    _, cache = solutions.leaky_relu_forward(np.array([-2.0, 0.0, 3.0]), alpha=0.1)
+    return {"dx": solutions.leaky_relu_backward(np.full(3, 5.0), cache)}
+
+
+# The small case of the derivation prompt, worked by hand in the notebook (judging/by_hand.py).
+BY_HAND_CASE = ByHand('leaky_relu_backward', 'leaky_relu', by_hand_numbers)
+CHECKS = with_by_hand(CHECKS, BY_HAND_CASE)
+NOTEBOOK_CHECKS = with_by_hand_in_notebook(NOTEBOOK_CHECKS, BY_HAND_CASE)

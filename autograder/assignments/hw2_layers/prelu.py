@@ -18,7 +18,10 @@ dalpha of shape (N, D) is ``not_summed_over_batch``, a slope taken for x < 0 onl
 """
 import numpy as np
 
+import solutions
+
 from ...judging import in_notebook
+from ...judging.by_hand import ByHand, with_by_hand, with_by_hand_in_notebook
 from ...judging.compare import Slip
 from ...judging.kinds import Kind, declare
 from ...judging.pairs import Pair
@@ -123,3 +126,18 @@ CHECKS = PAIR.checks()
 NOTEBOOK_CHECKS = in_notebook.pair_checks(
     "prelu", lambda rng: ((away_from_zero(rng, (4, 5), 0.1), rng.permutation(5) * 0.05 + 0.1),
                           {}))
+
+
+def by_hand_numbers():
+    """x = ((2, -1), (-3, -0.5)), alpha = (0.1, 0.2), dout = ((1, 2), (-1, 4)):
+    {"dx": (2, 2), "dalpha": (2,)}."""
+    _, cache = solutions.prelu_forward(np.array([[2.0, -1.0], [-3.0, -0.5]]),
+                                       np.array([0.1, 0.2]))
+    dx, dalpha = solutions.prelu_backward(np.array([[1.0, 2.0], [-1.0, 4.0]]), cache)
+    return {"dx": dx, "dalpha": dalpha}
+
+
+# The small case of the derivation prompt, worked by hand in the notebook (judging/by_hand.py).
+BY_HAND_CASE = ByHand('prelu_backward', 'prelu', by_hand_numbers, batch=2)
+CHECKS = with_by_hand(CHECKS, BY_HAND_CASE)
+NOTEBOOK_CHECKS = with_by_hand_in_notebook(NOTEBOOK_CHECKS, BY_HAND_CASE)

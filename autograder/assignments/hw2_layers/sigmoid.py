@@ -4,7 +4,12 @@ Checked as every layer is (``judging/pairs.py``), and sigmoid_forward is held to
 the contract asks for ("stays finite without overflow", ``STABLE``) on inputs of huge
 magnitude (|x| from 720 to 2000, where exp overflows both ways).
 """
+import numpy as np
+
+import solutions
+
 from ...judging import in_notebook
+from ...judging.by_hand import ByHand, with_by_hand, with_by_hand_in_notebook
 from ...judging.pairs import Pair
 from ...judging.recipes import (
     HUGE,
@@ -26,3 +31,15 @@ PAIR = Pair("sigmoid", CASES, ("x",), stable=STABLE)
 CHECKS = PAIR.checks()
 NOTEBOOK_CHECKS = in_notebook.pair_checks(
     "sigmoid", lambda rng: ((3 * rng.standard_normal((4, 5)),), {}))
+
+
+def by_hand_numbers():
+    """x = (0, ln 3), dout = (4, -16): {"dx": (2,)}."""
+    _, cache = solutions.sigmoid_forward(np.array([0.0, np.log(3.0)]))
+    return {"dx": solutions.sigmoid_backward(np.array([4.0, -16.0]), cache)}
+
+
+# The small case of the derivation prompt, worked by hand in the notebook (judging/by_hand.py).
+BY_HAND_CASE = ByHand('sigmoid_backward', 'sigmoid', by_hand_numbers)
+CHECKS = with_by_hand(CHECKS, BY_HAND_CASE)
+NOTEBOOK_CHECKS = with_by_hand_in_notebook(NOTEBOOK_CHECKS, BY_HAND_CASE)

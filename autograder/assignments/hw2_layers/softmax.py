@@ -8,7 +8,10 @@ and a backward divided by N is told that a layer does not average.
 """
 import numpy as np
 
+import solutions
+
 from ...judging import in_notebook
+from ...judging.by_hand import ByHand, with_by_hand, with_by_hand_in_notebook
 from ...judging.compare import Slip
 from ...judging.kinds import Kind, declare
 from ...judging.pairs import Pair
@@ -97,3 +100,15 @@ PAIR = Pair("softmax", CASES, ("x",), slips=slips, batch_notes=(("dx", LAYER_NOT
 CHECKS = PAIR.checks()
 NOTEBOOK_CHECKS = in_notebook.pair_checks(
     "softmax", lambda rng: ((2 * rng.standard_normal((4, 5)),), {}))
+
+
+def by_hand_numbers():
+    """Both rows x = (ln 3, 0), dout = ((1, 0), (1, 1)): {"dx": (2, 2)}."""
+    _, cache = solutions.softmax_forward(np.array([[np.log(3.0), 0.0]] * 2))
+    return {"dx": solutions.softmax_backward(np.array([[1.0, 0.0], [1.0, 1.0]]), cache)}
+
+
+# The small case of the derivation prompt, worked by hand in the notebook (judging/by_hand.py).
+BY_HAND_CASE = ByHand('softmax_backward', 'softmax', by_hand_numbers)
+CHECKS = with_by_hand(CHECKS, BY_HAND_CASE)
+NOTEBOOK_CHECKS = with_by_hand_in_notebook(NOTEBOOK_CHECKS, BY_HAND_CASE)

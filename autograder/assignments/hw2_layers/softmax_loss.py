@@ -7,7 +7,10 @@ one row of each behaviour that breaks an unshifted softmax.
 """
 import numpy as np
 
+import solutions
+
 from ...judging import in_notebook
+from ...judging.by_hand import ByHand, with_by_hand, with_by_hand_in_notebook
 from ...judging.grades import CheckSpec
 from ...judging.losses import Loss
 from ...judging.recipes import LARGE_BATCH, ONE, SEVERAL, case
@@ -60,3 +63,15 @@ LOSS = Loss("softmax_loss", CASES, "dx", GRADIENT, stable=STABLE)
 CHECKS = LOSS.checks()
 NOTEBOOK_CHECKS = in_notebook.loss_check(
     "softmax_loss", lambda rng: (rng.standard_normal((5, 4)), rng.integers(0, 4, 5)))
+
+
+def by_hand_numbers():
+    """Scores s = ((2, 1, 0),), label y = (0,): {"loss": (), "dx": (1, 3)}."""
+    loss, dx = solutions.softmax_loss(np.array([[2.0, 1.0, 0.0]]), np.array([0]))
+    return {"loss": loss, "dx": dx}
+
+
+# The small case of the derivation prompt, worked by hand in the notebook (judging/by_hand.py).
+BY_HAND_CASE = ByHand('softmax_loss', 'softmax_loss', by_hand_numbers, beside=11)
+CHECKS = with_by_hand(CHECKS, BY_HAND_CASE)
+NOTEBOOK_CHECKS = with_by_hand_in_notebook(NOTEBOOK_CHECKS, BY_HAND_CASE)

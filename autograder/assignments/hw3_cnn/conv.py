@@ -6,7 +6,12 @@ non-square filters (a filter's height taken for its width shows in the output's 
 down: ``non_divisible_size``), a batch of one, and a large input where only a derived gradient
 finishes in time. Small enough that a naive loop conv takes well under a second.
 """
+import numpy as np
+
+import solutions
+
 from ...judging import in_notebook
+from ...judging.by_hand import ByHand, with_by_hand, with_by_hand_in_notebook
 from ...judging.pairs import Pair
 from ...judging.recipes import LARGE, case, upstream
 
@@ -49,3 +54,20 @@ def notebook_inputs(rng):
 
 
 NOTEBOOK_CHECKS = in_notebook.pair_checks("conv", notebook_inputs)
+
+
+def by_hand_numbers():
+    """The case of 2.3 (N = C = F = 1, 3x3 x, 2x2 w, b = 0, stride 1, no padding), as the
+    notebook writes it: {"dx": (3, 3), "dw": (2, 2), "db": (1,)}."""
+    x = np.array([[1.0, 2.0, 0.0], [0.0, 1.0, 3.0], [2.0, 1.0, 1.0]]).reshape(1, 1, 3, 3)
+    w = np.array([[1.0, -1.0], [2.0, 0.0]]).reshape(1, 1, 2, 2)
+    _, cache = solutions.conv_forward(x, w, np.zeros(1))
+    dx, dw, db = solutions.conv_backward(np.array([[1.0, 0.0], [-1.0, 2.0]]).reshape(1, 1, 2, 2),
+                                         cache)
+    return {"dx": dx[0, 0], "dw": dw[0, 0], "db": db}
+
+
+# The small case of the derivation prompt, worked by hand in the notebook (judging/by_hand.py).
+BY_HAND_CASE = ByHand('conv_backward', 'conv', by_hand_numbers)
+CHECKS = with_by_hand(CHECKS, BY_HAND_CASE)
+NOTEBOOK_CHECKS = with_by_hand_in_notebook(NOTEBOOK_CHECKS, BY_HAND_CASE)

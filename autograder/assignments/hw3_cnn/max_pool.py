@@ -10,7 +10,10 @@ example is entirely negative, so a maximum started at 0 always shows.
 """
 import numpy as np
 
+import solutions
+
 from ...judging import in_notebook
+from ...judging.by_hand import ByHand, with_by_hand, with_by_hand_in_notebook
 from ...judging.pairs import Pair
 from ...judging.recipes import LARGE, case, distinct
 
@@ -121,3 +124,22 @@ PAIR = Pair("max_pool", CASES, ("x",), window=window, kink_masks=kink_masks,
 CHECKS = PAIR.checks()
 NOTEBOOK_CHECKS = in_notebook.pair_checks(
     "max_pool", lambda rng: ((rng.permutation(2 * 2 * 4 * 4).reshape(2, 2, 4, 4) * 0.1,), {}))
+
+
+def by_hand_numbers():
+    """The two cases of 3.2 (dout = ((1, 2), (3, 4))), one channel as the notebook writes them:
+    {"dx_no_overlap": (4, 4), 2x2 windows with stride 2; "dx_overlap": (3, 3), stride 1}."""
+    dout = np.array([[1.0, 2.0], [3.0, 4.0]]).reshape(1, 1, 2, 2)
+    x = np.array([[1.0, 3, 2, 0], [4, 2, 1, 5], [0, 1, 7, 2], [3, 6, 1, 0]]).reshape(1, 1, 4, 4)
+    _, cache = solutions.max_pool_forward(x)
+    no_overlap = solutions.max_pool_backward(dout, cache)
+    x = np.array([[1.0, 2, 0], [3, 5, 1], [0, 4, 6]]).reshape(1, 1, 3, 3)
+    _, cache = solutions.max_pool_forward(x, 2, 2, 1)
+    overlap = solutions.max_pool_backward(dout, cache)
+    return {"dx_no_overlap": no_overlap[0, 0], "dx_overlap": overlap[0, 0]}
+
+
+# The small case of the derivation prompt, worked by hand in the notebook (judging/by_hand.py).
+BY_HAND_CASE = ByHand('max_pool_backward', 'max_pool', by_hand_numbers)
+CHECKS = with_by_hand(CHECKS, BY_HAND_CASE)
+NOTEBOOK_CHECKS = with_by_hand_in_notebook(NOTEBOOK_CHECKS, BY_HAND_CASE)

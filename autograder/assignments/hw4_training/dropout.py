@@ -16,6 +16,9 @@ x back, or returns zeros). A mask other than the forward's, or none, is named.
 """
 import numpy as np
 
+import solutions
+
+from ...judging.by_hand import ByHand, with_by_hand, with_by_hand_in_notebook
 from ...judging.carried import Attempt, carried, dependence_along, why_not_paid
 from ...judging.compare import SIGMAS
 from ...judging.described import factor_words, percent_words
@@ -362,3 +365,20 @@ def notebook_check(ns, seed=0, backward=False):
 
 NOTEBOOK_CHECKS = {FORWARD: notebook_check,
                    BACKWARD: lambda ns, seed=0: notebook_check(ns, seed, backward=True)}
+
+
+def by_hand_numbers():
+    """p = 0.5, x = (3, -1, 2, 5), units 1, 3 and 4 kept (a generator whose draws keep them),
+    dout = (1, 2, 3, -1): {"dx": (4,)}."""
+    class KeepingOneThreeFour:
+        def random(self, shape):
+            return np.array([0.9, 0.1, 0.7, 0.6]).reshape(shape)
+    _, cache = solutions.dropout_forward(np.array([3.0, -1.0, 2.0, 5.0]), 0.5, True,
+                                         KeepingOneThreeFour())
+    return {"dx": solutions.dropout_backward(np.array([1.0, 2.0, 3.0, -1.0]), cache)}
+
+
+# The small case of the derivation prompt, worked by hand in the notebook (judging/by_hand.py).
+BY_HAND_CASE = ByHand('dropout_backward', 'dropout', by_hand_numbers)
+CHECKS = with_by_hand(CHECKS, BY_HAND_CASE)
+NOTEBOOK_CHECKS = with_by_hand_in_notebook(NOTEBOOK_CHECKS, BY_HAND_CASE)

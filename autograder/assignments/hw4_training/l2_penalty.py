@@ -6,9 +6,12 @@ array, a tiny reg), and each gradient against finite differences of the student'
 right on a hidden case, a named slip such as half the loss, or changing with every entry as
 the reference does), not when it is constant or linear in the params (their sum, scaled).
 """
+import numpy as np
+
 import solutions
 
 from ...judging import in_notebook
+from ...judging.by_hand import ByHand, with_by_hand, with_by_hand_in_notebook
 from ...judging.carried import Attempt, carried, dependence_along
 from ...judging.compare import compare_list
 from ...judging.diagnose import Diagnosis, diagnose
@@ -108,3 +111,15 @@ def l2_fd_check(judge, attempt):
 CHECKS = {NAME: check_l2}
 NOTEBOOK_CHECKS = in_notebook.same_as_reference(
     NAME, lambda f, given, seed: f(given.params, 0.1))
+
+
+def by_hand_numbers():
+    """reg = 0.1, params [1, -2] and [[3]]: {"loss": (), "grad_0": (2,), "grad_1": (1, 1)}."""
+    loss, grads = solutions.l2_penalty([np.array([1.0, -2.0]), np.array([[3.0]])], 0.1)
+    return {"loss": loss, "grad_0": grads[0], "grad_1": grads[1]}
+
+
+# The small case of the derivation prompt, worked by hand in the notebook (judging/by_hand.py).
+BY_HAND_CASE = ByHand('l2_penalty', 'l2_penalty', by_hand_numbers, beside=11)
+CHECKS = with_by_hand(CHECKS, BY_HAND_CASE)
+NOTEBOOK_CHECKS = with_by_hand_in_notebook(NOTEBOOK_CHECKS, BY_HAND_CASE)

@@ -58,7 +58,7 @@ CORPUS = [
 EXPECTED = {
     # values 3 (x=2, z=3), 4 (hidden points), 3 (finite differences of y), 1 (structure):
     # y and dy_dz right everywhere, dy_dx wrong everywhere
-    "g_example_db": {"example_forward_backward": ((3 * 2 / 3 + 4 * 2 / 3 + 3 * 1 / 2 + 1) / 11,
+    "g_example_db": {"example_forward_backward": ((3 * 2 / 3 + 4 * 2 / 3 + 3 * 1 / 2 + 1 + 1) / 12,
                                                   "missing_path")},
     # y right everywhere and paid; the derivatives are evaluated, not derived
     "g_example_complex_step": {"example_forward_backward": ((3 / 3 + 4 / 3 + 0 + 1) / 11,

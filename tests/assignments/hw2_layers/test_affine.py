@@ -50,7 +50,22 @@ def affine_backward(dout, cache):
 '''
 
 
+# The small case worked by hand (judging/by_hand.py): the reference's code, the numbers of
+# by_hand_affine handed in with the slips of a hand derivation (the right ones: dx
+# ((2, -1), (-4, 2)), dw ((-5,), (4,)), db (-1,)).
+BY_HAND_SLIPS = {
+    "hand_dw_transposed": '{"dx": [[2, -1], [-4, 2]], "dw": [[-5, 4]], "db": [-1]}',
+    "hand_dx_sign": '{"dx": [[-2, 1], [4, -2]], "dw": [[-5], [4]], "db": [-1]}',
+    "hand_db_missing": '{"dx": [[2, -1], [-4, 2]], "dw": [[-5], [4]]}',
+    "hand_one_entry": '{"dx": [[2, -1], [-4, 3]], "dw": [[-5], [4]], "db": [-1]}',
+    "hand_computed": '"see affine_backward"',
+}
+
 CORPUS = [
+    *[Sample(student, "the affine case by hand with a slip",
+             answers={"by_hand_affine": f"by_hand_affine = {value}"})
+      for student, value in BY_HAND_SLIPS.items()],
+    Sample("hand_blank", "the affine case by hand not answered", blank=("by_hand_affine",)),
     Sample("c2_no_reshape", "affine without flattening x", answers=AFFINE_NO_RESHAPE),
     Sample("c2_db_mean", "affine db averaged over the batch",
            answers={"affine_backward": AFFINE_DB_MEAN}),
@@ -67,6 +82,13 @@ CORPUS = [
 # {student: {function: (fraction of its points, the diagnosis kind it must show)}};
 # every other function of the assignment gets full marks.
 EXPECTED = {
+    "hand_dw_transposed": {"affine_backward": (backward_share(1, 1, by_hand=2 / 3), "transposed")},
+    "hand_dx_sign": {"affine_backward": (backward_share(1, 1, by_hand=2 / 3), "sign_flipped")},
+    "hand_db_missing": {"affine_backward": (backward_share(1, 1, by_hand=2 / 3),
+                                            "by_hand_missing_entry")},
+    "hand_one_entry": {"affine_backward": (backward_share(1, 1, by_hand=2 / 3), "wrong_values")},
+    "hand_computed": {"affine_backward": (backward_share(1, 1, by_hand=0), "wrong_structure")},
+    "hand_blank": {"affine_backward": (backward_share(1, 1, by_hand=0), "by_hand_blank")},
     # raises where x has several axes per example (and on the large case, 3-D too)
     "c2_no_reshape": {"affine_forward": (forward_share(2 / 3), "raised"),
                       "affine_backward": (backward_share(1, 6 / 12, shapes=0), "raised")},
@@ -83,13 +105,15 @@ test_each_submission_gets_its_exact_scores_and_diagnoses = corpus_test(A, EXPECT
 # Slips handed in beside the class (the grading corpus's first students): (student, function,
 # its diagnosis kind, the fraction of its points it keeps). Backward checks weigh 3 (finite
 # differences of your forward), 3 (reference, every case and gradient), 1 (shapes), 1
-# (arguments unchanged); forward 4 (values) and 1; losses 3, 3, 3, 1, and 1 for "stays finite
-# without overflow" (softmax_loss, bce_loss, sigmoid and tanh forward).
+# (arguments unchanged), 1 (the numbers worked by hand); forward 4 (values) and 1; losses 3, 3,
+# 3, 1, 1 by hand, and 1 for "stays finite without overflow" (softmax_loss, bce_loss, sigmoid and
+# tanh forward).
 MISTAKES = [
-    ("transposed", "affine_backward", "transposed", (3 * 2 / 3 + 3 * 8 / 12 + 0 + 1) / 8),
-    ("unsummed", "affine_backward", "not_summed_over_batch", (3 * 2 / 3 + 3 * 8 / 12 + 0 + 1) / 8),
+    ("transposed", "affine_backward", "transposed", backward_share(2 / 3, 8 / 12, shapes=0)),
+    ("unsummed", "affine_backward", "not_summed_over_batch",
+     backward_share(2 / 3, 8 / 12, shapes=0)),
     # dx is right where x has one axis per example (2 of the 4 cases)
-    ("flat_dx", "affine_backward", "wrong_shape", (3 + 3 * 10 / 12 + 0 + 1) / 8),
+    ("flat_dx", "affine_backward", "wrong_shape", backward_share(1, 10 / 12, shapes=0)),
 ]
 
 

@@ -2,7 +2,7 @@
 each with its exact score and diagnosis (graded in the assignment's class, support.py)."""
 
 import pytest
-from support import corpus_test, loss_share
+from support import LOSS_BY_HAND_ONLY, corpus_test, loss_share
 from test_hw2_layers import assert_costs_its_points
 
 from autograder.round.samples import Sample, with_bug
@@ -56,9 +56,9 @@ EXPECTED = {
     # never right (divides by N * D), but an honest loss: its consistent gradient keeps its
     # finite-difference credit (error carried forward; it got 0.0 before)
     "c2_mse_mean": {"mse_loss": (loss_share(0, 1, 0), "wrong_values")},
-    # trivial losses: agreeing with them earns nothing
-    "c2_mse_echo": {"mse_loss": (0.0, "forward_trivial")},
-    "c2_mse_constant": {"mse_loss": (0.0, "forward_ignores_input")},
+    # trivial losses: agreeing with them earns nothing (but the numbers worked by hand)
+    "c2_mse_echo": {"mse_loss": (LOSS_BY_HAND_ONLY, "forward_trivial")},
+    "c2_mse_constant": {"mse_loss": (LOSS_BY_HAND_ONLY, "forward_ignores_input")},
     "c2_mse_sign": {"mse_loss": (loss_share(1, 0, 0), "sign_flipped")},
 }
 
@@ -73,7 +73,7 @@ test_each_submission_gets_its_exact_scores_and_diagnoses = corpus_test(A, EXPECT
 # without overflow" (softmax_loss, bce_loss, sigmoid and tanh forward).
 MISTAKES = [
     # dpred right on the batch of one only
-    ("batch", "mse_loss", "scaled_by_batch", (3 + 0 + 3 * 1 / 4 + 1) / 10),
+    ("batch", "mse_loss", "scaled_by_batch", (3 + 0 + 3 * 1 / 4 + 1 + 1) / 11),
 ]
 
 

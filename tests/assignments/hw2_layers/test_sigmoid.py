@@ -3,7 +3,14 @@ way students write them, each with its exact score and diagnosis (graded in the 
 class, support.py); its hidden recipes."""
 
 import pytest
-from support import backward_share, corpus_test, forward_share, fraction, made
+from support import (
+    BY_HAND_ONLY,
+    backward_share,
+    corpus_test,
+    forward_share,
+    fraction,
+    made,
+)
 from test_hw2_layers import assert_costs_its_points
 
 from autograder.assignments.hw2_layers import sigmoid
@@ -137,19 +144,20 @@ EXPECTED = {
     # NaN at huge x; the backward, fed NaN by its cache there, loses that case
     "c2_sigmoid_ratio": {"sigmoid_forward": (forward_share(2 / 3, stable=0), "overflow"),
                          "sigmoid_backward": (backward_share(1, 3 / 4), "overflow")},
-    "c2_numerical": {"sigmoid_backward": (0.0, "not_derived")},
-    # evaluated, not derived: no gradient check pays (and so neither shapes nor arguments)
+    "c2_numerical": {"sigmoid_backward": (BY_HAND_ONLY, "not_derived")},
+    # evaluated, not derived: no gradient check pays (nor shapes or arguments); the numbers
+    # worked by hand do
     # (their forward, 1/(1 + exp(-x)), overflows at huge x as c2_sigmoid_expneg's does)
     "c2_complex_step": {"sigmoid_forward": (forward_share(1, stable=0), "fp_warning"),
-                        "sigmoid_backward": (0.0, "not_derived")},
+                        "sigmoid_backward": (BY_HAND_ONLY, "not_derived")},
     "c2_dual_numbers": {"sigmoid_forward": (forward_share(1, stable=0), "fp_warning"),
-                        "sigmoid_backward": (0.0, "not_derived")},
+                        "sigmoid_backward": (BY_HAND_ONLY, "not_derived")},
     # trivial forwards (x handed back, a constant): the backward agreeing with them earns
-    # nothing
+    # nothing (but its numbers worked by hand)
     "sig_echo": {"sigmoid_forward": (0.0, "wrong_values"),
-                 "sigmoid_backward": (0.0, "forward_trivial")},
+                 "sigmoid_backward": (BY_HAND_ONLY, "forward_trivial")},
     "sig_half": {"sigmoid_forward": (0.0, "wrong_values"),
-                 "sigmoid_backward": (0.0, "forward_ignores_input")},
+                 "sigmoid_backward": (BY_HAND_ONLY, "forward_ignores_input")},
 }
 
 
@@ -162,7 +170,7 @@ test_each_submission_gets_its_exact_scores_and_diagnoses = corpus_test(A, EXPECT
 # (arguments unchanged); forward 4 (values) and 1; losses 3, 3, 3, 1, and 1 for "stays finite
 # without overflow" (softmax_loss, bce_loss, sigmoid and tanh forward).
 MISTAKES = [
-    ("sign", "sigmoid_backward", "sign_flipped", 0.0),
+    ("sign", "sigmoid_backward", "sign_flipped", BY_HAND_ONLY),
     ("fwdbug", "sigmoid_forward", "wrong_values", 0.0),
 ]
 

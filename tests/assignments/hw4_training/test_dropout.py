@@ -115,17 +115,18 @@ EXPECTED = {
     "t_dropout_p": {"dropout_forward": ((0 + 3 + 3 + 1 + 1) / 12, "scaled_by_p")},
     # dropout_backward: 4 (dx follows the forward: test time only), 3 (finite differences),
     # 1 (args)
-    "t_mask_redrawn": {"dropout_backward": ((4 / 4 + 0 + 1) / 8, "different_mask")},
+    "t_mask_redrawn": {"dropout_backward": ((4 / 4 + 0 + 1 + 1) / 9, "different_mask")},
     # error carried forward: each forward loses its scaling and fraction checks, each
     # backward, right for the forward it was given, keeps everything (it got 2/8 before:
     # the test-time case and the arguments)
     "t_dropout_keep_unscaled": {"dropout_forward": ((0 + 0 + 3 + 1 + 1) / 12, "not_scaled")},
     "t_dropout_keep_by_p": {"dropout_forward": ((0 + 0 + 3 + 1 + 1) / 12, "scaled_by_p")},
-    # trivial forwards: the backward agreeing with them earns only its test-time case
+    # trivial forwards: the backward agreeing with them earns only its test-time case (and
+    # its numbers worked by hand)
     "t_dropout_identity": {"dropout_forward": ((0 + 0 + 3 + 0 + 1) / 12, "not_scaled"),
-                           "dropout_backward": ((4 / 4 + 0 + 1) / 8, "forward_trivial")},
+                           "dropout_backward": ((4 / 4 + 0 + 1 + 1) / 9, "forward_trivial")},
     "t_dropout_zeros": {"dropout_forward": ((0 + 0 + 3 + 0 + 1) / 12, "all_zeros"),
-                        "dropout_backward": ((4 / 4 + 0 + 1) / 8, "forward_trivial")},
+                        "dropout_backward": ((4 / 4 + 0 + 1 + 1) / 9, "forward_trivial")},
 }
 
 

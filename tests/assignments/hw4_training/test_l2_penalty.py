@@ -6,6 +6,7 @@ import pytest
 from support import (
     bugged,
     checks_of,
+    code_score,
     corpus_test,
     grade_reference,
     reference_tests,
@@ -52,9 +53,9 @@ CORPUS = [
 # every other function of the assignment gets full marks.
 EXPECTED = {
     # l2: 4 (loss), 3 (grads vs reference), 3 (finite differences of the loss), 1 (args)
-    "t_l2_grad": {"l2_penalty": ((4 + 0 + 0 + 1) / 11, "scaled_by_half")},
-    # the loss pays; the grads are evaluated, not derived
-    "t_l2_complex_step": {"l2_penalty": ((4 + 0 + 0 + 1) / 11, "not_derived")},
+    "t_l2_grad": {"l2_penalty": ((4 + 0 + 0 + 1 + 1) / 12, "scaled_by_half")},
+    # the loss and the numbers worked by hand pay; the grads are evaluated, not derived
+    "t_l2_complex_step": {"l2_penalty": ((4 + 0 + 0 + 1 + 1) / 12, "not_derived")},
 }
 
 
@@ -83,15 +84,16 @@ BUGS = {
 
 def test_l2_grads_consistent_with_half_the_loss_keep_their_credit(reference_student):
     """Half the loss (a slip the judge names, scaled_by_half) and grads consistent with it:
-    error carried forward, the finite differences pay (3 of 11) and the arguments check with
-    them (1 of 11); the loss and the reference grads are lost."""
+    error carried forward, the finite differences pay (3 of 12) and the arguments check with
+    them (1 of 12), and the numbers worked by hand (1 of 12); the loss and the reference
+    grads are lost."""
     with bugged(reference_student, "l2_penalty", [("loss = reg * sum", "loss = 0.5 * reg * sum"),
                                                   ("2.0 * reg * p", "reg * p")]):
         grade = grade_reference(reference_student[0], "l2_penalty")
     checks = checks_of(grade)
     assert checks["grads match finite differences of your loss"].fraction == 1
     assert checks["loss on hidden params"].kind == "scaled_by_half"
-    assert grade.score == pytest.approx(3.0 * 4 / 11)
+    assert grade.score == pytest.approx(3.0 * 5 / 12)
 
 
 @pytest.mark.parametrize("loss, grad", [
@@ -105,4 +107,4 @@ def test_l2_grads_consistent_with_a_trivial_loss_pay_nothing(reference_student, 
         grade = grade_reference(reference_student[0], "l2_penalty")
     fd = checks_of(grade)["grads match finite differences of your loss"]
     assert fd.fraction == 0 and fd.kind in ("forward_trivial", "forward_ignores_input")
-    assert grade.score == 0
+    assert code_score(grade) == 0  # only the numbers worked by hand pay
