@@ -243,14 +243,14 @@ BUGS = {
 def test_consistency_with_a_forward_with_a_named_slip_keeps_its_credit(reference_student):
     """Exp's forward doubled everywhere (a slip the judge names, scaled_by_2), its backward
     consistent with it: error carried forward, the finite-difference credit is kept (3 of
-    12, and the structure checks 2 of 12 with it), the forward's values and the reference
+    13, the structure checks 2 of 13 with it, and the numbers worked by hand 1 of 13), the forward's values and the reference
     gradients are lost."""
     with bugged(reference_student, "Exp", [("return np.exp(a)", "return 2 * np.exp(a)")]):
         grade = grade_reference(reference_student[0], "Exp")
     checks = checks_of(grade)
     assert checks["backward matches finite differences of your forward"].fraction == 1
     assert checks["forward values on hidden inputs"].kind == "scaled_by_2"
-    assert grade.score == pytest.approx(3.0 * 5 / 12)
+    assert grade.score == pytest.approx(3.0 * 6 / 13)  # fd, structure, self.value, by hand
 
 
 @pytest.mark.parametrize("forward, backward", [

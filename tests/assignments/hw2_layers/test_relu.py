@@ -3,7 +3,7 @@ students write them, each with its exact score and diagnosis (graded in the assi
 support.py)."""
 
 import pytest
-from support import backward_share, corpus_test
+from support import BY_HAND_ONLY, backward_share, corpus_test
 from test_hw2_layers import assert_costs_its_points
 
 from autograder.round.samples import Sample, with_bug
@@ -41,8 +41,9 @@ CORPUS = [
 # every other function of the assignment gets full marks.
 EXPECTED = {
     "c2_relu_inplace": {"relu_backward": (backward_share(1, 1, mutation=0), "input_mutated")},
-    # evaluated, not derived: no gradient check pays (and so neither shapes nor arguments)
-    "c2_relu_directional": {"relu_backward": (0.0, "not_derived")},
+    # evaluated, not derived: no gradient check pays (nor shapes or arguments); the numbers
+    # worked by hand do
+    "c2_relu_directional": {"relu_backward": (BY_HAND_ONLY, "not_derived")},
 }
 
 
