@@ -59,3 +59,8 @@ def check_by_hand(name, answer, digests):
                   "significant digits)")
     print(f"{right} of {len(digests)} right")
     return right
+
+
+from .rules import _protect  # noqa: E402  (last: every public name above refuses while grading)
+
+_protect(__name__)
