@@ -77,12 +77,14 @@ def by_hand_answers(source_path):
 
 def fill(release_nb, sample, graded, defaults=None):
     """The release notebook with the sample's answers in its answer cells (``defaults``: the
-    by-hand answers of the source notebook, which are graded cells too)."""
+    by-hand answers of the source notebook, which are graded cells too; without them, a
+    by-hand cell gets the reference's numbers from the registry)."""
     nb = json.loads(json.dumps(release_nb))
     graded = set(graded) | set(defaults or {})
     for cell in nb["cells"]:
         gid = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
-        if gid in graded and cell["cell_type"] == "code":
+        by_hand_cell = isinstance(gid, str) and gid.startswith(by_hand.PREFIX)
+        if (gid in graded or by_hand_cell) and cell["cell_type"] == "code":
             code = sample.answer(gid, defaults)
             if code is not None:
                 cell["source"] = code
