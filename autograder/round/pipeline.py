@@ -238,7 +238,8 @@ def with_submission_time(course, assignment, student, report, when):
         save(course, assignment, student, report)
     stamp = when.timestamp.isoformat(sep=" ") + " UTC" if when.timestamp else None
     return {**report, "submission_time": {"timestamp": stamp, "seconds_late": when.seconds_late,
-                                          "penalty": when.penalty, "summary": when.describe()}}
+                                          "penalty": round(when.penalty, 6),
+                                          "summary": when.describe()}}
 
 
 def record(course, assignment, student, report, db_url=None):

@@ -54,9 +54,11 @@ def gradebook_rows(course, db_url=None):
                     rows.append(row)
                     continue
                 penalty = submission.late_submission_penalty or 0.0
-                row.update(timestamp=submission.timestamp, raw_score=submission.score,
+                # to 6 places, as every score of a report (the gradebook's sum of floats
+                # would print as 7.1262609999999995)
+                row.update(timestamp=submission.timestamp, raw_score=round(submission.score, 6),
                            late_submission_penalty=penalty,
-                           score=max(0.0, submission.score - penalty))
+                           score=round(max(0.0, submission.score - penalty), 6))
                 rows.append(row)
     return rows
 
