@@ -231,7 +231,7 @@ def gradebook_scores(course, students):
 
 
 def sandbox_processes():
-    """Processes left running under a sandbox uid."""
+    """Processes running under a sandbox uid (pids, as strings)."""
     left = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
@@ -303,6 +303,9 @@ def graded(tmp_path_factory):
                course / "source", course / "release", course / "submitted",
                course / "nbgrader_config.py"]
     before = snapshot(watched)
+    # sandboxed children this grading did not start (the session's reference student) are not
+    # its leftovers
+    running_before = set(sandbox_processes())
     listeners = Listeners()
     start = time.monotonic()
     try:
@@ -314,7 +317,8 @@ def graded(tmp_path_factory):
         listeners.close()
     return {"course": course, "alone": alone, "baseline": baseline, "reports": reports,
             "before": before, "after": snapshot(watched), "watched": watched,
-            "elapsed": elapsed, "contacts": contacts, "left": sandbox_processes()}
+            "elapsed": elapsed, "contacts": contacts,
+            "left": [p for p in sandbox_processes() if p not in running_before]}
 
 
 CODE_ATTACKERS = sorted(attacks(Path("/nowhere")))
