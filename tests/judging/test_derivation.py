@@ -109,39 +109,7 @@ def sigmoid_forward(x):
     return out, x
 '''
 RELU = "def relu_forward(x):\n    return np.maximum(x, 0.0), x\n"
-DUAL = '''\
-import math
-
-class Dual:
-    def __init__(self, a, b):
-        self.a, self.b = a, b
-
-    def __add__(self, other):
-        other = other if isinstance(other, Dual) else Dual(other, 0.0)
-        return Dual(self.a + other.a, self.b + other.b)
-
-    __radd__ = __add__
-
-    def __neg__(self):
-        return Dual(-self.a, -self.b)
-
-    def __mul__(self, other):
-        other = other if isinstance(other, Dual) else Dual(other, 0.0)
-        return Dual(self.a * other.a, self.a * other.b + self.b * other.a)
-
-    __rmul__ = __mul__
-
-    def __truediv__(self, other):
-        other = other if isinstance(other, Dual) else Dual(other, 0.0)
-        return Dual(self.a / other.a, (self.b * other.a - self.a * other.b) / other.a ** 2)
-
-    def __rtruediv__(self, other):
-        return Dual(other, 0.0) / self
-
-    def exp(self):
-        e = math.exp(self.a)
-        return Dual(e, e * self.b)
-'''
+DUAL = corpus_module("hw2_layers", "test_sigmoid").DUAL  # a dual-number class as students write it
 EVASIVE_STEP = '''\
 def sigmoid_backward(dout, cache):
     x = np.array(cache, dtype=float)

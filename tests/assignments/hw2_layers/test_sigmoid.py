@@ -79,7 +79,7 @@ def sigmoid_backward(dout, cache):
 '''
 
 
-SIGMOID_DUAL_NUMBERS = '''\
+DUAL = '''\
 class Dual:
     def __init__(self, a, b):
         self.a, self.b = a, b
@@ -93,12 +93,26 @@ class Dual:
     def __neg__(self):
         return Dual(-self.a, -self.b)
 
+    def __mul__(self, other):
+        other = other if isinstance(other, Dual) else Dual(other, 0.0)
+        return Dual(self.a * other.a, self.a * other.b + self.b * other.a)
+
+    __rmul__ = __mul__
+
+    def __truediv__(self, other):
+        other = other if isinstance(other, Dual) else Dual(other, 0.0)
+        return Dual(self.a / other.a, (self.b * other.a - self.a * other.b) / other.a ** 2)
+
     def __rtruediv__(self, other):
-        return Dual(other / self.a, -other * self.b / self.a ** 2)
+        return Dual(other, 0.0) / self
 
     def exp(self):
         e = np.exp(self.a)
         return Dual(e, e * self.b)
+'''
+
+
+SIGMOID_DUAL_NUMBERS = DUAL + '''\
 
 
 def sigmoid_backward(dout, cache):
