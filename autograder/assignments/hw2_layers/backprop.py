@@ -64,7 +64,20 @@ def network(judge, case):
         n, d, m = 1, 3, 3
         layers = [(SOFTSIGN, ()), (LINEAR, (rng.standard_normal((d, m)),)),
                   (SHIFT, (rng.standard_normal(m),))]
-    return layers, rng.standard_normal((n, d)), rng.standard_normal((n, m))
+    x = rng.standard_normal((n, d))
+    return layers, x, targets(layers, x, rng)
+
+
+def targets(layers, x, rng):
+    """y (N, M) a residual of magnitude 0.7 to 1.3 away from the network's scores at every
+    entry. The quartic loss's gradient is the residual cubed: with targets drawn at random, one
+    entry can outweigh the others a thousandfold, and a wrong gradient then passes for a
+    multiple of the right one (a rank-one weight gradient of a batch of one, most of all)."""
+    scores = x
+    for stem, params in layers:
+        scores, _ = probes.PROBES[f"{stem}_forward"](scores, *params)
+    residual = rng.uniform(0.7, 1.3, scores.shape) * rng.choice([-1.0, 1.0], scores.shape)
+    return scores - residual
 
 
 def expected(layers, x, y):
