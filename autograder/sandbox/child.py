@@ -661,7 +661,8 @@ class Service:
                     self.reply(self.exec_cell(message))
                 elif op == "call":
                     reply, result, echo = self.call(message, arrays)
-                    self.reply(reply, result, with_value=True, args_after=echo)
+                    self.reply(reply, result, with_value=message.get("keep_only") is not True,
+                               args_after=echo)
                 elif op == "defined":
                     names = {n: type(self.namespace[n]).__name__ for n in message["names"]
                              if n in self.namespace}

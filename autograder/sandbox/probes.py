@@ -190,10 +190,34 @@ def graph_op(line):
     return name, kind, parents
 
 
+def chain_ops(length, kind, first, other):
+    """The ops of a chain of ``length`` nodes n1 .. n<length>: n1 is ``kind`` of ``first``
+    and ``other``, each next node ``kind`` of the one before and ``other``."""
+    return [f"n{i} {kind} {f'n{i - 1}' if i > 1 else first} {other}"
+            for i in range(1, length + 1)]
+
+
+def chain_listing(length, first, other):
+    """The names of ``chain_ops``'s graph, listed from the chain's end back to its inputs."""
+    return [f"n{i}" for i in range(length, 0, -1)] + [other, first]
+
+
+def chain_parents(size):
+    """``topological_order``'s chain n0 -> n1 -> ... -> n<size - 1> as {name: parents},
+    listed from its end back to its start (built where it is used: the child gets 1 number,
+    not 10,000 entries)."""
+    return {f"n{i}": (f"n{i - 1}",) if i else () for i in reversed(range(size))}
+
+
 def graph_nodes(spec):
     """The ``nodes`` dict of ``backward_pass`` from plain data: ``spec["values"]`` {input:
     value}, ``spec["ops"]`` ["name kind parent ..."] (``graph_op``) in an order that computes
-    parents first, ``spec["listing"]`` every name in the order the dict lists them."""
+    parents first, ``spec["listing"]`` every name in the order the dict lists them; or, for
+    a chain, ``spec["chain"]`` [length, kind, first, other] in their place (``chain_ops``)."""
+    if "ops" not in spec:
+        length, kind, first, other = spec["chain"]
+        spec = {"values": spec["values"], "ops": chain_ops(length, kind, first, other),
+                "listing": chain_listing(length, first, other)}
     values, made = dict(spec["values"]), {name: (None, ()) for name in spec["values"]}
     for name, kind, parents in map(graph_op, spec["ops"]):
         op = GRAPH_OPS[kind]()
@@ -220,4 +244,5 @@ PROBES = {f.__name__: f for f in (
     item, cube_sum, sin_times_x, quartic_coupled, log_sum_exp, half_linear_forward,
     half_linear_backward, double_shift_forward, double_shift_backward, softsign_forward,
     softsign_backward, quartic_loss, attribute, half_linear_bias_forward,
-    half_linear_bias_backward, least_squares_grad, graph_nodes, graph_state)}
+    half_linear_bias_backward, least_squares_grad, graph_nodes, graph_state,
+    chain_parents)}

@@ -10,6 +10,7 @@ student's whole budget (``Limits.student_seconds``) and restarts by ``max_restar
 The parent reads the child only through the two pipes it opened itself; nothing the child
 writes to a file is ever read.
 """
+import fcntl
 import os
 import select
 import signal
@@ -84,6 +85,18 @@ class Handle:
         return self.key
 
 
+PIPE_BYTES = 1 << 20  # Linux's default pipe-max-size: a large array crosses in a few writes
+
+
+def widen(fd):
+    """Give the pipe of ``fd`` PIPE_BYTES of buffer where the kernel allows it (64 KiB is
+    the default: a 1.6 MB array then takes 25 wake-ups each way)."""
+    try:
+        fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, PIPE_BYTES)
+    except (OSError, AttributeError):
+        pass  # a lower pipe-max-size: the default buffer works, only slower
+
+
 class DeadlineReader:
     def __init__(self, fd, deadline):
         self.fd, self.deadline = fd, deadline
@@ -105,7 +118,7 @@ class DeadlineWriter:
             remaining = self.deadline - time.monotonic()
             if remaining <= 0 or not select.select([], [self.fd], [], remaining)[1]:
                 raise TimeoutError
-            view = view[os.write(self.fd, view[:65536]):]
+            view = view[os.write(self.fd, view[:PIPE_BYTES]):]
 
     def flush(self):
         pass
@@ -202,6 +215,8 @@ class StudentProcess:
         to_child_r, to_child_w = os.pipe()
         from_child_r, from_child_w = os.pipe()
         err_r, err_w = os.pipe()
+        for fd in (to_child_w, from_child_w):
+            widen(fd)
         env = {"PATH": "/usr/bin:/bin", "HOME": self.launch.config["scratch"], "LANG": "C.UTF-8",
                "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
         try:
@@ -251,12 +266,8 @@ class StudentProcess:
         self.proc = None
 
     def close(self):
-        if self.proc is not None:
-            try:
-                wire.send(DeadlineWriter(self.fd_out, time.monotonic() + 1), {"op": "bye"})
-                self.proc.wait(timeout=2)
-            except (TimeoutError, OSError, subprocess.TimeoutExpired):
-                pass
+        """The child has nothing to keep: it is killed, not asked to leave (a polite exit
+        costs its interpreter's teardown and the parent's polling for it, per student)."""
         self.kill()
 
     # ------------------------------------------------------------------ talking to the child
@@ -333,7 +344,9 @@ class StudentProcess:
         record afterwards (also when the call raised; None when it timed out or crashed):
         see child.py's ``CallMonitor`` and ``autograder.judging.derivation.verdict``. With
         ``read``, ``target`` (a name) is not called: its value comes back, within the same
-        bounds and time limit as a call's result (a by-hand answer: judging/by_hand.py)."""
+        bounds and time limit as a call's result (a by-hand answer: judging/by_hand.py).
+        With ``keep="only"`` the result stays in the child unseen: ``(handle, None)`` comes
+        back (a 10,000-node graph built there is not sent back node by node)."""
         if self.function_timeouts >= self.limits.function_timeouts:
             raise StudentError("timeout", f"not run: {self.label}'s calls timed out "
                                           f"{self.function_timeouts} times in a row")
@@ -352,13 +365,15 @@ class StudentProcess:
             spec = {"probe": target.wire_probe}
         else:
             spec = {"name": target}
-        message = {"op": "call", "target": spec, "keep": keep, "echo_args": echo_args,
+        message = {"op": "call", "target": spec, "keep": bool(keep), "echo_args": echo_args,
                    "args": wire.encode(list(args), arrays),
                    "kwargs": wire.encode(dict(kwargs), arrays)}
         if monitor:
             message["monitor"] = True
         if read:
             message["read"] = True
+        if keep == "only":
+            message["keep_only"] = True
         seconds = self.call_seconds()
         try:
             reply, reply_arrays = self.request(message, arrays, seconds)

@@ -1,6 +1,8 @@
-"""Framing shared by the parent and the child: length-prefixed JSON and .npy frames.
+"""Framing shared by the parent and the child: length-prefixed JSON and raw array frames.
 
-Values cross as a JSON tree; arrays travel as separate ``np.save`` frames (never pickle):
+Values cross as a JSON tree; arrays travel as separate frames (never pickle), each a
+fixed header (``ARRAY_MAGIC``, the dtype's kind and item size, C or Fortran order, the axes'
+lengths) and the array's little-endian bytes (``array_frame``, ``load_array``):
 ``{"a": k}`` is the k-th array frame (a NumPy scalar too), ``{"n": x, "scalar": "float"}``
 a Python int or float (inline: JSON's text of a float round-trips exactly), ``{"f": x}`` a
 truth value, ``{"s": [...], "t": "tuple"}``
@@ -14,7 +16,7 @@ Nothing that arrives is trusted, and every reply is bounded before it is parsed:
 at most ``MAX_MESSAGE_BYTES`` and ``MAX_VALUES`` values (counted on the bytes, before
 ``json.loads`` makes an object of any), its arrays at most ``MAX_ARRAYS`` frames,
 ``MAX_ELEMENTS`` numbers and ``MAX_ARRAY_BYTES`` together; ``receive`` reads an array's
-``.npy`` header before NumPy allocates anything and takes only plain arrays of booleans,
+header before NumPy makes anything of it and takes only plain arrays of booleans,
 integers and floats (at most ``MAX_NDIM`` axes), caps the nesting of the JSON, and cuts the
 strings a reply carries about an exception, and takes a monitored call's record
 (``checked_monitor``) only with its fields, types and caps; ``decode`` takes only the forms
@@ -23,14 +25,16 @@ whose message never repeats what was sent. ``encode`` keeps to the same bounds o
 side: a value too big to send becomes ``{"o": "too many values"}``, so an honest reply is
 never refused.
 """
-import io
 import json
 import struct
 
 import numpy as np
-from numpy.lib import format as npy
 
 HEADER = struct.Struct(">I")
+ARRAY_MAGIC = b"BPLA"
+ARRAY_HEADER = struct.Struct("<4scBcB")  # magic, kind, item size, order (C/F), axes
+AXIS = struct.Struct("<q")
+SPLIT_WRITE_BYTES = 1 << 16  # a larger array is written apart from its header (no copy)
 # The kinds of NumPy floating-point warning the child reports with each call's reply.
 FP_WARNINGS = ("overflow", "invalid value", "divide by zero")
 MAX_FRAME = 64 * 1024 * 1024
@@ -60,13 +64,15 @@ def write_frame(stream, payload: bytes):
 
 
 def read_exact(stream, n):
-    data = bytearray()  # grows in place: a large frame arrives in many small chunks
+    """``n`` bytes as a bytearray (grown in place: a large frame arrives in many chunks; an
+    array is then made over it, writable, without a copy)."""
+    data = bytearray()
     while len(data) < n:
         chunk = stream.read(n - len(data))
         if not chunk:
             raise EOFError("the other side closed the channel")
         data += chunk
-    return bytes(data)
+    return data
 
 
 def read_frame(stream, limit=MAX_FRAME):
@@ -88,10 +94,33 @@ def send(stream, message: dict, arrays=()):
     message = {**message, "n_arrays": len(arrays)}
     write_frame(stream, json.dumps(message).encode())
     for array in arrays:
-        buffer = io.BytesIO()
-        np.save(buffer, np.asarray(array), allow_pickle=False)
-        write_frame(stream, buffer.getvalue())
+        header, data = array_frame(array)
+        if len(data) < SPLIT_WRITE_BYTES:
+            stream.write(HEADER.pack(len(header) + len(data)) + header + data)
+        else:
+            stream.write(HEADER.pack(len(header) + len(data)) + header)
+            stream.write(data)
     stream.flush()
+
+
+def array_frame(array):
+    """(header, data) of one array frame: ``ARRAY_HEADER`` and the lengths of the axes, then
+    the array's bytes, little-endian, in its own order (C, or Fortran for an array that is
+    only Fortran-contiguous). The kind and size are sent as they are: ``load_array`` on the
+    other side refuses what it does not read."""
+    array = np.asarray(array)
+    if array.dtype.byteorder == ">":
+        array = array.astype(array.dtype.newbyteorder("<"))
+    order = b"F" if array.flags.f_contiguous and not array.flags.c_contiguous else b"C"
+    kind = array.dtype.kind.encode("ascii", "replace")[:1]
+    header = ARRAY_HEADER.pack(ARRAY_MAGIC, kind, min(array.dtype.itemsize, 255), order,
+                               min(array.ndim, 255))
+    header += b"".join(AXIS.pack(n) for n in array.shape[:255])
+    if array.dtype.hasobject or array.dtype.fields is not None:
+        return header, b""  # refused on arrival by its kind; no object is ever serialised
+    if order == b"C" and array.flags.c_contiguous and array.nbytes >= SPLIT_WRITE_BYTES:
+        return header, memoryview(array.reshape(-1)).cast("B")
+    return header, array.tobytes(order=order.decode())
 
 
 def receive(stream):
@@ -123,35 +152,40 @@ def receive(stream):
 
 
 def load_array(frame):
-    """One ``.npy`` frame as an array, its header checked before anything is allocated."""
-    buffer = io.BytesIO(frame)
-    try:
-        version = npy.read_magic(buffer)
-        if version == (1, 0):
-            shape, fortran, dtype = npy.read_array_header_1_0(buffer)
-        elif version == (2, 0):
-            shape, fortran, dtype = npy.read_array_header_2_0(buffer)
-        else:
-            raise ValueError
-    except Exception:  # numpy's header parser raises several kinds; none may escape
-        raise WireError("an array frame whose header is not a plain .npy header") from None
-    if dtype.kind not in ARRAY_KINDS or dtype.fields is not None or dtype.subdtype is not None:
-        what = KIND_WORDS.get(dtype.kind, "values of an unknown kind")
+    """One array frame (``array_frame``) as a writable array over the frame's own bytes, its
+    header checked before anything is made of them."""
+    if len(frame) < ARRAY_HEADER.size or bytes(frame[:4]) != ARRAY_MAGIC:
+        raise WireError("an array frame whose header is not the grader's array header")
+    _, kind, itemsize, order, ndim = ARRAY_HEADER.unpack_from(frame)
+    kind = kind.decode("latin-1")
+    if kind not in ARRAY_KINDS:
+        what = KIND_WORDS.get(kind, "values of an unknown kind")
         raise WireError(f"an array of {what}; the grader reads arrays of booleans, integers "
                         "and floats only")
-    if len(shape) > MAX_NDIM:
+    if ndim > MAX_NDIM:
         raise WireError(f"an array of more than {MAX_NDIM} axes")
+    offset = ARRAY_HEADER.size + ndim * AXIS.size
+    if order not in (b"C", b"F") or len(frame) < offset:
+        raise WireError("an array frame whose header is not the grader's array header")
+    try:
+        dtype = np.dtype(f"<{kind}{itemsize}")
+    except TypeError:
+        raise WireError("an array frame whose item size is not one of its kind's") from None
+    shape = tuple(AXIS.unpack_from(frame, ARRAY_HEADER.size + i * AXIS.size)[0]
+                  for i in range(ndim))
     count = 1
     for n in shape:
+        if n < 0:
+            raise WireError("an array frame whose header gives a negative length")
         count *= n
-    if count > MAX_ELEMENTS or count * dtype.itemsize != len(frame) - buffer.tell():
+    if dtype.kind != kind or dtype.itemsize != itemsize or count > MAX_ELEMENTS or \
+            count * itemsize != len(frame) - offset:
         raise WireError("an array frame whose size does not match its header, or is over "
                         f"the limit of {MAX_ELEMENTS} numbers")
-    buffer.seek(0)
-    try:
-        return np.load(buffer, allow_pickle=False)
-    except Exception:
-        raise WireError("an array frame that could not be read") from None
+    if not isinstance(frame, bytearray):
+        frame = bytearray(frame)  # a writable array, as np.load made
+    flat = np.frombuffer(frame, dtype=dtype, count=count, offset=offset)
+    return flat.reshape(shape, order=order.decode())
 
 
 def short(text, limit):

@@ -92,10 +92,17 @@ def chain_spec(judge):
     """x0 doubled-times k, DEEP_BACKWARD times over (2k just under 1, so every value stays
     finite): k has that many users; listed from the end."""
     rng = judge.rng([43])
-    ops = [f"n{i} twice {f'n{i - 1}' if i > 1 else 'x0'} k" for i in range(1, DEEP_BACKWARD + 1)]
+    chain = [DEEP_BACKWARD, "twice", "x0", "k"]
     return {"values": {"x0": drawn(rng, (), *SMALL),
                        "k": drawn(rng, (), ((0.4998, 0.49995),), (1,))},
-            "ops": ops, "listing": [op.split()[0] for op in reversed(ops)] + ["k", "x0"]}
+            "ops": probes.chain_ops(*chain), "listing": probes.chain_listing(DEEP_BACKWARD,
+                                                                             "x0", "k"),
+            "chain": chain}
+
+
+def sent(spec):
+    """What of ``spec`` goes to the child: a chain as its four words, not its 10,000 ops."""
+    return {"values": spec["values"], "chain": spec["chain"]} if "chain" in spec else spec
 
 
 def reaching(nodes, output):
@@ -109,8 +116,9 @@ def reaching(nodes, output):
     return found
 
 
-def shapes_of(spec):
-    nodes = probes.graph_nodes(spec)
+def shapes_of(spec, nodes=None):
+    """{name: shape of its value} of the graph ``spec`` (``nodes``: the graph built from it)."""
+    nodes = probes.graph_nodes(spec) if nodes is None else nodes
     return {name: np.shape(spec["values"][name] if op is None else op.value)
             for name, (op, _) in nodes.items()}
 
@@ -260,7 +268,7 @@ def grads_verdict(grads, spec, output, case, small=True):
     """The Diagnosis of a grads dict the student's backward_pass returned for ``spec``."""
     where = f"{BACKWARD} on {case}"
     nodes = probes.graph_nodes(spec)
-    needed, shapes = reaching(nodes, output), shapes_of(spec)
+    needed, shapes = reaching(nodes, output), shapes_of(spec, nodes)
     if not (isinstance(grads, dict) and all(isinstance(k, str) for k in grads)):
         return Diagnosis("wrong_structure", f"{where}: it must return a dict from node names "
                          f"to gradients; it returned {value_kind(grads)}.")
@@ -290,7 +298,8 @@ def keys_verdict(grads, spec, output, case):
     if not isinstance(grads, dict):
         return Diagnosis("wrong_structure", f"{where}: it must return a dict.")
     nodes = probes.graph_nodes(spec)
-    if output not in grads or not same_grad(grads[output], 1.0, shapes_of(spec)[output]):
+    if output not in grads or not same_grad(grads[output], 1.0,
+                                            shapes_of(spec, nodes)[output]):
         return Diagnosis("output_not_one", f"{where}: grads[output] must be 1.0, the "
                          "derivative of the output with respect to itself, where the backward "
                          "pass starts.")
@@ -307,7 +316,7 @@ def keys_verdict(grads, spec, output, case):
 def run_backward(judge, spec, output, arguments=None):
     """The student's grads for the graph ``spec`` built in the child, or a StudentError; with
     ``arguments`` (an Arguments), what the call left of ``nodes`` is read back and judged."""
-    made = judge.call(GRAPH_NODES, spec, keep=True)
+    made = judge.call(GRAPH_NODES, sent(spec), keep="only")
     if isinstance(made, StudentError):
         return made
     grads = judge.call(BACKWARD, made[0], output)

@@ -12,10 +12,12 @@ from ...judging.grades import CheckSpec
 from ...judging.judge import StudentError, deep_failure, failure, one_check
 from ...judging.kinds import Kind, declare
 from ...judging.tally import Arguments, Tally
+from ...sandbox.probes import Probe, chain_parents
 
 TOPO = "topological_order"
 DEEP_TOPO = 10_000  # the contract's chain: past the recursion limit every graded call starts
                    # with (child.CALL_RECURSION_LIMIT), which a call may not raise
+CHAIN_PARENTS = Probe("chain_parents")
 
 VALID = CheckSpec("valid order on hidden graphs", "value", 4)
 DEEP = CheckSpec(f"a chain of {DEEP_TOPO:,} nodes", "value", 2)
@@ -92,11 +94,6 @@ def topo_verdict(order, parents, case):
                      "already placed.")
 
 
-def chain_parents(size):
-    """A chain n0 -> n1 -> ... listed from its end back to its start."""
-    return {f"n{i}": (f"n{i - 1}",) if i else () for i in reversed(range(size))}
-
-
 def check_topological_order(judge):
     valid, structure = Tally(), Tally()
     arguments = Arguments(TOPO)
@@ -125,7 +122,8 @@ def check_topological_order(judge):
 @one_check(DEEP)
 def deep_topo_check(judge):
     parents = chain_parents(DEEP_TOPO)
-    order = judge.call(TOPO, parents)
+    made = judge.call(CHAIN_PARENTS, DEEP_TOPO, keep="only")  # the same dict, built there
+    order = made if isinstance(made, StudentError) else judge.call(TOPO, made[0])
     if isinstance(order, StudentError):
         d = deep_failure(order, TOPO, DEEP_TOPO, "order")
     else:
