@@ -175,16 +175,19 @@ def grade_all(course, assignment, jobs=1, json_path=None, limits=None, db_url=No
     except ValueError as err:  # a malformed weights.json: say so before grading anyone
         raise steps.CourseError(str(err)) from None
     students = chosen_students(course, assignment, students)
-    reports, todo = {}, []
+    reports, todo, recorded = {}, [], set()
     bar = tqdm(total=len(students), desc=f"grading {assignment}", disable=not progress,
                unit="student")
 
     def done(student, report):
+        """A report just made: saved and recorded at once, while the workers grade on (the
+        gradebook's writes then overlap the grading instead of following it)."""
         try:
             save(course, assignment, student, report)
         except Exception as err:
             report = with_failure(report, assignment, "saving the report", err)
-        reports[student] = report
+        reports[student] = record(course, assignment, student, report, db_url)
+        recorded.add(student)
         bar.update(1)
         bar.set_postfix_str(student)
 
@@ -205,7 +208,8 @@ def grade_all(course, assignment, jobs=1, json_path=None, limits=None, db_url=No
         cluster.grade(course, assignment, todo, limits, done, close=cluster is not scheduler)
     bar.close()
     for student in students:
-        reports[student] = record(course, assignment, student, reports[student], db_url)
+        if student not in recorded:  # a cached report: its record is made again
+            reports[student] = record(course, assignment, student, reports[student], db_url)
     reports = {s: reports[s] for s in students}
     if json_path:
         Path(json_path).write_text(json.dumps({"students": reports}, indent=1))

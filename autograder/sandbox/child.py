@@ -46,7 +46,7 @@ def read_config(channel):
     return json.loads(exactly(struct.unpack(">I", exactly(4))[0]))
 
 
-CHANNEL_IN = os.fdopen(int(sys.argv[1]), "rb", buffering=0)
+CHANNEL_IN = os.fdopen(int(sys.argv[1]), "rb", buffering=1 << 16)  # a small request: one read
 CHANNEL_OUT = os.fdopen(int(sys.argv[2]), "wb", buffering=0)
 CONFIG = read_config(CHANNEL_IN)
 sys.path[:] = CONFIG["sys_path"]

@@ -92,14 +92,19 @@ def values_at_most(data):
 def send(stream, message: dict, arrays=()):
     """Send a JSON message followed by its array frames."""
     message = {**message, "n_arrays": len(arrays)}
-    write_frame(stream, json.dumps(message).encode())
+    payload = json.dumps(message).encode()
+    out = bytearray(HEADER.pack(len(payload)) + payload)  # small frames leave in one write
     for array in arrays:
         header, data = array_frame(array)
+        out += HEADER.pack(len(header) + len(data)) + header
         if len(data) < SPLIT_WRITE_BYTES:
-            stream.write(HEADER.pack(len(header) + len(data)) + header + data)
+            out += data
         else:
-            stream.write(HEADER.pack(len(header) + len(data)) + header)
+            stream.write(out)
             stream.write(data)
+            out = bytearray()
+    if out:
+        stream.write(out)
     stream.flush()
 
 
