@@ -59,6 +59,15 @@ def points_by_function(sources):
 
 
 @lru_cache(maxsize=1)
+def one_blas_thread():
+    """Limits this process's BLAS to one thread, once. Graders run one per core, each beside
+    its student's child, so a BLAS pool of its own only competes for the cores and spins
+    between calls (measured: hw2 graded about 20 % faster at --jobs 2)."""
+    from threadpoolctl import threadpool_limits
+    return threadpool_limits(limits=1, user_api="blas")  # kept: the limit lasts
+
+
+@lru_cache(maxsize=1)
 def grader_version():
     """A fingerprint of the grader and the reference: a change re-grades everyone.
     Read once per process (the code doesn't change under a running grader)."""
@@ -176,6 +185,7 @@ def grade_prepared(submission, assignment, seed, weights, limits=None, containme
     drawn from ``seed`` and ``weights``: what a Dask worker does with what the client read
     (it needs no course folder). ``start`` is when the reading began (for the timing)."""
     start = time.monotonic() if start is None else start
+    one_blas_thread()
     cells, readable, flags, points = (submission.cells, submission.readable, submission.flags,
                                       submission.points)
     checks = checks_of(assignment)  # every check loads, or nothing runs (RegistryError)
