@@ -73,8 +73,8 @@ from .described import (
 from .kinds import KINDS
 
 __all__ = [
-    "DEFAULT_RTOL", "DEFAULT_ATOL", "SCALE_RTOL", "FACTOR_RTOL", "MIN_SCALE_DEVIATION",
-    "TINY_FRACTION", "MIN_SCALED_ENTRIES", "CLOSE_ERROR", "MAX_PATH_SUBSETS",
+    "DEFAULT_RTOL", "DEFAULT_ATOL", "SCALE_RTOL", "FACTOR_RTOL", "SINGLE_FACTOR_RTOL",
+    "MIN_SCALE_DEVIATION", "TINY_FRACTION", "MIN_SCALED_ENTRIES", "CLOSE_ERROR", "MAX_PATH_SUBSETS",
     "KINDS", "ZERO_RULE", "TIE_RULE",
     "Diagnosis", "diagnose", "diagnose_missing_path", "diagnose_mutation", "relative_error",
     "diagnose_window_shape", "diagnose_fp_warnings",
@@ -92,6 +92,8 @@ DEFAULT_ATOL = 1e-10
 SCALE_RTOL = 1e-4
 #: ``c`` matches a named factor ``k`` (-1, N, 1/N, 2, 1/2) when ``|c - k| <= FACTOR_RTOL * |k|``.
 FACTOR_RTOL = 1e-3
+#: The same for an array with one significant entry (a scalar): a real slip's factor is exact.
+SINGLE_FACTOR_RTOL = 1e-9
 #: A factor with ``|c - 1| <= MIN_SCALE_DEVIATION`` is not reported as a scaling.
 MIN_SCALE_DEVIATION = 1e-3
 #: Entries of ``expected`` below ``TINY_FRACTION * max|expected|`` carry no ratio; a generic
@@ -459,6 +461,14 @@ def _scaled(case, got, expected, batch_size):
     factor = _constant_factor(case, got, expected)
     if factor is None:
         return None
+    # One significant entry is a multiple of anything: a wrong value lands within FACTOR_RTOL
+    # of a named factor by chance (tan a = 2 for a Sin gradient taking the output, under 1
+    # seed in a few hundred). A real slip's factor is exact to rounding, so there it must be.
+    rtol = FACTOR_RTOL if _entries(expected) >= MIN_SCALED_ENTRIES else SINGLE_FACTOR_RTOL
+
+    def _near(value, target):
+        return abs(value - target) <= rtol * abs(target)
+
     what, noun = case.what, case.noun
     n = batch_size if batch_size is not None and batch_size > 1 else None
     both = n == 2  # N and 2 coincide: say so
@@ -492,8 +502,7 @@ def _scaled(case, got, expected, batch_size):
             "2 (the derivative of a square), or an average taken where terms add up."))
     if abs(factor - 1) <= MIN_SCALE_DEVIATION:
         return None
-    if np.count_nonzero(np.abs(expected) > TINY_FRACTION * np.max(np.abs(expected))) \
-            < MIN_SCALED_ENTRIES:
+    if _entries(expected) < MIN_SCALED_ENTRIES:
         return None  # one entry: every array is a multiple of it, the factor says nothing
     text = (f"your {what} is {factor_words(factor)} times the expected {noun}, the same factor at "
             "every entry. Check the constant factors in the computation: a coefficient, a "
@@ -519,8 +528,9 @@ def _constant_factor(case, got, expected):
     return factor
 
 
-def _near(value, target):
-    return abs(value - target) <= FACTOR_RTOL * abs(target)
+def _entries(expected):
+    """How many entries of ``expected`` are not tiny against its largest (they carry a ratio)."""
+    return int(np.count_nonzero(np.abs(expected) > TINY_FRACTION * np.max(np.abs(expected))))
 
 
 def _masked(case, got, expected, mask, kind):

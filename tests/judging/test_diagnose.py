@@ -381,6 +381,19 @@ def test_all_zeros_returned(expected, seed):
 
 
 @pytest.mark.parametrize("shape", [(), (1,), (1, 1), (1, 1, 1)])
+def test_one_entry_near_a_named_factor_by_chance_is_wrong_values(shape):
+    """One number is a multiple of any other: within 1e-3 of 2 (tan a for a Sin gradient that
+    takes the output, under 1 seed in ~180) is chance, not the factor 2 of a slip, which is
+    exact; on an array, the same factor at every entry is no chance."""
+    expected = np.full(shape, 0.8137)
+    for factor in (2 * (1 + 4e-4), 0.5 * (1 - 4e-4), -(1 + 4e-4)):
+        assert run(expected * factor, expected, batch_size=5).kind == "wrong_values"
+    assert run(expected * 5 * (1 + 4e-4), expected, batch_size=5).kind == "wrong_values"
+    array = np.array([0.8137, -1.9, 2.4])
+    assert run(array * 2 * (1 + 4e-4), array).kind == "scaled_by_2"
+
+
+@pytest.mark.parametrize("shape", [(), (1,), (1, 1), (1, 1, 1)])
 def test_one_element_arrays(shape):
     expected = np.full(shape, 0.8137)
     assert run(expected * 5, expected, batch_size=5).kind == "scaled_by_batch"
